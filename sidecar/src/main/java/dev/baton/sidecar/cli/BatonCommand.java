@@ -1,0 +1,261 @@
+package dev.baton.sidecar.cli;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import dev.baton.sidecar.supervise.Readiness;
+import dev.baton.sidecar.supervise.SupervisorConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code baton} / {@code start_server} command line: Perl Server::Starter's flags with their
+ * meaning and defaults, plus Baton's readiness, drain and control options.
+ */
+@Command(name = "baton", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
+        usageHelpAutoWidth = true,
+        synopsisHeading = "Usage: ",
+        customSynopsis = "baton|start_server [OPTIONS] -- COMMAND [ARGS...]",
+        description = {"",
+                "Opens the listening sockets, holds them, and runs COMMAND with them inherited",
+                "(SERVER_STARTER_PORT, SERVER_STARTER_GENERATION). On SIGHUP it starts a new generation,",
+                "waits until it is ready, then tells the older ones to finish and exit: zero-downtime restarts.",
+                "A drop-in for Perl's start_server (Server::Starter 0.35).", ""})
+public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
+
+    @Spec
+    CommandSpec spec;
+
+    // ---- start_server's options
+    @Option(names = "--port", paramLabel = "[HOST:]PORT[=FD]",
+            description = "TCP port to listen on: 8080, 127.0.0.1:8080, [::1]:8080, u53 for UDP, =FD to choose the worker's fd. Repeatable.")
+    List<String> ports = new ArrayList<>();
+
+    @Option(names = "--path", paramLabel = "PATH", description = "Unix socket to listen on (removed on exit). Repeatable.")
+    List<String> paths = new ArrayList<>();
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "Working directory of the worker.")
+    Path dir;
+
+    @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "1", converter = Durations.class,
+            description = "A new worker still alive after this (and silent on NOTIFY_SOCKET) is ready (default: ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--signal-on-hup", paramLabel = "SIGNAL", defaultValue = "TERM", converter = SignalName.class,
+            description = "Signal sent to old workers once the new generation is ready (default: ${DEFAULT-VALUE}).")
+    int signalOnHup;
+
+    @Option(names = "--signal-on-term", paramLabel = "SIGNAL", defaultValue = "TERM", converter = SignalName.class,
+            description = "Signal sent to the workers when baton receives TERM (default: ${DEFAULT-VALUE}).")
+    int signalOnTerm;
+
+    @Option(names = "--pid-file", paramLabel = "FILE", description = "Write baton's pid here, locked with flock(2) while it runs.")
+    Path pidFile;
+
+    @Option(names = "--status-file", paramLabel = "FILE", description = "Keep 'generation:pid' lines of the live workers here.")
+    Path statusFile;
+
+    @Option(names = "--envdir", paramLabel = "DIR", description = "Directory of environment variables (one file each), re-read at every restart.")
+    Path envdir;
+
+    @Option(names = "--log-file", paramLabel = "FILE|'| CMD'", description = "Send baton's and the workers' stdout and stderr to FILE, or pipe it to CMD.")
+    String logFile;
+
+    @Option(names = "--daemonize", description = "Go to the background (needs --log-file).")
+    boolean daemonize;
+
+    @Option(names = "--backlog", paramLabel = "N", description = "listen(2) backlog (default: the system's somaxconn).")
+    Integer backlog;
+
+    @Option(names = "--enable-auto-restart", description = "Restart the worker every --auto-restart-interval.")
+    boolean enableAutoRestart;
+
+    @Option(names = "--auto-restart-interval", paramLabel = "SECONDS", description = "Interval of --enable-auto-restart (default: 360).")
+    String autoRestartInterval;
+
+    @Option(names = "--kill-old-delay", paramLabel = "SECONDS",
+            description = "Wait this long after the new generation is ready before signalling the old (default: 0, or 5 with auto-restart).")
+    String killOldDelay;
+
+    @Option(names = "--restart", description = "Tell the running baton (--pid-file, --status-file) to reload, and wait until it is done.")
+    boolean restart;
+
+    @Option(names = "--stop", description = "Tell the running baton (--pid-file) to stop, and wait until it has exited.")
+    boolean stop;
+
+    // ---- Baton's additions
+    @Option(names = "--readiness", paramLabel = "MODE", defaultValue = "auto",
+            description = "When a new generation is ready: auto (READY=1 on NOTIFY_SOCKET if the worker speaks it, else alive after --interval), notify, alive (default: ${DEFAULT-VALUE}).")
+    String readiness;
+
+    @Option(names = "--ready-timeout", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class,
+            description = "A new generation not ready by then is stopped; the old one keeps serving (default: ${DEFAULT-VALUE}).")
+    Duration readyTimeout;
+
+    @Option(names = "--drain-timeout", paramLabel = "DURATION", converter = Durations.class,
+            description = "A worker still running this long after it was told to stop gets SIGKILL (default: wait, as start_server).")
+    Duration drainTimeout;
+
+    @Option(names = "--start-retries", paramLabel = "N", defaultValue = "0",
+            description = "How often the first worker may fail to start before baton gives up (default: ${DEFAULT-VALUE}).")
+    int startRetries;
+
+    @Option(names = "--control", paramLabel = "HOST:PORT",
+            description = "Serve the control and health API (/healthz, /readyz, /status, /reload, /metrics) here.")
+    String control;
+
+    @Option(names = "--control-token-file", paramLabel = "FILE",
+            description = "Require 'Authorization: Bearer <token>' (the file's content) on the control API, probes excepted.")
+    Path controlTokenFile;
+
+    @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The worker command and its arguments, after --.")
+    List<String> command = new ArrayList<>();
+
+    Path runtimeDirectory;
+
+    @Override
+    public Integer call() throws Exception {
+        if (stop) {
+            return ServerClients.stop(pidFile);
+        }
+        if (restart) {
+            return ServerClients.restart(pidFile, statusFile, control, controlTokenFile);
+        }
+        return new BatonMain(this).run();
+    }
+
+    // ---- SupervisorConfig
+
+    @Override
+    public List<String> command() {
+        return List.copyOf(command);
+    }
+
+    @Override
+    public Optional<Path> directory() {
+        return Optional.ofNullable(dir);
+    }
+
+    @Override
+    public Duration interval() {
+        return interval;
+    }
+
+    @Override
+    public int signalOnHup() {
+        return signalOnHup;
+    }
+
+    @Override
+    public int signalOnTerm() {
+        return signalOnTerm;
+    }
+
+    @Override
+    public Optional<Path> statusFile() {
+        return Optional.ofNullable(statusFile).map(Path::toAbsolutePath);
+    }
+
+    @Override
+    public Map<String, String> exportedOptions() {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (envdir != null) {
+            env.put("ENVDIR", envdir.toString());
+        }
+        if (enableAutoRestart) {
+            env.put("ENABLE_AUTO_RESTART", "1");
+        }
+        if (killOldDelay != null) {
+            env.put("KILL_OLD_DELAY", killOldDelay);
+        }
+        if (autoRestartInterval != null) {
+            env.put("AUTO_RESTART_INTERVAL", autoRestartInterval);
+        }
+        return env;
+    }
+
+    @Override
+    public Readiness readiness() {
+        return Readiness.valueOf(readiness.trim().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    @Override
+    public Duration readyTimeout() {
+        return readyTimeout;
+    }
+
+    @Override
+    public Optional<Duration> drainTimeout() {
+        return Optional.ofNullable(drainTimeout);
+    }
+
+    @Override
+    public int startRetries() {
+        return startRetries;
+    }
+
+    @Override
+    public Path runtimeDirectory() {
+        return runtimeDirectory;
+    }
+
+    /** Checks what can be checked before anything is opened; returns the problem or null. */
+    String validate() {
+        if (command.isEmpty()) {
+            return "server program not specified: put the worker command after '--', e.g. baton --port=8080 -- java -jar app.jar";
+        }
+        if (ports.isEmpty() && paths.isEmpty()) {
+            // start_server allows this (SERVER_STARTER_PORT is then empty); so do we.
+        }
+        try {
+            readiness();
+        } catch (IllegalArgumentException e) {
+            return "invalid --readiness '" + readiness + "': use auto, notify or alive";
+        }
+        if (daemonize && logFile == null) {
+            return "Usage: --log-file option must be specified together with --deamonize";
+        }
+        if (dir != null && !Files.isDirectory(dir)) {
+            return "--dir " + dir + " is not a directory: create it or fix the path";
+        }
+        if (backlog != null && backlog <= 0) {
+            return "invalid --backlog " + backlog + ": give a positive number";
+        }
+        if (startRetries < 0) {
+            return "invalid --start-retries " + startRetries + ": give 0 or more";
+        }
+        for (String[] numeric : new String[][] {{"--kill-old-delay", killOldDelay}, {"--auto-restart-interval", autoRestartInterval}}) {
+            if (numeric[1] != null) {
+                try {
+                    Durations.parse(numeric[1]);
+                } catch (RuntimeException e) {
+                    return "invalid " + numeric[0] + ": " + e.getMessage();
+                }
+            }
+        }
+        if (controlTokenFile != null && control == null) {
+            return "--control-token-file needs --control=HOST:PORT";
+        }
+        if (controlTokenFile != null) {
+            try {
+                if (Files.readString(controlTokenFile).isBlank()) {
+                    return "control token file " + controlTokenFile + " is empty: put the token in it";
+                }
+            } catch (IOException e) {
+                return "cannot read control token file " + controlTokenFile + ": " + e.getMessage();
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,16 @@
+package dev.baton.sidecar.cli;
+
+import dev.baton.sidecar.posix.Signals;
+import picocli.CommandLine;
+
+/** Converts TERM, SIGTERM, term or 15 to a signal number, with the fix in the error. */
+public final class SignalName implements CommandLine.ITypeConverter<Integer> {
+    @Override
+    public Integer convert(String value) {
+        try {
+            return Signals.number(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.TypeConversionException(e.getMessage());
+        }
+    }
+}

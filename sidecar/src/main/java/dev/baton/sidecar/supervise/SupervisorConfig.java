@@ -1,0 +1,47 @@
+package dev.baton.sidecar.supervise;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the supervisor needs to know, as getters. The command line implements it; the supervisor
+ * sees nothing else, so it can be driven by tests or another front end.
+ */
+public interface SupervisorConfig {
+    /** The worker command and its arguments (what follows {@code --}). */
+    List<String> command();
+
+    Optional<Path> directory();
+
+    /** start_server's {@code --interval}: a worker alive this long (that never spoke sd_notify) is ready. */
+    Duration interval();
+
+    int signalOnHup();
+
+    int signalOnTerm();
+
+    Optional<Path> statusFile();
+
+    /**
+     * Variables start_server exports to the worker (and lets the envdir override): ENVDIR,
+     * ENABLE_AUTO_RESTART, AUTO_RESTART_INTERVAL, KILL_OLD_DELAY — only those given on the command line.
+     */
+    Map<String, String> exportedOptions();
+
+    Readiness readiness();
+
+    /** How long a new generation may take to become ready before it is killed and the reload fails. */
+    Duration readyTimeout();
+
+    /** After this, a worker told to stop that is still alive gets SIGKILL; empty = wait forever (as Perl). */
+    Optional<Duration> drainTimeout();
+
+    /** How many times the very first worker may fail to start before the supervisor gives up. */
+    int startRetries();
+
+    /** Where each worker's NOTIFY_SOCKET lives (a private directory). */
+    Path runtimeDirectory();
+}

@@ -1,0 +1,16 @@
+package dev.baton.sidecar.supervise;
+
+import java.util.List;
+import java.util.Map;
+
+/** Everything the control API and metrics show, taken on the loop thread in one go. */
+public record SupervisorSnapshot(int supervisorPid, int generation, boolean shuttingDown, boolean crashLoop,
+                                 List<WorkerView> workers, List<ReloadView> recentReloads,
+                                 Map<String, Long> reloadsByResult, long workerRestarts,
+                                 DurationHistogram reloadDuration) {
+
+    /** A worker of the newest ready generation is serving. */
+    public boolean ready() {
+        return workers.stream().anyMatch(w -> "serving".equals(w.state()));
+    }
+}
