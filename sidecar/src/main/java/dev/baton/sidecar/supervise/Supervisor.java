@@ -74,6 +74,7 @@ public final class Supervisor {
     private int generation;
     private boolean everServed;
     private boolean shuttingDown;
+    /** Failed starts and crashes since a worker last served for {@link #STABLE_AFTER}: drives the backoff. */
     private int consecutiveFailures;
     private ScheduledFuture<?> pendingRestart;
     private long lastRestartNanos = System.nanoTime();
@@ -307,7 +308,6 @@ public final class Supervisor {
         w.cancelTimers();
         w.readyNanos = System.nanoTime();
         candidate = null;
-        consecutiveFailures = 0;
         Worker previous = current;
         current = w;
         w.state = WorkerState.SERVING;

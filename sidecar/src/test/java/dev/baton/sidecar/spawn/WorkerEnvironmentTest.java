@@ -1,0 +1,75 @@
+package dev.baton.sidecar.spawn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.baton.sidecar.testing.BatonProcess;
+import dev.baton.sidecar.testing.Http;
+import dev.baton.sidecar.testing.TestFiles;
+
+/** What a worker receives: the env strings exactly as Perl writes them, its fds, its signal state. */
+class WorkerEnvironmentTest {
+
+    @TempDir
+    Path tmp;
+
+    @Test
+    void serverStarterPortListsEverySocketAsGivenWithTheWorkersFdNumbers() throws Exception {
+        int first = TestFiles.freePort();
+        int second = TestFiles.freePort();
+        Path sock = tmp.resolve("app.sock");
+        List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + first, "--port", second + "=5",
+                "--path", sock.toString(), "--kill-old-delay", "0", "--envdir", tmp.resolve("env").toString(), "--"));
+        args.addAll(BatonProcess.echoWorker());
+        try (BatonProcess baton = BatonProcess.start(args)) {
+            baton.awaitLog("accepting on fd 3");
+            assertThat(Http.body(first, "/env/SERVER_STARTER_PORT"))
+                    .isEqualTo("127.0.0.1:" + first + "=3;" + second + "=5;" + sock + "=4");
+            assertThat(Http.body(first, "/env/SERVER_STARTER_GENERATION")).isEqualTo("1");
+            // start_server exports the options it was given, so the envdir can change them later
+            assertThat(Http.body(first, "/env/KILL_OLD_DELAY")).isEqualTo("0");
+            assertThat(Http.body(first, "/env/ENVDIR")).isEqualTo(tmp.resolve("env").toString());
+            assertThat(Http.get(first, "/env/ENABLE_AUTO_RESTART").status()).isEqualTo(404);
+            assertThat(Http.body(first, "/env/NOTIFY_SOCKET")).endsWith("/notify-1.sock");
+            assertThat(Http.body(first, "/env/BATON_NOTIFY_FD")).isEqualTo("6");
+            // the second and third sockets are live in the worker too: the kernel queues their connections
+            assertThat(Http.body(first, "/fds")).startsWith("0,1,2,3,4,5,6,");
+        }
+    }
+
+    @Test
+    void theWorkerGetsItsSocketsAndStdioAndNothingElse() throws Exception {
+        int port = TestFiles.freePort();
+        try (BatonProcess baton = BatonProcess.start(List.of("--port", "127.0.0.1:" + port, "--", "sh", "-c",
+                "echo fds: $(ls /proc/self/fd | sort -n | tr '\\n' ' '); exec " + String.join(" ", BatonProcess.echoWorker())))) {
+            // 0-2 stdio, 3 the socket, 4 BATON_NOTIFY_FD; the last one is ls's own directory handle
+            assertThat(baton.awaitLog("^fds: ")).isEqualTo("fds: 0 1 2 3 4 5");
+        }
+    }
+
+    @Test
+    void aWorkerStartsWithNoBlockedAndNoIgnoredSignalsEvenUnderNohup() throws Exception {
+        int port = TestFiles.freePort();
+        List<String> args = List.of("--port", "127.0.0.1:" + port, "--", "sh", "-c",
+                "grep -E '^Sig(Blk|Ign)' /proc/self/status; exec " + String.join(" ", BatonProcess.echoWorker()));
+        // nohup starts baton with SIGHUP ignored; neither that nor anything the JVM blocks may reach the worker
+        try (BatonProcess baton = BatonProcess.start(List.of("nohup"), args, Map.of())) {
+            baton.awaitLog("accepting on fd 3");
+            assertThat(baton.awaitLog("^SigBlk:")).isEqualTo("SigBlk:\t0000000000000000");
+            // bits 32 and 33 are glibc's own reserved signals (SIGCANCEL, SIGSETXID), which posix_spawn ignores
+            // in every child; signals 1-31 must all be at their defaults
+            assertThat(baton.awaitLog("^SigIgn:")).isEqualTo("SigIgn:\t0000000180000000");
+            String firstPid = Http.body(port, "/").split(":")[0];
+            baton.hup(); // and baton itself still reloads on HUP
+            baton.awaitLog("old worker " + firstPid + " died");
+            assertThat(Http.body(port, "/")).endsWith(":2");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/perl
+# A start_server worker for Baton's tests, in the spirit of Server::Starter's t/01-starter.t echo
+# worker. It serves HTTP/1.0 on the first socket in SERVER_STARTER_PORT and answers:
+#   GET /            "pid:GEN"              who served the request
+#   GET /env/NAME    the variable's value, or 404 when unset
+#   GET /fds         the fd numbers this process has open, comma-separated
+#   GET /signals     SigBlk and SigIgn from /proc/self/status
+#   GET /sleep/MS    "pid:GEN" after MS milliseconds (a request in flight during a reload)
+# Behaviour is chosen through the environment (so a test can change it between generations with
+# --envdir): WORKER_EXIT_AT_START=N exits N at once; WORKER_READY=notify sends READY=1 on
+# BATON_NOTIFY_FD after WORKER_READY_DELAY_MS; WORKER_READY=never only sends STATUS=; and
+# WORKER_IGNORE_TERM=1 ignores TERM. Every signal received is logged to stderr.
+use strict;
+use warnings;
+use Socket;
+use IO::Handle;
+use Time::HiRes qw(usleep);
+
+STDERR->autoflush(1);
+my $gen = $ENV{SERVER_STARTER_GENERATION} // '?';
+exit $ENV{WORKER_EXIT_AT_START} if defined $ENV{WORKER_EXIT_AT_START} && $ENV{WORKER_EXIT_AT_START} ne '';
+
+my ($first) = split /;/, ($ENV{SERVER_STARTER_PORT} // '');
+die "worker: SERVER_STARTER_PORT is empty\n" unless $first;
+my ($fd) = $first =~ /=(\d+)$/ or die "worker: malformed SERVER_STARTER_PORT: $first\n";
+open(my $listen, '+<&=', $fd) or die "worker: cannot open fd $fd: $!\n";
+
+my $notify;
+if (defined $ENV{BATON_NOTIFY_FD}) {
+    open($notify, '>&=', $ENV{BATON_NOTIFY_FD}) or undef $notify;
+}
+sub notify { my $m = shift; syswrite($notify, $m) if $notify; }
+
+my $stop = 0;
+$SIG{TERM} = $ENV{WORKER_IGNORE_TERM} ? sub { print STDERR "worker $$ got TERM (ignored)\n" }
+                                      : sub { print STDERR "worker $$ got TERM\n"; $stop = 1 };
+$SIG{$_} = do { my $s = $_; sub { print STDERR "worker $$ got $s\n" } } for qw(USR1 USR2 HUP INT);
+
+my $ready = $ENV{WORKER_READY} // '';
+if ($ready eq 'notify') {
+    notify("STATUS=warming up");
+    usleep(1000 * ($ENV{WORKER_READY_DELAY_MS} // 0));
+    notify("READY=1\nSTATUS=serving generation $gen");
+} elsif ($ready eq 'never') {
+    notify("STATUS=starting, never ready");
+}
+print STDERR "worker $$ (generation $gen) accepting on fd $fd\n";
+
+while (!$stop) {
+    my $client;
+    accept($client, $listen) or next;  # EINTR on a signal: re-check $stop
+    my $request = <$client> // '';
+    while (my $line = <$client>) { last if $line =~ /^\r?\n$/; }
+    my ($path) = $request =~ m{^\S+\s+(\S+)};
+    $path //= '/';
+    my ($status, $body) = (200, "$$:$gen");
+    if ($path =~ m{^/env/(.+)$}) {
+        ($status, $body) = defined $ENV{$1} ? (200, $ENV{$1}) : (404, "unset");
+    } elsif ($path eq '/fds') {
+        opendir(my $d, "/proc/self/fd");
+        my @fds = sort { $a <=> $b } grep { /^\d+$/ } readdir($d);
+        closedir($d);
+        $body = join(',', @fds);
+    } elsif ($path eq '/signals') {
+        open(my $st, '<', '/proc/self/status');
+        $body = join('', grep { /^Sig(Blk|Ign):/ } <$st>);
+    } elsif ($path =~ m{^/sleep/(\d+)$}) {
+        usleep(1000 * $1);
+    }
+    print $client "HTTP/1.0 $status OK\r\nContent-Type: text/plain\r\nContent-Length: " . length($body)
+        . "\r\nConnection: close\r\n\r\n$body";
+    close $client;
+}
+print STDERR "worker $$ exiting\n";
+exit 0;
