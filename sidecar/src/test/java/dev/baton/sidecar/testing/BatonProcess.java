@@ -95,9 +95,23 @@ public final class BatonProcess implements AutoCloseable {
     /** Waits for a log line matching {@code regex} (anywhere in the line) and returns it. */
     public String awaitLog(String regex) {
         Pattern p = Pattern.compile(regex);
-        await("log line /" + regex + "/").atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-                .until(() -> log.stream().anyMatch(l -> p.matcher(l).find()));
+        try {
+            await("log line /" + regex + "/").atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
+                    .until(() -> log.stream().anyMatch(l -> p.matcher(l).find()));
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            throw new AssertionError("no log line matching /" + regex + "/ within " + PATIENCE + "; the log:\n" + logText(), e);
+        }
         return log.stream().filter(l -> p.matcher(l).find()).findFirst().orElseThrow();
+    }
+
+    /** The pid in the "new worker PID (generation N) is ready" line of that generation. */
+    public String readyPid(int generation) {
+        return awaitLog("new worker \\d+ \\(generation " + generation + "\\) is ready").replaceAll("new worker (\\d+) .*", "$1");
+    }
+
+    /** Waits until baton reports that the worker with this pid has exited. */
+    public void awaitGone(String pid) {
+        awaitLog("worker " + pid + " died");
     }
 
     /** Number of log lines matching {@code regex}. */

@@ -1,0 +1,179 @@
+package dev.baton.sidecar.supervise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.baton.sidecar.posix.Posix;
+import dev.baton.sidecar.posix.Signals;
+import dev.baton.sidecar.testing.BatonProcess;
+import dev.baton.sidecar.testing.Http;
+import dev.baton.sidecar.testing.TestFiles;
+
+/** Bad input and bad workers: one clear line, the right exit, nothing left behind, nothing lost. */
+class FailureTest {
+
+    @TempDir
+    Path tmp;
+
+    private final int port = TestFiles.freePort();
+
+    private List<String> args(List<String> options, List<String> worker) {
+        List<String> args = new ArrayList<>(options);
+        args.add("--");
+        args.addAll(worker);
+        return args;
+    }
+
+    private List<String> filesLeft() throws IOException {
+        try (var s = Files.list(tmp)) {
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    @Test
+    void aPortInUseIsOneLineAndExit1WithNoFilesLeft() throws Exception {
+        try (ServerSocket taken = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1"))) {
+            BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
+                    "--pid-file", tmp.resolve("pid").toString(), "--status-file", tmp.resolve("status").toString(),
+                    "--path", tmp.resolve("app.sock").toString()), BatonProcess.echoWorker()));
+            assertThat(baton.awaitExit()).isEqualTo(1);
+            assertThat(baton.log()).containsExactly("start_server (pid:" + baton.pid() + ") starting now...",
+                    "baton: error: cannot listen on 127.0.0.1:" + port
+                            + ": Address already in use (another process is listening there: stop it or choose another --port)");
+        }
+        assertThat(filesLeft()).isEmpty();
+    }
+
+    @Test
+    void aMissingWorkerBinaryIsOneLineAndExit1WithNoFilesLeft() throws Exception {
+        BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
+                "--pid-file", tmp.resolve("pid").toString(), "--status-file", tmp.resolve("status").toString()),
+                List.of("no-such-worker-binary", "--flag")));
+        assertThat(baton.awaitExit()).isEqualTo(1);
+        assertThat(baton.log()).filteredOn(l -> l.startsWith("baton: error:")).singleElement().asString()
+                .contains("cannot execute worker command 'no-such-worker-binary': No such file or directory");
+        assertThat(filesLeft()).isEmpty();
+    }
+
+    @Test
+    void aWorkerThatDiesAtFirstStartEndsBatonWithExit1() throws Exception {
+        BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
+                "--pid-file", tmp.resolve("pid").toString()), List.of("sh", "-c", "echo cannot connect to database >&2; exit 3")));
+        assertThat(baton.awaitExit()).isEqualTo(1);
+        assertThat(baton.logText()).contains("cannot connect to database")
+                .contains("exited with exit code 3 before it was ready");
+        assertThat(filesLeft()).isEmpty();
+    }
+
+    @Test
+    void startRetriesRetryAFailingFirstStartWithBackoff() throws Exception {
+        Path marker = tmp.resolve("attempts");
+        // fails twice, then serves
+        String script = "echo x >> " + marker + "; [ $(wc -l < " + marker + ") -ge 3 ] || exit 1; exec "
+                + String.join(" ", BatonProcess.echoWorker());
+        try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--start-retries", "3",
+                "--interval", "0.3"), List.of("sh", "-c", script)))) {
+            baton.readyPid(3);
+            assertThat(baton.logText()).contains("worker crash loop: 2 failures in a row; next start in 1 s");
+            assertThat(Http.body(port, "/")).endsWith(":3");
+        }
+    }
+
+    @Test
+    void aNewGenerationThatDiesBeforeReadyLeavesTheOldOneServing() throws Exception {
+        Path envdir = Files.createDirectory(tmp.resolve("env"));
+        Path status = tmp.resolve("status");
+        try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
+                "--envdir", envdir.toString(), "--status-file", status.toString()), BatonProcess.echoWorker()))) {
+            String first = baton.readyPid(1);
+            Files.writeString(envdir.resolve("WORKER_EXIT_AT_START"), "7");
+            baton.hup();
+            assertThat(baton.awaitLog("reload 1 failed")).contains("exited with exit code 7 before it was ready")
+                    .contains("generation 1 keeps serving");
+            assertThat(Http.body(port, "/")).isEqualTo(first + ":1");
+            assertThat(Files.readString(status)).isEqualTo("1:" + first + "\n");
+            // fixed, the next reload goes through; generation 2 was the failed attempt
+            Files.delete(envdir.resolve("WORKER_EXIT_AT_START"));
+            baton.hup();
+            baton.awaitGone(first);
+            assertThat(Http.body(port, "/")).endsWith(":3");
+        }
+    }
+
+    @Test
+    void aCrashedWorkerIsRestartedAndACrashLoopBacksOffAndIsReported() throws Exception {
+        try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--interval", "0.2"),
+                BatonProcess.echoWorker()))) {
+            for (int gen = 1; gen <= 3; gen++) {
+                String pid = baton.readyPid(gen);
+                Posix.libc().kill(Integer.parseInt(pid), Signals.SIGKILL);
+                baton.awaitLog("worker " + pid + " died unexpectedly with status:9, restarting");
+            }
+            assertThat(baton.awaitLog("worker crash loop: 3 ")).endsWith("3 failures in a row; next start in 2 s");
+            baton.readyPid(4);
+            assertThat(Http.body(port, "/")).endsWith(":4");
+        }
+    }
+
+    @Test
+    void anOldWorkerThatIgnoresTermIsKilledAtTheDrainTimeoutWhileTheNewOneServes() throws Exception {
+        Path envdir = Files.createDirectory(tmp.resolve("env"));
+        Files.writeString(envdir.resolve("WORKER_IGNORE_TERM"), "1");
+        try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
+                "--envdir", envdir.toString(), "--drain-timeout", "1s"), BatonProcess.echoWorker()))) {
+            String first = baton.readyPid(1);
+            Files.delete(envdir.resolve("WORKER_IGNORE_TERM"));
+            baton.hup();
+            String second = baton.readyPid(2);
+            baton.awaitLog("worker " + first + " got TERM \\(ignored\\)");
+            assertThat(baton.awaitLog("sending KILL")).contains("worker " + first + " (generation 1) still running 1 s after TERM");
+            baton.awaitLog("old worker " + first + " died, status:9");
+            assertThat(Http.body(port, "/")).isEqualTo(second + ":2");
+        }
+    }
+
+    @Test
+    void aSecondBatonOnTheSamePidFileIsRefused() throws Exception {
+        Path pid = tmp.resolve("pid");
+        try (BatonProcess first = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--pid-file", pid.toString()),
+                BatonProcess.echoWorker()))) {
+            first.readyPid(1);
+            BatonProcess second = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + TestFiles.freePort(),
+                    "--pid-file", pid.toString()), BatonProcess.echoWorker()));
+            assertThat(second.awaitExit()).isEqualTo(1);
+            assertThat(second.logText()).contains("pid file " + pid + " is locked by a running supervisor (pid " + first.pid() + ")");
+            assertThat(Files.readString(pid)).isEqualTo(first.pid() + "\n");
+        }
+    }
+
+    @Test
+    void aStalePidFileFromAKilledBatonDoesNotBlockARestart() throws Exception {
+        Path pid = tmp.resolve("pid");
+        Path sock = tmp.resolve("app.sock");
+        BatonProcess killed = BatonProcess.start(args(List.of("--path", sock.toString(), "--pid-file", pid.toString()),
+                BatonProcess.echoWorker()));
+        String worker = killed.readyPid(1);
+        killed.signal(Signals.SIGKILL);
+        killed.awaitExit();
+        Posix.libc().kill(Integer.parseInt(worker), Signals.SIGKILL);
+        assertThat(pid).exists();
+        assertThat(sock).exists();
+        try (BatonProcess again = BatonProcess.start(args(List.of("--path", sock.toString(), "--pid-file", pid.toString()),
+                BatonProcess.echoWorker()))) {
+            again.readyPid(1);
+            await().until(() -> Files.readString(pid).equals(again.pid() + "\n"));
+            assertThat(Http.get(sock, "/").status()).isEqualTo(200);
+        }
+    }
+}
