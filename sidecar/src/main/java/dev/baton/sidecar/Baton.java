@@ -23,7 +23,9 @@ public final class Baton {
             if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
                 hint = " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
             }
-            c.getErr().println("baton: error: " + e.getMessage() + hint + "; see 'baton --help'");
+            // A converter's own message already names the option, the value and the fix.
+            String message = e.getCause() instanceof CommandLine.TypeConversionException t ? t.getMessage() : e.getMessage();
+            c.getErr().println("baton: error: " + message + hint + "; see 'baton --help'");
             return 2;
         });
         cli.setExecutionExceptionHandler((e, c, parsed) -> {

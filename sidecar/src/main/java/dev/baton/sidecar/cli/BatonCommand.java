@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import dev.baton.sidecar.listen.ListenSpec;
 import dev.baton.sidecar.supervise.Readiness;
 import dev.baton.sidecar.supervise.SupervisorConfig;
 import picocli.CommandLine.Command;
@@ -38,12 +39,12 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
     CommandSpec spec;
 
     // ---- start_server's options
-    @Option(names = "--port", paramLabel = "[HOST:]PORT[=FD]",
+    @Option(names = "--port", paramLabel = "[HOST:]PORT[=FD]", converter = ListenSpecs.Port.class,
             description = "TCP port to listen on: 8080, 127.0.0.1:8080, [::1]:8080, u53 for UDP, =FD to choose the worker's fd. Repeatable.")
-    List<String> ports = new ArrayList<>();
+    List<ListenSpec> ports = new ArrayList<>();
 
-    @Option(names = "--path", paramLabel = "PATH", description = "Unix socket to listen on (removed on exit). Repeatable.")
-    List<String> paths = new ArrayList<>();
+    @Option(names = "--path", paramLabel = "PATH", converter = ListenSpecs.UnixPath.class, description = "Unix socket to listen on (removed on exit). Repeatable.")
+    List<ListenSpec> paths = new ArrayList<>();
 
     @Option(names = "--dir", paramLabel = "DIR", description = "Working directory of the worker.")
     Path dir;

@@ -49,14 +49,8 @@ final class BatonMain {
             Log.error(problem);
             return 2;
         }
-        List<ListenSpec> specs = new ArrayList<>();
-        try {
-            options.ports.forEach(p -> specs.add(ListenSpec.port(p)));
-            options.paths.forEach(p -> specs.add(ListenSpec.path(p)));
-        } catch (IllegalArgumentException e) {
-            Log.error(e.getMessage());
-            return 2;
-        }
+        List<ListenSpec> specs = new ArrayList<>(options.ports); // TCP and UDP first, then Unix paths, as start_server
+        specs.addAll(options.paths);
         Map<String, String> baseEnv = new HashMap<>(System.getenv());
         baseEnv.remove(DAEMON_STATUS_FD);
         baseEnv.putAll(options.exportedOptions());

@@ -1,0 +1,82 @@
+package dev.baton.sidecar.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import org.junit.jupiter.api.Test;
+
+import dev.baton.sidecar.Baton;
+import picocli.CommandLine;
+
+/** The command line in-process: exit codes and the one line a user sees on bad input. */
+class CommandLineTest {
+
+    private record Result(int exit, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        CommandLine cli = Baton.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out));
+        cli.setErr(new PrintWriter(err));
+        int exit = cli.execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    @Test
+    void versionNamesBatonAndTheStartServerItMatches() {
+        Result r = run("--version");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("baton 0.1.0 (compatible with Server::Starter 0.35)" + System.lineSeparator());
+    }
+
+    @Test
+    void helpListsStartServersFlagsAndBatonsOwn() {
+        Result r = run("--help");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).contains("--port=", "--path=", "--dir=", "--interval=", "--signal-on-hup=", "--signal-on-term=",
+                "--pid-file=", "--status-file=", "--envdir=", "--log-file=", "--daemonize", "--backlog=",
+                "--enable-auto-restart", "--auto-restart-interval=", "--kill-old-delay=", "--restart", "--stop",
+                "--ready-timeout=", "--drain-timeout=", "--readiness=", "--control=", "--control-token-file=");
+    }
+
+    @Test
+    void anUnknownFlagIsOneLineWithASuggestionAndExit2() {
+        Result r = run("--pid-flie", "x", "--", "true");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines()).singleElement().asString().startsWith("baton: error: Unknown option: '--pid-flie'")
+                .endsWith("; see 'baton --help'");
+    }
+
+    @Test
+    void aMalformedPortIsOneLineNamingTheFormAndExit2() {
+        Result r = run("--port", "80a", "--", "true");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines()).singleElement().asString()
+                .contains("invalid --port '80a': expected port, host:port, [ipv6]:port");
+    }
+
+    @Test
+    void startServersAbbreviationsWork() {
+        Result r = run("--vers");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).startsWith("baton 0.1.0");
+    }
+
+    @Test
+    void anUnknownSignalNameIsRejected() {
+        Result r = run("--signal-on-hup", "TERMINATE", "--", "true");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines()).singleElement().asString().contains("unknown signal 'TERMINATE'");
+    }
+
+    @Test
+    void aNegativeDurationIsRejected() {
+        Result r = run("--drain-timeout", "-5s", "--", "true");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines()).singleElement().asString().contains("is negative");
+    }
+}
