@@ -121,9 +121,11 @@ final class BatonMain {
         }
     }
 
+    /** start_server's default backlog is SOMAXCONN; the kernel's current value is the meaningful one. */
     private static int somaxconn() {
-        try {
-            return Integer.parseInt(Files.readString(Path.of("/proc/sys/net/core/somaxconn")).trim());
+        // Files.readString trusts procfs's zero file size and returns a single byte ("4" of "4096"): read the line.
+        try (var reader = Files.newBufferedReader(Path.of("/proc/sys/net/core/somaxconn"))) {
+            return Integer.parseInt(reader.readLine().trim());
         } catch (IOException | NumberFormatException e) {
             return 4096;
         }

@@ -72,4 +72,19 @@ class WorkerEnvironmentTest {
             assertThat(Http.body(port, "/")).endsWith(":2");
         }
     }
+
+    @Test
+    void theDefaultBacklogIsTheKernelsSomaxconnAsInStartServer() throws Exception {
+        int port = TestFiles.freePort();
+        List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--"));
+        args.addAll(BatonProcess.echoWorker());
+        try (BatonProcess baton = BatonProcess.start(args);
+             var somaxconn = java.nio.file.Files.newBufferedReader(Path.of("/proc/sys/net/core/somaxconn"))) {
+            baton.readyPid(1);
+            Process ss = new ProcessBuilder("ss", "-Htln", "sport = :" + port).start();
+            String line = new String(ss.getInputStream().readAllBytes()).trim();
+            // "LISTEN 0 4096 127.0.0.1:PORT 0.0.0.0:*": for a listening socket the third column is the backlog
+            assertThat(line.split("\\s+")[2]).isEqualTo(somaxconn.readLine().trim());
+        }
+    }
 }

@@ -1,0 +1,154 @@
+package dev.baton.sidecar.interop;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.baton.sidecar.testing.BatonProcess;
+import dev.baton.sidecar.testing.Http;
+import dev.baton.sidecar.testing.TestFiles;
+
+/**
+ * Baton and Perl's Server::Starter, both ways: Starlet (a Perl worker written for start_server)
+ * served by baton through repeated HUPs under ab, Perl's start_server --stop/--restart driving a
+ * baton through its pid and status files, and baton --restart driving a Perl start_server.
+ * Skipped, with the reason, where the Debian packages are not installed (.ci/run installs them).
+ */
+class PerlStartServerInteropTest {
+    private static final String START_SERVER = "/usr/bin/start_server";
+
+    @TempDir
+    Path tmp;
+
+    private final int port = TestFiles.freePort();
+
+    @BeforeAll
+    static void needsPerlTools() {
+        for (String tool : List.of(START_SERVER, "/usr/bin/plackup", "/usr/bin/ab")) {
+            Assumptions.assumeTrue(Files.isExecutable(Path.of(tool)),
+                    tool + " is not installed: apt-get install libserver-starter-perl starlet apache2-utils");
+        }
+    }
+
+    private List<String> starlet() {
+        return List.of("plackup", "-s", "Starlet", "--max-workers=8", "--access-log", "/dev/null",
+                TestFiles.resource("psgi/hello.psgi").toString());
+    }
+
+    private BatonProcess batonWithStarlet(String... options) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port));
+        args.addAll(List.of(options));
+        args.add("--");
+        args.addAll(starlet());
+        return BatonProcess.start(args);
+    }
+
+    private static Process run(List<String> command) throws IOException {
+        return new ProcessBuilder(command).redirectErrorStream(true).start();
+    }
+
+    private static String output(Process p) throws Exception {
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("process finished").isTrue();
+        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    }
+
+    private static int number(String text, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(text);
+        assertThat(m.find()).as("'" + regex + "' in ab's report:\n" + text).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void starletUnderBatonLosesNoRequestThroughRepeatedHups() throws Exception {
+        try (BatonProcess baton = batonWithStarlet()) {
+            baton.readyPid(1);
+            Process ab = run(List.of("ab", "-r", "-n", "6000", "-c", "50", "http://127.0.0.1:" + port + "/"));
+            int reloads = 0;
+            while (ab.isAlive() && reloads < 8) {
+                baton.hup();
+                reloads++;
+                String ready = "generation " + (reloads + 1) + "\\) is ready";
+                baton.awaitLog(ready);
+            }
+            String report = output(ab);
+            assertThat(ab.exitValue()).as(report).isZero();
+            assertThat(number(report, "Complete requests:\\s+(\\d+)")).isEqualTo(6000);
+            assertThat(number(report, "Failed requests:\\s+(\\d+)")).isZero();
+            assertThat(report).doesNotContain("Non-2xx responses");
+            assertThat(reloads).as("reloads during the load").isGreaterThanOrEqualTo(2);
+        }
+    }
+
+    @Test
+    void perlStopAndRestartDriveABatonThroughItsPidAndStatusFiles() throws Exception {
+        Path pid = tmp.resolve("pid");
+        Path status = tmp.resolve("status");
+        BatonProcess baton = batonWithStarlet("--pid-file", pid.toString(), "--status-file", status.toString());
+        try {
+            String first = baton.readyPid(1);
+            await().until(() -> Files.exists(status));
+
+            Process restart = run(List.of(START_SERVER, "--restart", "--pid-file", pid.toString(), "--status-file", status.toString()));
+            String restartOutput = output(restart);
+            assertThat(restart.exitValue()).as(restartOutput).isZero();
+            // Perl's --restart returned once the status file showed generation 2 alone: generation 1 is gone
+            assertThat(Files.readString(status)).startsWith("2:");
+            assertThat(Path.of("/proc/" + first)).doesNotExist();
+            assertThat(Http.body(port, "/")).endsWith(":2\n");
+
+            Process stop = run(List.of(START_SERVER, "--stop", "--pid-file", pid.toString()));
+            String stopOutput = output(stop);
+            assertThat(stop.exitValue()).as(stopOutput).isZero();
+            // Perl's --stop blocks on the pid file's flock, so when it returns baton has cleaned up
+            assertThat(pid).doesNotExist();
+            assertThat(status).doesNotExist();
+            assertThat(baton.awaitExit()).isZero();
+        } finally {
+            baton.close();
+        }
+    }
+
+    @Test
+    void batonStopAndRestartDriveAPerlStartServer() throws Exception {
+        Path pid = tmp.resolve("pid");
+        Path status = tmp.resolve("status");
+        List<String> perl = new ArrayList<>(List.of(START_SERVER, "--port", "127.0.0.1:" + port, "--pid-file", pid.toString(),
+                "--status-file", status.toString(), "--"));
+        perl.addAll(starlet());
+        Process server = run(perl);
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(status) && Files.readString(status).startsWith("1:"));
+            List<String> restart = new ArrayList<>(BatonProcess.javaCommand());
+            restart.addAll(List.of("--restart", "--pid-file", pid.toString(), "--status-file", status.toString()));
+            Process r = run(restart);
+            String restartOutput = output(r);
+            assertThat(r.exitValue()).as(restartOutput).isZero();
+            assertThat(restartOutput).contains("restart done: generation 2");
+
+            List<String> stop = new ArrayList<>(BatonProcess.javaCommand());
+            stop.addAll(List.of("--stop", "--pid-file", pid.toString()));
+            Process s = run(stop);
+            String stopOutput = output(s);
+            assertThat(s.exitValue()).as(stopOutput).isZero();
+            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(pid).doesNotExist();
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+}
