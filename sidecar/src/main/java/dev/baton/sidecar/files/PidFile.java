@@ -94,7 +94,11 @@ public final class PidFile implements AutoCloseable {
         return path;
     }
 
-    /** Removes the file, then releases the lock (the order Perl uses, so --stop returns after the unlink). */
+    /**
+     * Removes the file but keeps the locked descriptor open: the kernel releases the lock when this
+     * process is gone, so {@code --stop} (ours or Perl's, both blocked in flock) returns only after
+     * the supervisor has really exited, not while its JVM is still shutting down.
+     */
     @Override
     public void close() {
         try {
@@ -102,6 +106,5 @@ public final class PidFile implements AutoCloseable {
         } catch (IOException e) {
             System.err.println("failed to unlink file:" + path + ":" + e.getMessage());
         }
-        Posix.closeQuietly(fd);
     }
 }
