@@ -87,4 +87,37 @@ class WorkerEnvironmentTest {
             assertThat(line.split("\\s+")[2]).isEqualTo(somaxconn.readLine().trim());
         }
     }
+
+    @Test
+    void udpAndIpv6SocketsAppearAsPerlWritesThem() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ipv6Loopback(), "no IPv6 loopback (::1) on this machine");
+        int udp = TestFiles.freePort();
+        int v6 = TestFiles.freePort();
+        int http = TestFiles.freePort();
+        List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + http, "--port", "u" + udp,
+                "--port", "[::1]:" + v6, "--"));
+        args.addAll(BatonProcess.echoWorker());
+        try (BatonProcess baton = BatonProcess.start(args)) {
+            baton.readyPid(1);
+            // the UDP 'u' is not part of the env string, and IPv6 hosts keep their brackets
+            assertThat(Http.body(http, "/env/SERVER_STARTER_PORT"))
+                    .isEqualTo("127.0.0.1:" + http + "=3;" + udp + "=4;[::1]:" + v6 + "=5");
+            try (java.net.DatagramSocket probe = new java.net.DatagramSocket(0)) {
+                // the UDP port is taken by baton's socket: binding it again fails
+                org.assertj.core.api.Assertions.assertThatThrownBy(() -> new java.net.DatagramSocket(udp).close())
+                        .isInstanceOf(java.net.BindException.class);
+            }
+            try (java.net.Socket s = new java.net.Socket("::1", v6)) {
+                assertThat(s.isConnected()).isTrue();
+            }
+        }
+    }
+
+    private static boolean ipv6Loopback() {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("::1"))) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
 }
