@@ -311,6 +311,10 @@ public final class Supervisor {
         Worker previous = current;
         current = w;
         w.state = WorkerState.SERVING;
+        if (previous != null) {
+            previous.state = WorkerState.DRAINING;
+        }
+        writeStatus(); // before the log line: whoever reads "is ready" finds the status file already current
         Log.info("new worker " + w.pid + " (generation " + w.generation + ") is ready (" + how + " after "
                 + (w.readyNanos - w.spawnedNanos) / 1_000_000 + " ms)");
         if (!everServed) {
@@ -321,10 +325,6 @@ public final class Supervisor {
             w.reload.readyNanos = w.readyNanos;
             w.reload.state = Reload.State.DRAINING;
         }
-        if (previous != null) {
-            previous.state = WorkerState.DRAINING;
-        }
-        writeStatus();
         List<Worker> old = olderWorkers(w.generation);
         if (w.reload != null || !old.isEmpty()) {
             Log.info("new worker is now running, sending " + Signals.name(config.signalOnHup()) + " to old workers:"
