@@ -202,8 +202,8 @@ public final class Supervisor {
             case STARTING -> candidateFailed(w, "exited with " + status.describe() + " before it was ready", status);
             case SERVING -> currentDied(w, status);
             case DRAINING -> {
-                Log.info("old worker " + pid + " died, status:" + status.raw());
                 writeStatus();
+                Log.info("old worker " + pid + " died, status:" + status.raw());
                 completeDrainedReloads();
             }
         }

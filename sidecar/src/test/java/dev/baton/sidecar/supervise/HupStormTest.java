@@ -1,0 +1,102 @@
+package dev.baton.sidecar.supervise;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import dev.baton.sidecar.testing.BatonProcess;
+import dev.baton.sidecar.testing.Http;
+import dev.baton.sidecar.testing.TestFiles;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * A HUP storm under load: HUPs are coalesced, at most one generation is ever starting, and not one
+ * request fails.
+ */
+class HupStormTest {
+
+    @Test
+    void aStormOfHupsStartsAtMostOneGenerationAtATimeAndLosesNothing() throws Exception {
+        int port = TestFiles.freePort();
+        int control = TestFiles.freePort();
+        List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--control", "127.0.0.1:" + control,
+                "--interval", "0.3", "--"));
+        args.addAll(BatonProcess.echoWorker());
+        try (BatonProcess baton = BatonProcess.start(args)) {
+            baton.readyPid(1);
+            AtomicBoolean running = new AtomicBoolean(true);
+            AtomicInteger served = new AtomicInteger();
+            ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+            List<Thread> clients = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Thread t = new Thread(() -> {
+                    while (running.get()) {
+                        try {
+                            Http.body(port, "/");
+                            served.incrementAndGet();
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                });
+                t.start();
+                clients.add(t);
+            }
+            AtomicInteger mostStarting = new AtomicInteger();
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            Thread watcher = new Thread(() -> {
+                while (running.get()) {
+                    try {
+                        JsonArray workers = new JsonObject(http.send(HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + control + "/status")).build(),
+                                HttpResponse.BodyHandlers.ofString()).body()).getJsonArray("workers");
+                        int starting = (int) workers.stream().filter(w -> "starting".equals(((JsonObject) w).getString("state"))).count();
+                        mostStarting.accumulateAndGet(starting, Math::max);
+                    } catch (Exception e) {
+                        failures.add("control: " + e);
+                    }
+                }
+            });
+            watcher.start();
+
+            for (int i = 0; i < 100; i++) { // 100 HUPs in about a second (pacing, not waiting for anything)
+                baton.hup();
+                Thread.sleep(9);
+            }
+            for (int i = 0; i < 50; i++) { // then 10 per second for 5 s
+                baton.hup();
+                Thread.sleep(100);
+            }
+            // the last coalesced reload finishes, then everything is quiet
+            await().atMost(BatonProcess.PATIENCE).until(() -> {
+                JsonObject s = new JsonObject(http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + "/status")).build(),
+                        HttpResponse.BodyHandlers.ofString()).body());
+                return s.getJsonArray("workers").size() == 1;
+            });
+            running.set(false);
+            for (Thread t : clients) {
+                t.join();
+            }
+            watcher.join();
+
+            assertThat(failures).isEmpty();
+            assertThat(served.get()).isPositive();
+            assertThat(mostStarting.get()).isLessThanOrEqualTo(1);
+            long spawned = baton.countLog("^starting new worker");
+            // coalesced: far fewer generations than HUPs, yet more than one reload happened
+            assertThat(spawned).isBetween(3L, 60L);
+        }
+    }
+}
