@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -24,6 +25,7 @@ import dev.baton.sidecar.posix.PosixException;
 import dev.baton.sidecar.posix.Signals;
 import dev.baton.sidecar.spawn.SpawnException;
 import dev.baton.sidecar.spawn.Spawner;
+import dev.baton.sidecar.supervise.OrphanedWorkers;
 import dev.baton.sidecar.supervise.Supervisor;
 import jnr.ffi.Pointer;
 
@@ -76,11 +78,27 @@ final class BatonMain {
         }
 
         Log.info("start_server (pid:" + Posix.libc().getpid() + ") starting now...");
+        PidFile pidFile = null;
+        if (options.pidFile != null) {
+            try {
+                pidFile = PidFile.acquire(options.pidFile.toAbsolutePath(), Posix.libc().getpid());
+            } catch (IOException e) {
+                Log.error(e.getMessage());
+                return 1;
+            }
+            // We hold the lock, so whoever wrote the status file is dead; its workers may not be.
+            if (options.statusFile != null) {
+                OrphanedWorkers.retire(options.statusFile, options.drainTimeout().orElse(Duration.ofSeconds(30)));
+            }
+        }
         Listeners listeners;
         try {
             listeners = Listeners.open(specs, options.backlog != null ? options.backlog : somaxconn());
         } catch (ListenException e) {
             Log.error(e.getMessage());
+            if (pidFile != null) {
+                pidFile.close();
+            }
             return 1;
         }
         for (var l : listeners.all()) {
@@ -89,15 +107,11 @@ final class BatonMain {
             }
         }
 
-        PidFile pidFile = null;
         ControlServer control = null;
         Path runtimeDir = null;
         try {
             runtimeDir = createRuntimeDirectory();
             options.runtimeDirectory = runtimeDir;
-            if (options.pidFile != null) {
-                pidFile = PidFile.acquire(options.pidFile.toAbsolutePath(), Posix.libc().getpid());
-            }
             Supervisor supervisor = new Supervisor(options, listeners, baseEnv);
             if (options.control != null) {
                 control = ControlServer.start(options.control, options.controlTokenFile, supervisor);

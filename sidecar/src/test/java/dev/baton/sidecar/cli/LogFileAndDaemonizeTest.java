@@ -55,14 +55,9 @@ class LogFileAndDaemonizeTest {
         assertThat(new ProcessBuilder(stop).start().waitFor()).isZero();
         // --stop returned when the flock was released, i.e. when the daemon had exited (a zombie until
         // whoever adopted it reaps it)
-        assertThat(exitedOrZombie(handle.pid())).isTrue();
+        assertThat(TestFiles.exited(handle.pid())).isTrue();
         assertThat(read(log)).contains("received TERM, sending TERM to all workers", "exiting");
         assertThat(pid).doesNotExist();
-    }
-
-    private static boolean exitedOrZombie(long pid) {
-        String stat = read(Path.of("/proc/" + pid + "/stat"));
-        return stat.isEmpty() || stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
     }
 
     @Test

@@ -158,22 +158,29 @@ class FailureTest {
     }
 
     @Test
-    void aStalePidFileFromAKilledBatonDoesNotBlockARestart() throws Exception {
+    void aBatonRestartedAfterASigkillRetiresTheOrphanedWorkersAndTakesTheirPortOver() throws Exception {
         Path pid = tmp.resolve("pid");
+        Path status = tmp.resolve("status");
         Path sock = tmp.resolve("app.sock");
-        BatonProcess killed = BatonProcess.start(args(List.of("--path", sock.toString(), "--pid-file", pid.toString()),
-                BatonProcess.echoWorker()));
-        String worker = killed.readyPid(1);
+        List<String> options = List.of("--port", "127.0.0.1:" + port, "--path", sock.toString(), "--pid-file", pid.toString(),
+                "--status-file", status.toString());
+        BatonProcess killed = BatonProcess.start(args(options, BatonProcess.echoWorker()));
+        String orphan = killed.readyPid(1);
         killed.signal(Signals.SIGKILL);
         killed.awaitExit();
-        Posix.libc().kill(Integer.parseInt(worker), Signals.SIGKILL);
+        // the worker lives on, holding the port; pid, status and socket files are stale
+        assertThat(Http.body(port, "/")).isEqualTo(orphan + ":1");
         assertThat(pid).exists();
         assertThat(sock).exists();
-        try (BatonProcess again = BatonProcess.start(args(List.of("--path", sock.toString(), "--pid-file", pid.toString()),
-                BatonProcess.echoWorker()))) {
+        try (BatonProcess again = BatonProcess.start(args(options, BatonProcess.echoWorker()))) {
+            assertThat(again.awaitLog("previous supervisor that died")).contains("[" + orphan + "]");
             again.readyPid(1);
-            await().until(() -> Files.readString(pid).equals(again.pid() + "\n"));
-            assertThat(Http.get(sock, "/").status()).isEqualTo(200);
+            assertThat(TestFiles.exited(Long.parseLong(orphan))).isTrue();
+            assertThat(Files.readString(pid)).isEqualTo(again.pid() + "\n");
+            assertThat(Http.body(port, "/")).isNotEqualTo(orphan + ":1");
+            // the echo worker serves only the first socket; the Unix one was taken over all the same
+            assertThat(again.awaitLog("accepting on fd 3")).isNotNull();
+            assertThat(sock).exists();
         }
     }
 }

@@ -27,4 +27,14 @@ public final class TestFiles {
             throw new UncheckedIOException(e);
         }
     }
+
+    /** The process has exited: no /proc entry, or a zombie waiting for whoever adopted it to reap it. */
+    public static boolean exited(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
+        } catch (IOException gone) {
+            return true;
+        }
+    }
 }
