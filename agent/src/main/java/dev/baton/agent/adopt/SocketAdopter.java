@@ -1,0 +1,244 @@
+package dev.baton.agent.adopt;
+
+import dev.baton.agent.Log;
+import dev.baton.agent.bootstrap.JdkInternals;
+import dev.baton.agent.config.ListenerSpec;
+import dev.baton.agent.drain.ConnectionTracker;
+import dev.baton.agent.notify.Notifier;
+import java.io.FileDescriptor;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ProtocolFamily;
+import java.net.SocketAddress;
+import java.net.SocketOption;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.AsynchronousServerSocketChannel;
+import java.nio.channels.Channel;
+import java.nio.channels.SelectableChannel;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns the application's binds of listed ports into adoptions of the inherited sockets.
+ *
+ * <p>Adoption replaces the application's fresh, unbound socket with the inherited one through
+ * {@code dup2(inherited, own)}: the application's {@code FileDescriptor} object, channel and socket
+ * objects stay the same, so everything after the bind (local address, options, accept, close) works on
+ * the supervisor's socket as if the application had bound it. The inherited descriptor itself stays
+ * open: closing the application's listener then stops accepting in this process only, and the queued
+ * connections wait in the kernel for the next generation.
+ */
+public final class SocketAdopter {
+
+  private final JdkInternals jdk;
+  private final List<InheritedListener> listeners;
+  private final Notifier notifier;
+  private final ConnectionTracker connections;
+  private final boolean anyInet4;
+  private volatile boolean allAccepting;
+
+  public SocketAdopter(
+      JdkInternals jdk, List<ListenerSpec> specs, Notifier notifier, ConnectionTracker connections)
+      throws IOException {
+    this.jdk = jdk;
+    this.notifier = notifier;
+    this.connections = connections;
+    List<InheritedListener> found = new ArrayList<>();
+    for (ListenerSpec spec : specs) {
+      FileDescriptor fd = jdk.newFd(spec.fd());
+      InetSocketAddress bound = null;
+      if (!spec.isUnix()) {
+        try {
+          bound = jdk.localAddress(fd);
+        } catch (Exception e) {
+          Log.warn("fd " + spec.fd() + " for " + spec.spec() + " is not a bound TCP socket (" + e
+              + "); that port will be bound normally");
+          continue;
+        }
+      }
+      found.add(new InheritedListener(spec, fd, bound));
+    }
+    this.listeners = List.copyOf(found);
+    boolean inet4 = false;
+    for (InheritedListener listener : listeners) {
+      inet4 |= listener.isInet4();
+    }
+    this.anyInet4 = inet4;
+    this.allAccepting = listeners.isEmpty();
+  }
+
+  /** Whether an AF_INET socket was inherited (Perl's start_server makes one for a bare port). */
+  public boolean inheritsInet4() {
+    return anyInet4;
+  }
+
+  /** True once every inherited socket is adopted and accepted on: the worker is ready. */
+  public boolean allAccepting() {
+    return allAccepting;
+  }
+
+  /**
+   * Hook for {@code ServerSocketChannelImpl.netBind/unixBind} and
+   * {@code AsynchronousServerSocketChannelImpl.bind}: the adopted local address, or null.
+   */
+  public SocketAddress adoptChannel(Object channel, FileDescriptor fd, SocketAddress requested)
+      throws IOException {
+    InheritedListener listener = match(requested);
+    if (listener == null) {
+      return null;
+    }
+    adopt(listener, channel, fd);
+    boolean nonBlocking = channel instanceof SelectableChannel selectable
+        ? !selectable.isBlocking()
+        : channel instanceof AsynchronousServerSocketChannel;
+    if (nonBlocking) {
+      // The channel believes it is non-blocking (Netty, JDK HttpServer configure before binding; an
+      // asynchronous channel always is):
+      // an event loop must never block in accept. The opposite is left alone on purpose: clearing
+      // O_NONBLOCK on the shared open file description would make another generation's event loop
+      // block, and the JDK's blocking accept copes with EAGAIN by parking.
+      jdk.configureBlocking(fd, false);
+    }
+    return listener.spec.isUnix() ? requested : jdk.localAddress(fd);
+  }
+
+  /** Hook for {@code NioSocketImpl.bind} ({@code java.net.ServerSocket}): the local port, or -1. */
+  public int adoptSocketImpl(Object impl, FileDescriptor fd, InetAddress host, int port) throws IOException {
+    InheritedListener listener = match(new InetSocketAddress(host, port));
+    if (listener == null) {
+      return -1;
+    }
+    adopt(listener, impl, fd);
+    return jdk.localAddress(fd).getPort();
+  }
+
+  /** Hook for {@code NioSocketImpl.listen}: an adopted socket already listens with the supervisor's backlog. */
+  public boolean isAdopted(FileDescriptor fd) {
+    for (InheritedListener listener : listeners) {
+      if (listener.ownerFd == fd) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Hook for the first accept (or OP_ACCEPT registration) on a listener. */
+  public void accepting(Object listenerObject) {
+    if (allAccepting) {
+      return;
+    }
+    for (InheritedListener listener : listeners) {
+      if (listener.owner == listenerObject && !listener.accepting) {
+        listener.accepting = true;
+        notifier.status("accepting on " + listener.spec.spec());
+      }
+    }
+    synchronized (this) {
+      boolean all = true;
+      for (InheritedListener listener : listeners) {
+        all &= listener.accepting;
+      }
+      if (!allAccepting && all) {
+        allAccepting = true;
+        notifier.ready();
+      }
+    }
+  }
+
+  /** Hook for an accepted connection: connections of adopted listeners are waited for by the drain. */
+  public void accepted(Object listenerObject, Object connection) {
+    for (InheritedListener listener : listeners) {
+      if (listener.owner == listenerObject) {
+        connections.add(connection);
+        return;
+      }
+    }
+  }
+
+  /**
+   * Hook for {@code Net.setSocketOption/getSocketOption} with a protocol family. The JDK opens its
+   * sockets as INET6 and sets IP_TOS as IPV6_TCLASS, which an AF_INET socket (what Perl's start_server
+   * creates for a bare port) and the connections it accepts reject with "Protocol not available". Only
+   * when an AF_INET socket was inherited, and only for IP_TOS on an IPv4 socket, the family becomes INET.
+   */
+  public ProtocolFamily optionFamily(FileDescriptor fd, ProtocolFamily family, SocketOption<?> name)
+      throws IOException {
+    if (!anyInet4 || name != StandardSocketOptions.IP_TOS || family != StandardProtocolFamily.INET6) {
+      return family;
+    }
+    InetSocketAddress local = jdk.localAddress(fd);
+    return local != null && local.getAddress() instanceof Inet4Address ? StandardProtocolFamily.INET : family;
+  }
+
+  /** Closes this process's adopted listeners: new connections queue for the next generation. */
+  public int closeListeners() {
+    int closed = 0;
+    for (InheritedListener listener : listeners) {
+      Object owner = listener.owner;
+      if (owner == null) {
+        continue;
+      }
+      try {
+        if (owner instanceof Channel channel) {
+          channel.close();
+        } else {
+          jdk.closeSocketImpl(owner);
+        }
+        closed++;
+      } catch (IOException | RuntimeException e) {
+        Log.error("closing listener " + listener.spec.spec(), e);
+      }
+    }
+    return closed;
+  }
+
+  private InheritedListener match(SocketAddress requested) {
+    if (requested instanceof InetSocketAddress inet) {
+      if (inet.getPort() == 0) {
+        return null;
+      }
+      for (InheritedListener listener : listeners) {
+        if (isFree(listener) && listener.matches(inet)) {
+          return listener;
+        }
+      }
+      Log.once("port:" + inet.getPort(), "port " + inet.getPort()
+          + " is not in SERVER_STARTER_PORT; binding it normally");
+      return null;
+    }
+    if (requested != null && requested.getClass().getName().equals("java.net.UnixDomainSocketAddress")) {
+      java.nio.file.Path path = ((java.net.UnixDomainSocketAddress) requested).getPath();
+      for (InheritedListener listener : listeners) {
+        if (isFree(listener) && listener.matchesPath(path)) {
+          return listener;
+        }
+      }
+      Log.once("path:" + path, "path " + path + " is not in SERVER_STARTER_PORT; binding it normally");
+    }
+    return null;
+  }
+
+  /** Not adopted yet, or adopted by a listener the application has closed since (it may bind again). */
+  private boolean isFree(InheritedListener listener) {
+    Object owner = listener.owner;
+    if (owner == null) {
+      return true;
+    }
+    try {
+      return owner instanceof Channel channel ? !channel.isOpen() : !jdk.isOpenSocketImpl(owner);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private void adopt(InheritedListener listener, Object owner, FileDescriptor ownFd) throws IOException {
+    jdk.dup2(listener.spec.fd(), jdk.fdVal(ownFd));
+    listener.ownerFd = ownFd;
+    listener.owner = owner;
+    Log.info("adopted " + listener.spec.describe());
+    notifier.status("adopted " + listener.spec.describe());
+  }
+}

@@ -1,0 +1,109 @@
+package dev.baton.agent.bootstrap;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandles;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Makes {@link BatonHooks} callable from JDK code without touching the boot class path.
+ *
+ * <p>Appending a jar to the boot class path makes HotSpot print a CDS warning and lose class data
+ * sharing for application classes (slower start). Instead the hook class is renamed into
+ * {@code sun.nio.ch} and defined there with a private lookup, so it lives in {@code java.base}; the
+ * modules the agent reflects into are opened to it with {@link Instrumentation#redefineModule}, which
+ * prints nothing (unlike {@code --add-opens} left to the user).
+ */
+public final class BootstrapInjector {
+
+  /** Internal name of the hook class as compiled in the agent jar. */
+  public static final String AGENT_HOOKS = "dev/baton/agent/bootstrap/BatonHooks";
+  /** Internal name it takes inside java.base. */
+  public static final String JDK_HOOKS = "sun/nio/ch/BatonHooks";
+
+  private BootstrapInjector() {}
+
+  /** Opens {@code sun.nio.ch}, {@code java.io} and {@code java.net} (and the JDK HttpServer) to the agent. */
+  public static void openJdkInternals(Instrumentation inst) {
+    Module agent = BootstrapInjector.class.getModule();
+    Module javaBase = Object.class.getModule();
+    Map<String, Set<Module>> opens = new HashMap<>();
+    for (String pkg : new String[] {"sun.nio.ch", "java.io", "java.net"}) {
+      opens.put(pkg, Set.of(agent));
+    }
+    Map<String, Set<Module>> exports = new HashMap<>();
+    // Code injected into jdk.httpserver calls the hooks in sun.nio.ch: that package must be exported to it.
+    Module httpServer = ModuleLayer.boot().findModule("jdk.httpserver").orElse(null);
+    if (httpServer != null) {
+      exports.put("sun.nio.ch", Set.of(httpServer));
+    }
+    inst.redefineModule(javaBase, Set.of(), exports, opens, Set.of(), Map.of());
+    if (httpServer != null) {
+      inst.redefineModule(httpServer, Set.of(), Map.of(),
+          Map.of("sun.net.httpserver", Set.of(agent)), Set.of(), Map.of());
+    }
+  }
+
+  /** Defines {@code sun.nio.ch.BatonHooks} in java.base (once) and returns it. */
+  public static Class<?> defineHooks(MethodHandles.Lookup sunNioCh) throws Exception {
+    try {
+      return Class.forName(JDK_HOOKS.replace('/', '.'), false, null);
+    } catch (ClassNotFoundException notYetDefined) {
+      return sunNioCh.defineClass(renamedHooks());
+    }
+  }
+
+  private static byte[] renamedHooks() throws IOException {
+    byte[] original;
+    try (InputStream in = BootstrapInjector.class.getResourceAsStream("/" + AGENT_HOOKS + ".class")) {
+      if (in == null) {
+        throw new IOException(AGENT_HOOKS + ".class is missing from the agent jar");
+      }
+      original = in.readAllBytes();
+    }
+    return renameClass(original, AGENT_HOOKS, JDK_HOOKS);
+  }
+
+  /**
+   * Renames a class by rewriting the UTF-8 entries of its constant pool that name it (alone or inside
+   * descriptors); the rest of the class file is copied as is. Enough for {@link BatonHooks}, which has
+   * no nested classes, and far cheaper at start-up than loading a bytecode library's remapper.
+   */
+  static byte[] renameClass(byte[] classFile, String from, String to) throws IOException {
+    DataInputStream in = new DataInputStream(new ByteArrayInputStream(classFile));
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(classFile.length + 64);
+    DataOutputStream out = new DataOutputStream(bytes);
+    out.writeInt(in.readInt()); // magic
+    out.writeInt(in.readInt()); // minor, major version
+    int count = in.readUnsignedShort();
+    out.writeShort(count);
+    for (int i = 1; i < count; i++) {
+      int tag = in.readUnsignedByte();
+      out.writeByte(tag);
+      switch (tag) {
+        case 1 -> out.writeUTF(in.readUTF().replace(from, to)); // Utf8 (modified UTF-8, as in class files)
+        case 7, 8, 16, 19, 20 -> out.writeShort(in.readUnsignedShort());
+        case 15 -> {
+          out.writeByte(in.readUnsignedByte());
+          out.writeShort(in.readUnsignedShort());
+        }
+        case 3, 4, 9, 10, 11, 12, 17, 18 -> out.writeInt(in.readInt());
+        case 5, 6 -> {
+          out.writeLong(in.readLong());
+          i++; // 8-byte constants take two slots
+        }
+        default -> throw new IOException("unknown constant pool tag " + tag);
+      }
+    }
+    in.transferTo(out);
+    out.flush();
+    return bytes.toByteArray();
+  }
+}

@@ -1,0 +1,71 @@
+package dev.baton.agent.config;
+
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * Options given after the jar: {@code -javaagent:baton-agent.jar=signal=TERM,drainTimeout=30s}.
+ *
+ * @param drainSignal the signal that starts a drain, without {@code SIG} (TERM by default, what
+ *     start_server sends to the old generation)
+ * @param drainTimeout how long requests in flight may take to finish before the JVM exits anyway
+ */
+public record AgentOptions(String drainSignal, Duration drainTimeout) {
+
+  public static final AgentOptions DEFAULTS = new AgentOptions("TERM", Duration.ofSeconds(30));
+
+  /**
+   * Parses the agent argument string.
+   *
+   * @throws IllegalArgumentException naming the option that is not understood
+   */
+  public static AgentOptions parse(String args) {
+    String signal = DEFAULTS.drainSignal();
+    Duration timeout = DEFAULTS.drainTimeout();
+    if (args == null || args.isBlank()) {
+      return DEFAULTS;
+    }
+    for (String option : args.split(",")) {
+      if (option.isBlank()) {
+        continue;
+      }
+      int eq = option.indexOf('=');
+      String key = eq < 0 ? option.trim() : option.substring(0, eq).trim();
+      String value = eq < 0 ? "" : option.substring(eq + 1).trim();
+      switch (key) {
+        case "signal" -> signal = parseSignal(value);
+        case "drainTimeout" -> timeout = parseDuration(value);
+        default -> throw new IllegalArgumentException("unknown agent option '" + key + "'");
+      }
+    }
+    return new AgentOptions(signal, timeout);
+  }
+
+  private static String parseSignal(String value) {
+    String name = value.toUpperCase(Locale.ROOT);
+    if (name.startsWith("SIG")) {
+      name = name.substring(3);
+    }
+    if (!name.matches("[A-Z0-9]+")) {
+      throw new IllegalArgumentException("signal '" + value + "' is not a signal name");
+    }
+    return name;
+  }
+
+  /** {@code 30s}, {@code 500ms}, {@code 2m}, or a plain number of seconds. */
+  static Duration parseDuration(String value) {
+    String text = value.toLowerCase(Locale.ROOT);
+    try {
+      if (text.endsWith("ms")) {
+        return Duration.ofMillis(Long.parseLong(text.substring(0, text.length() - 2)));
+      } else if (text.endsWith("s")) {
+        return Duration.ofSeconds(Long.parseLong(text.substring(0, text.length() - 1)));
+      } else if (text.endsWith("m")) {
+        return Duration.ofMinutes(Long.parseLong(text.substring(0, text.length() - 1)));
+      }
+      return Duration.ofSeconds(Long.parseLong(text));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("drainTimeout '" + value + "' is not like 30s, 500ms or 2m", e);
+    }
+  }
+}

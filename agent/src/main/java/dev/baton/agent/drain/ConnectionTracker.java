@@ -1,0 +1,93 @@
+package dev.baton.agent.drain;
+
+import dev.baton.agent.bootstrap.JdkInternals;
+import java.io.IOException;
+import java.nio.channels.Channel;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
+
+/**
+ * The connections accepted on adopted listeners, so a drain can wait until the application has
+ * finished with them. Weakly held: a connection the application dropped without closing is not waited
+ * for forever.
+ */
+public final class ConnectionTracker {
+
+  private final JdkInternals jdk;
+  // Neither SocketChannelImpl nor NioSocketImpl overrides equals: identity keys. Value: served yet.
+  private final Map<Object, Boolean> connections = new WeakHashMap<>();
+
+  public ConnectionTracker(JdkInternals jdk) {
+    this.jdk = jdk;
+  }
+
+  /** Adds a {@code SocketChannel} or a {@code java.net.Socket}'s {@code NioSocketImpl}. */
+  public void add(Object connection) {
+    synchronized (connections) {
+      connections.put(connection, Boolean.FALSE);
+    }
+  }
+
+  /**
+   * Marks a connection as having had a response. A connection not yet served was accepted for a
+   * request that may already be on its way: closing it would lose that request, so a drain waits for
+   * it (bounded by the drain timeout) while idle keep-alive connections can be closed.
+   */
+  public void markServed(Object connection) {
+    synchronized (connections) {
+      connections.replace(connection, Boolean.TRUE);
+    }
+  }
+
+  /** Counts the open connections that were never served. */
+  public int unservedCount() {
+    List<Object> snapshot;
+    synchronized (connections) {
+      snapshot = new ArrayList<>();
+      for (Map.Entry<Object, Boolean> entry : connections.entrySet()) {
+        if (!entry.getValue()) {
+          snapshot.add(entry.getKey());
+        }
+      }
+    }
+    int unserved = 0;
+    for (Object connection : snapshot) {
+      if (isOpen(connection)) {
+        unserved++;
+      }
+    }
+    return unserved;
+  }
+
+  /** Counts the connections still open, forgetting the closed ones. */
+  public int openCount() {
+    List<Object> snapshot;
+    synchronized (connections) {
+      snapshot = new ArrayList<>(connections.keySet());
+    }
+    int open = 0;
+    for (Object connection : snapshot) {
+      if (isOpen(connection)) {
+        open++;
+      } else {
+        synchronized (connections) {
+          connections.remove(connection);
+        }
+      }
+    }
+    return open;
+  }
+
+  private boolean isOpen(Object connection) {
+    if (connection instanceof Channel channel) {
+      return channel.isOpen();
+    }
+    try {
+      return jdk.isOpenSocketImpl(connection);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+}

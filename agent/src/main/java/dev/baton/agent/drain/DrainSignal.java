@@ -1,0 +1,66 @@
+package dev.baton.agent.drain;
+
+import dev.baton.agent.Log;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * Starts the drain on the drain signal (TERM by default), then hands the signal to the handler that was
+ * there before, normally the JVM's own: it runs the shutdown hooks and exits with 128+signal (143 for
+ * TERM), as without the agent; with no previous handler the exit code is the same. Hooks thus run after the drain, when no request is in flight any more.
+ * A second signal during the drain goes straight to the previous handler: an impatient operator wins.
+ */
+public final class DrainSignal implements SignalHandler {
+
+  private final Drainer drainer;
+  private final Duration timeout;
+  private final AtomicBoolean draining = new AtomicBoolean();
+  private SignalHandler previous;
+
+  private DrainSignal(Drainer drainer, Duration timeout) {
+    this.drainer = drainer;
+    this.timeout = timeout;
+  }
+
+  /** Installs the handler for {@code signalName} (e.g. {@code TERM}). */
+  public static void install(String signalName, Drainer drainer, Duration timeout) {
+    DrainSignal handler = new DrainSignal(drainer, timeout);
+    try {
+      handler.previous = Signal.handle(new Signal(signalName), handler);
+    } catch (IllegalArgumentException e) {
+      // -Xrs, or a signal the JVM keeps for itself (QUIT): no drain, the JVM behaves as without agent.
+      Log.warn("cannot handle SIG" + signalName + " (" + e.getMessage() + "); no graceful drain");
+    }
+  }
+
+  @Override
+  public void handle(Signal signal) {
+    if (!draining.compareAndSet(false, true)) {
+      chain(signal);
+      return;
+    }
+    // The JVM runs signal handlers in daemon threads: if the application's last thread ended during
+    // the drain (a ServerSocket loop returning once its listener is closed), the JVM would exit 0
+    // before the drain ends. A non-daemon thread keeps it alive, so the exit is always the signal's.
+    Thread drain = new Thread(() -> {
+      try {
+        drainer.drain(timeout);
+      } catch (Throwable t) {
+        Log.error("drain failed", t);
+      }
+      chain(signal);
+    }, "baton-drain");
+    drain.setDaemon(false);
+    drain.start();
+  }
+
+  private void chain(Signal signal) {
+    if (previous == null || previous == SignalHandler.SIG_DFL || previous == SignalHandler.SIG_IGN) {
+      Runtime.getRuntime().exit(128 + signal.getNumber());
+    } else {
+      previous.handle(signal);
+    }
+  }
+}

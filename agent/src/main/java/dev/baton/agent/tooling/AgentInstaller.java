@@ -1,0 +1,88 @@
+package dev.baton.agent.tooling;
+
+import dev.baton.agent.Log;
+import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.NetInstrumentation;
+import dev.baton.agent.adopt.NioSocketImplInstrumentation;
+import dev.baton.agent.adopt.SelectionKeyInstrumentation;
+import dev.baton.agent.adopt.ServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.SocketAdopter;
+import dev.baton.agent.adopt.UnixAsyncServerSocketChannelInstrumentation;
+import dev.baton.agent.bootstrap.BootstrapInjector;
+import dev.baton.agent.bootstrap.JdkInternals;
+import dev.baton.agent.config.AgentOptions;
+import dev.baton.agent.config.ListenerSpec;
+import dev.baton.agent.config.ServerStarterPorts;
+import dev.baton.agent.drain.ConnectionTracker;
+import dev.baton.agent.drain.DrainSignal;
+import dev.baton.agent.drain.DrainSingletons;
+import dev.baton.agent.drain.Drainer;
+import dev.baton.agent.drain.JdkHttpServerDrain;
+import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
+import dev.baton.agent.drain.JdkHttpServerInstrumentation;
+import dev.baton.agent.drain.VertxHttpServerDrain;
+import dev.baton.agent.drain.VertxHttpServerInstrumentation;
+import dev.baton.agent.notify.Notifier;
+import java.lang.instrument.Instrumentation;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Wires the agent: configuration, the hook class in java.base, the transformations, the drain signal.
+ * Runs only when {@code SERVER_STARTER_PORT} is set; everything here is on the application's start-up
+ * path, so it loads few classes and transforms only the named ones.
+ */
+public final class AgentInstaller {
+
+  private AgentInstaller() {}
+
+  public static void install(String args, String serverStarterPort, Instrumentation inst) throws Throwable {
+    List<ListenerSpec> specs;
+    try {
+      specs = ServerStarterPorts.parse(serverStarterPort);
+    } catch (IllegalArgumentException e) {
+      Log.warn("SERVER_STARTER_PORT='" + serverStarterPort + "' is malformed (" + e.getMessage()
+          + "); the application binds its ports normally");
+      return;
+    }
+    AgentOptions options;
+    try {
+      options = AgentOptions.parse(args);
+    } catch (IllegalArgumentException e) {
+      Log.warn("agent options '" + args + "': " + e.getMessage() + "; using " + AgentOptions.DEFAULTS);
+      options = AgentOptions.DEFAULTS;
+    }
+
+    BootstrapInjector.openJdkInternals(inst);
+    JdkInternals jdk = new JdkInternals();
+    Notifier notifier = Notifier.fromEnvironment(System.getenv(), jdk);
+    ConnectionTracker connections = new ConnectionTracker(jdk);
+    SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
+    JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
+    VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
+    DrainSingletons.install(vertxServers);
+    Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier);
+
+    Class<?> hooks = BootstrapInjector.defineHooks(JdkInternals.sunNioChLookup());
+    HookBindings.bind(hooks, adopter, httpServers, drainer);
+
+    List<BatonInstrumentation> instrumentations = new ArrayList<>(List.of(
+        new ServerSocketChannelInstrumentation(),
+        new AsyncServerSocketChannelInstrumentation(),
+        new UnixAsyncServerSocketChannelInstrumentation(),
+        new NioSocketImplInstrumentation(),
+        new SelectionKeyInstrumentation(),
+        new JdkHttpServerInstrumentation(),
+        new JdkHttpExchangeInstrumentation(),
+        new VertxHttpServerInstrumentation()));
+    if (adopter.inheritsInet4()) {
+      instrumentations.add(new NetInstrumentation());
+    }
+    new HookTransformer(instrumentations).install(inst);
+
+    DrainSignal.install(options.drainSignal(), drainer, options.drainTimeout());
+    if (adopter.allAccepting()) {
+      notifier.ready(); // nothing inherited, nothing to wait for
+    }
+  }
+}

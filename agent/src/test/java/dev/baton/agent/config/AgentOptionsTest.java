@@ -1,0 +1,31 @@
+package dev.baton.agent.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class AgentOptionsTest {
+
+  @Test
+  void defaultsToTermAndThirtySeconds() {
+    assertThat(AgentOptions.parse(null)).isEqualTo(new AgentOptions("TERM", Duration.ofSeconds(30)));
+    assertThat(AgentOptions.parse("")).isEqualTo(AgentOptions.DEFAULTS);
+  }
+
+  @Test
+  void parsesSignalAndTimeout() {
+    assertThat(AgentOptions.parse("signal=SIGUSR1,drainTimeout=500ms"))
+        .isEqualTo(new AgentOptions("USR1", Duration.ofMillis(500)));
+    assertThat(AgentOptions.parse("drainTimeout=2m").drainTimeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(AgentOptions.parse("drainTimeout=45").drainTimeout()).isEqualTo(Duration.ofSeconds(45));
+  }
+
+  @Test
+  void rejectsUnknownOptionsAndBadValues() {
+    assertThatThrownBy(() -> AgentOptions.parse("colour=blue")).hasMessageContaining("colour");
+    assertThatThrownBy(() -> AgentOptions.parse("drainTimeout=soon")).hasMessageContaining("drainTimeout");
+    assertThatThrownBy(() -> AgentOptions.parse("signal=TE-RM")).hasMessageContaining("signal");
+  }
+}

@@ -1,0 +1,80 @@
+package dev.baton.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's whole point, per server type: an unmodified server run under Perl's real start_server
+ * with {@code -javaagent:baton-agent.jar}, reloaded with {@code kill -HUP} several times while clients
+ * send requests. No request may fail, every response must be complete, and the pid answering changes.
+ */
+abstract class AbstractReloadTest {
+
+  static final int RELOADS = 3;
+
+  @TempDir
+  Path tempDir;
+
+  /** The sample's main class; it takes the port as its first argument. */
+  abstract String mainClass();
+
+  String java() {
+    return Workers.JAVA_17;
+  }
+
+  @Test
+  void hupReplacesWorkersWithoutAFailedRequest() throws Exception {
+    assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
+    int port = Workers.freePort();
+    Path pidFile = tempDir.resolve("start_server.pid");
+    List<String> command = new ArrayList<>(List.of(
+        Workers.START_SERVER.toString(), "--port=" + port, "--pid-file=" + pidFile, "--"));
+    command.addAll(Workers.java(java(), "", mainClass(), Integer.toString(port)));
+
+    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> Http.closeGet(port, "/") > 0);
+      Set<Long> servedBy = new HashSet<>();
+      try (Load load = new Load(port)) {
+        for (int reload = 1; reload <= RELOADS; reload++) {
+          int diedBefore = oldWorkersDied(supervisor);
+          await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
+          servedBy.addAll(load.pids());
+          supervisor.signal("HUP");
+          await().atMost(Duration.ofSeconds(60)).until(() -> oldWorkersDied(supervisor) > diedBefore);
+          // The new worker answers, the old one is gone.
+          await().atMost(Duration.ofSeconds(20)).until(() -> !servedBy.containsAll(load.pids()));
+          servedBy.addAll(load.pids());
+        }
+        load.close(); // stop the traffic before asserting on it
+        System.out.printf("%s: %d requests answered, %d failed, pids %s%n",
+            getClass().getSimpleName(), load.successes(), load.failures().size(), load.pids());
+        assertThat(load.failures()).as(supervisor.transcript()).isEmpty();
+        assertThat(load.successes()).isGreaterThan(RELOADS * 10);
+      }
+      assertThat(servedBy).as("pids that answered").hasSizeGreaterThanOrEqualTo(RELOADS + 1);
+      assertThat(supervisor.transcript())
+          .as("no JVM or agent warning, nothing thrown")
+          .doesNotContain("WARNING", "Exception", "ERROR");
+      supervisor.signal("TERM");
+      supervisor.awaitExit(Duration.ofSeconds(30));
+    }
+  }
+
+  private static int oldWorkersDied(ServerProcess supervisor) {
+    return (int) supervisor.stderr().stream().filter(line -> line.startsWith("old worker ")).count()
+        + (int) supervisor.stdout().stream().filter(line -> line.startsWith("old worker ")).count();
+  }
+}

@@ -1,0 +1,61 @@
+package dev.baton.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.agent.samples.AsyncChannelApp;
+import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.agent.samples.NettyApp;
+import dev.baton.agent.samples.PlainServerSocketApp;
+import dev.baton.agent.samples.VertxApp;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** TERM drains: what is in flight completes, then the JVM exits; an idle worker exits at once. */
+class DrainTest {
+
+  @ParameterizedTest
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class})
+  void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, sample, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Http.closeGet(port, "/slow?ms=2000");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+      Signals.send("TERM", worker);
+
+      assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class})
+  void idleWorkerExitsPromptly(Class<?> sample) throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, sample, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      assertThat(Http.closeGet(port, "/")).isEqualTo(workerPid(supervisor));
+      Signals.send("TERM", workerPid(supervisor));
+      // Far below the 60 s drain timeout: nothing in flight, nothing waited for.
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
+    }
+  }
+
+  private static long workerPid(ServerProcess supervisor) {
+    return Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
+        .substring("worker ".length()));
+  }
+}

@@ -1,0 +1,59 @@
+package dev.baton.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.agent.samples.PlainServerSocketApp;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Whenever there is nothing (valid) to adopt, the application binds as if the agent were absent. */
+class NormalBindTest {
+
+  @ParameterizedTest
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class})
+  void withoutServerStarterPortTheAgentDoesNothing(Class<?> sample) throws Exception {
+    assertBindsNormally(sample, "", Map.of(), List.of());
+    assertBindsNormally(sample, null, Map.of(), List.of());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"8080=x", "garbage", "host:port=3", "99999=3"})
+  void malformedServerStarterPortBindsNormallyWithOneWarning(String value) throws Exception {
+    List<String> stderr = assertBindsNormally(JdkHttpServerApp.class, "", Map.of("SERVER_STARTER_PORT", value), null);
+    assertThat(stderr).hasSize(1);
+    assertThat(stderr.get(0)).startsWith("baton-agent: WARNING: SERVER_STARTER_PORT=").contains("malformed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class})
+  void unlistedPortBindsNormallyAndSaysSoOnce(Class<?> sample) throws Exception {
+    int listed = Workers.freePort();
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor("127.0.0.1:" + listed, sample, port)) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Http.closeGet(port, "/") > 0);
+      supervisor.awaitStderr(line -> line.equals(
+          "baton-agent: port " + port + " is not in SERVER_STARTER_PORT; binding it normally"), Duration.ofSeconds(5));
+      assertThat(ReadinessTest.datagrams(supervisor)).doesNotContain("READY=1");
+    }
+  }
+
+  /** Starts the sample directly, awaits an answer on its port, returns its stderr. */
+  private static List<String> assertBindsNormally(
+      Class<?> sample, String agentOptions, Map<String, String> env, List<String> expectedStderr) throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess worker = ServerProcess.start(
+        Workers.java(Workers.JAVA_17, agentOptions, sample.getName(), Integer.toString(port)), env)) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
+          .until(() -> Http.closeGet(port, "/") == worker.pid());
+      if (expectedStderr != null) {
+        assertThat(worker.stderr()).isEqualTo(expectedStderr);
+      }
+      return worker.stderr();
+    }
+  }
+}

@@ -1,0 +1,66 @@
+package dev.baton.agent.it;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Command lines for the sample servers, run as separate JVMs with the real agent jar. */
+final class Workers {
+
+  static final Path AGENT_JAR = Path.of(System.getProperty("baton.agent.jar", "target/baton-agent.jar"));
+  static final String TEST_CLASSES = System.getProperty("baton.test.classpath", "target/test-classes");
+  static final String JAVA_17 = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  static final Path JAVA_25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
+  static final Path START_SERVER = Path.of("/usr/bin/start_server");
+
+  private Workers() {}
+
+  /** {@code java [-javaagent:baton-agent.jar[=options]] -cp ... mainClass args}. */
+  static List<String> java(String java, String agentOptions, String mainClass, String... args) {
+    List<String> command = new ArrayList<>(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1"));
+    if (agentOptions != null) {
+      command.add("-javaagent:" + AGENT_JAR.toAbsolutePath() + (agentOptions.isEmpty() ? "" : "=" + agentOptions));
+    }
+    command.addAll(List.of("-cp", classpath(), mainClass));
+    command.addAll(List.of(args));
+    return command;
+  }
+
+  /**
+   * The samples and their dependencies (Vert.x, Netty): the test class path without the agent's own
+   * classes and ByteBuddy, so the worker sees only what the shaded jar brings, as in production.
+   */
+  static String classpath() {
+    String full = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+    List<String> kept = new ArrayList<>();
+    for (String entry : full.split(java.io.File.pathSeparator)) {
+      Path path = Path.of(entry);
+      boolean agentClasses = path.endsWith(Path.of("target", "classes"));
+      boolean byteBuddy = path.getFileName() != null && path.getFileName().toString().startsWith("byte-buddy");
+      if (!entry.isBlank() && !agentClasses && !byteBuddy) {
+        kept.add(entry);
+      }
+    }
+    return String.join(java.io.File.pathSeparator, kept);
+  }
+
+  static String fakeSupervisor() {
+    Path script = Path.of(TEST_CLASSES, "fake-supervisor.pl");
+    if (!Files.isRegularFile(script)) {
+      throw new IllegalStateException(script + " missing");
+    }
+    return script.toString();
+  }
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

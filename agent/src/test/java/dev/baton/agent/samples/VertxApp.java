@@ -1,0 +1,30 @@
+package dev.baton.agent.samples;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.util.concurrent.TimeUnit;
+
+/** Vert.x 5 HTTP server (Netty NIO transport), answering {@code pid:<pid>}; {@code /slow?ms=N} waits. */
+public final class VertxApp {
+
+  public static void main(String[] args) throws Exception {
+    int port = Integer.parseInt(args[0]);
+    Vertx vertx = Vertx.vertx();
+    HttpServer server = vertx.createHttpServer()
+        .requestHandler(request -> handle(vertx, request))
+        .listen(port)
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    System.out.println("listening on " + server.actualPort());
+  }
+
+  private static void handle(Vertx vertx, HttpServerRequest request) {
+    String ms = request.path().startsWith("/slow") ? request.getParam("ms") : null;
+    if (ms == null) {
+      request.response().end(Sample.body());
+      return;
+    }
+    System.out.println("handling " + request.uri());
+    vertx.setTimer(Long.parseLong(ms), timer -> request.response().end(Sample.body()));
+  }
+}
