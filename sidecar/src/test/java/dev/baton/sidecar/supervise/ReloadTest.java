@@ -170,4 +170,16 @@ class ReloadTest {
             await().until(() -> baton.countLog("worker " + first + " got TERM") >= 2);
         }
     }
+
+    @Test
+    void autoRestartReloadsOnItsOwnAndExportsItsSettings() throws Exception {
+        try (BatonProcess baton = baton("--enable-auto-restart", "--auto-restart-interval", "2", "--kill-old-delay", "0")) {
+            String first = baton.readyPid(1);
+            assertThat(Http.body(port, "/env/ENABLE_AUTO_RESTART")).isEqualTo("1");
+            assertThat(Http.body(port, "/env/AUTO_RESTART_INTERVAL")).isEqualTo("2");
+            assertThat(baton.awaitLog("autorestart triggered")).isEqualTo("autorestart triggered (interval=2)");
+            baton.awaitGone(first);
+            assertThat(Http.body(port, "/")).endsWith(":2");
+        }
+    }
 }
