@@ -29,6 +29,7 @@ import dev.baton.sidecar.listen.Listeners;
 import dev.baton.sidecar.notify.NotifyEndpoint;
 import dev.baton.sidecar.notify.NotifyMessage;
 import dev.baton.sidecar.notify.NotifyReceiver;
+import dev.baton.sidecar.notify.SystemdNotifier;
 import dev.baton.sidecar.posix.Posix;
 import dev.baton.sidecar.posix.PosixException;
 import dev.baton.sidecar.posix.Signals;
@@ -60,6 +61,8 @@ public final class Supervisor {
     private final ScheduledExecutorService loop;
     private final Reaper reaper;
     private final NotifyReceiver<Integer> notifyReceiver;
+    /** sd_notify to whoever started us (systemd Type=notify); null when we were not asked. */
+    private final SystemdNotifier systemd;
     private final CountDownLatch exited = new CountDownLatch(1);
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile int exitCode;
@@ -88,6 +91,7 @@ public final class Supervisor {
         this.listeners = listeners;
         this.baseEnv = Map.copyOf(baseEnv);
         this.effectiveEnv = this.baseEnv;
+        this.systemd = SystemdNotifier.fromEnvironment(baseEnv.get("NOTIFY_SOCKET"));
         this.statusFile = config.statusFile().map(p -> new StatusFile(p, ProcessHandle.current().pid())).orElse(null);
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "baton-loop");
@@ -229,6 +233,7 @@ public final class Supervisor {
     }
 
     private void startReload(Reload reload) {
+        tellSystemd("RELOADING=1\nSTATUS=reloading: starting generation " + (generation + 1));
         remember(reload);
         reload.state = Reload.State.STARTING;
         lastRestartNanos = System.nanoTime();
@@ -320,6 +325,9 @@ public final class Supervisor {
         if (!everServed) {
             everServed = true;
             started.complete(null);
+            tellSystemd("READY=1\nMAINPID=" + Posix.libc().getpid() + "\nSTATUS=generation " + w.generation + " serving");
+        } else {
+            tellSystemd("READY=1\nSTATUS=generation " + w.generation + " serving");
         }
         if (w.reload != null) {
             w.reload.readyNanos = w.readyNanos;
@@ -383,6 +391,7 @@ public final class Supervisor {
             Log.warn("reload " + reload.id + " failed: " + why + serving);
         }
         if (current != null) {
+            tellSystemd("READY=1\nSTATUS=reload failed; generation " + current.generation + " serving");
             startQueuedReload();
             return;
         }
@@ -538,6 +547,7 @@ public final class Supervisor {
             return;
         }
         shuttingDown = true;
+        tellSystemd("STOPPING=1\nSTATUS=stopping");
         int toWorkers = signal == Signals.SIGTERM ? config.signalOnTerm() : Signals.SIGTERM;
         if (pendingRestart != null) {
             pendingRestart.cancel(false);
@@ -624,6 +634,12 @@ public final class Supervisor {
                     Posix.libc().kill(w.pid, Signals.SIGKILL);
                 }
             }, killAfter.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void tellSystemd(String message) {
+        if (systemd != null) {
+            systemd.send(message);
         }
     }
 
