@@ -1,0 +1,156 @@
+package dev.baton.operator;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.baton.operator.events.EventRecorder;
+import dev.baton.operator.metrics.OperatorMetrics;
+import dev.baton.operator.reconcile.AnnotationTrigger;
+import dev.baton.operator.reconcile.ReloadController;
+import dev.baton.operator.reconcile.ReloadReconciler;
+import dev.baton.operator.reconcile.TokenSource;
+import dev.baton.operator.sidecar.ControlAddressResolver;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The operator's process: metrics, leader election on a Lease, and the Reload controller while leading. */
+@Command(name = "baton-operator", mixinStandardHelpOptions = true, version = "baton-operator 0.1.0",
+    description = "Reloads the pods of a workload through their baton supervisors, as Reload resources ask.")
+public class BatonOperator implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(BatonOperator.class);
+  public static final String USER_AGENT = "baton-operator/0.1.0";
+
+  @Option(names = "--namespace", paramLabel = "NS", defaultValue = "${WATCH_NAMESPACE:-}",
+      description = "Namespace to watch (default: all; env WATCH_NAMESPACE).")
+  String namespace;
+
+  @Option(names = "--token-secret", paramLabel = "NAME", defaultValue = "${BATON_TOKEN_SECRET:-}",
+      description = "Secret (in each Reload's namespace) holding the batons' control token (env BATON_TOKEN_SECRET; default: no token).")
+  String tokenSecret;
+
+  @Option(names = "--token-key", paramLabel = "KEY", defaultValue = "token",
+      description = "Key of the token in that Secret (default: ${DEFAULT-VALUE}).")
+  String tokenKey;
+
+  @Option(names = "--metrics-address", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:8080",
+      description = "Where /metrics and /healthz are served (default: ${DEFAULT-VALUE}; port 0 picks one).")
+  String metricsAddress;
+
+  @Option(names = "--leader-election", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Reconcile only while holding the Lease (default: on).")
+  boolean leaderElection;
+
+  @Option(names = "--lease-namespace", paramLabel = "NS", defaultValue = "${POD_NAMESPACE:-default}",
+      description = "Namespace of the Lease (env POD_NAMESPACE, default: ${DEFAULT-VALUE}).")
+  String leaseNamespace;
+
+  @Option(names = "--lease-name", paramLabel = "NAME", defaultValue = "baton-operator",
+      description = "Name of the Lease (default: ${DEFAULT-VALUE}).")
+  String leaseName;
+
+  @Option(names = "--identity", paramLabel = "ID", defaultValue = "${HOSTNAME:-baton-operator}",
+      description = "This replica's name in the Lease (env HOSTNAME).")
+  String identity;
+
+  @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
+      description = "Reloads reconciled at once (default: ${DEFAULT-VALUE}).")
+  int workers;
+
+  /** A started operator; {@link #stopped()} completes when it lost the lease or was closed. */
+  public static final class Running implements AutoCloseable {
+    private final HttpServer metricsServer;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    private volatile ReloadController controller;
+    private volatile CompletableFuture<?> election;
+
+    private Running(HttpServer metricsServer) {
+      this.metricsServer = metricsServer;
+    }
+
+    public int metricsPort() {
+      return metricsServer.getAddress().getPort();
+    }
+
+    public CompletableFuture<Void> stopped() {
+      return stopped;
+    }
+
+    private synchronized void lead(ReloadController c) {
+      controller = c.start();
+    }
+
+    @Override
+    public synchronized void close() {
+      if (election != null) {
+        election.cancel(true);
+      }
+      if (controller != null) {
+        controller.close();
+        controller = null;
+      }
+      metricsServer.stop(0);
+      stopped.complete(null);
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new BatonOperator()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    KubernetesClient client = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder().withUserAgent(USER_AGENT).build()).build();
+    try (Running running = start(client, ControlAddressResolver.standard())) {
+      // On TERM: stop reconciling (progress is in the status) and release the Lease for the next replica.
+      Runtime.getRuntime().addShutdownHook(new Thread(running::close, "baton-operator-shutdown"));
+      running.stopped().join();
+      LOG.warn("stopped (lost the Lease {}/{}, or shutting down): exiting so another replica takes over", leaseNamespace, leaseName);
+      return 1;
+    }
+  }
+
+  /** Starts metrics and the controller (behind leader election unless {@code --no-leader-election}). */
+  public Running start(KubernetesClient client, ControlAddressResolver addresses) throws java.io.IOException {
+    OperatorMetrics metrics = new OperatorMetrics();
+    int colon = metricsAddress.lastIndexOf(':');
+    Running running = new Running(metrics.serve(new InetSocketAddress(metricsAddress.substring(0, colon),
+        Integer.parseInt(metricsAddress.substring(colon + 1)))));
+    EventRecorder events = new EventRecorder(client);
+    TokenSource tokens = tokenSecret == null || tokenSecret.isBlank() ? TokenSource.none()
+        : TokenSource.secret(client, tokenSecret, tokenKey);
+    String ns = namespace == null || namespace.isBlank() ? null : namespace;
+    Runnable lead = () -> {
+      LOG.info("leading: reconciling Reloads in {}", ns == null ? "all namespaces" : "namespace " + ns);
+      running.lead(new ReloadController(client, new ReloadReconciler(client, addresses, tokens, events, metrics),
+          new AnnotationTrigger(client, events), ns, workers));
+    };
+    if (!leaderElection) {
+      lead.run();
+      return running;
+    }
+    running.election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
+        .withName(leaseName)
+        .withLock(new LeaseLock(leaseNamespace, leaseName, identity))
+        .withLeaseDuration(Duration.ofSeconds(15)).withRenewDeadline(Duration.ofSeconds(10))
+        .withRetryPeriod(Duration.ofSeconds(2))
+        .withReleaseOnCancel(true)
+        .withLeaderCallbacks(new LeaderCallbacks(lead, () -> {
+          LOG.warn("stopped leading");
+          running.close();
+        }, leader -> LOG.info("leader is now {}", leader)))
+        .build()).build().start();
+    return running;
+  }
+}

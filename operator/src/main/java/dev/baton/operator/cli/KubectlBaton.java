@@ -1,0 +1,228 @@
+package dev.baton.operator.cli;
+
+import dev.baton.operator.api.PodResult;
+import dev.baton.operator.api.Reload;
+import dev.baton.operator.api.ReloadStatus;
+import dev.baton.operator.api.ReloadTarget;
+import dev.baton.operator.reconcile.Durations;
+import dev.baton.operator.reconcile.Utils;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code kubectl baton}: create a Reload for a workload and follow it, or show the latest one. */
+@Command(name = "kubectl baton", mixinStandardHelpOptions = true, version = "kubectl-baton 0.1.0",
+    description = "Zero-downtime reloads of the pods of a workload through their baton supervisors.",
+    subcommands = {KubectlBaton.ReloadCommand.class, KubectlBaton.StatusCommand.class})
+public class KubectlBaton implements Callable<Integer> {
+  /** How the plugin gets its client; tests point it at a mock API server. */
+  static Supplier<KubernetesClient> clients = () -> new KubernetesClientBuilder().build();
+
+  @Spec
+  CommandSpec spec;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new KubectlBaton()).execute(args));
+  }
+
+  @Override
+  public Integer call() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+    return 2;
+  }
+
+  /** Flags shared by the subcommands. */
+  static class Target {
+    @Parameters(index = "0", paramLabel = "KIND/NAME", description = "The workload: deploy/web, sts/db or ds/agent.")
+    String workload;
+
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Namespace (default: the kubeconfig's).")
+    String namespace;
+
+    ReloadTarget target() {
+      int slash = workload.indexOf('/');
+      if (slash < 1 || slash == workload.length() - 1) {
+        throw new IllegalArgumentException("expected KIND/NAME such as deploy/web, not '" + workload + "'");
+      }
+      String kind = switch (workload.substring(0, slash).toLowerCase(java.util.Locale.ROOT)) {
+        case "deploy", "deployment", "deployments", "deployment.apps" -> "Deployment";
+        case "sts", "statefulset", "statefulsets", "statefulset.apps" -> "StatefulSet";
+        case "ds", "daemonset", "daemonsets", "daemonset.apps" -> "DaemonSet";
+        default -> throw new IllegalArgumentException("kind must be deploy, sts or ds, not '"
+            + workload.substring(0, slash) + "'");
+      };
+      return new ReloadTarget(kind, workload.substring(slash + 1));
+    }
+
+    String namespace(KubernetesClient client) {
+      return namespace != null ? namespace : Objects.requireNonNullElse(client.getNamespace(), "default");
+    }
+  }
+
+  @Command(name = "reload", mixinStandardHelpOptions = true,
+      description = "Create a Reload of the workload's pods; with --wait, follow it until it ends.")
+  static class ReloadCommand implements Callable<Integer> {
+    @Mixin
+    Target target;
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--wait", description = "Show progress until the Reload ends; exit 1 if it failed.")
+    boolean wait;
+
+    @Option(names = "--max-unavailable", paramLabel = "N|P%", description = "Pods reloaded at once (default: 1).")
+    String maxUnavailable;
+
+    @Option(names = "--pod-timeout", paramLabel = "DURATION", description = "Time one pod may take, e.g. 90s (default: 5m).")
+    String podTimeout;
+
+    @Option(names = "--continue-on-failure", description = "Go on with the other pods when one fails.")
+    boolean continueOnFailure;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30m", converter = DurationConverter.class,
+        description = "With --wait, give up after this long, e.g. 10m (default: ${DEFAULT-VALUE}); exit 2.")
+    Duration timeout;
+
+    @Override
+    public Integer call() throws InterruptedException {
+      PrintWriter out = spec.commandLine().getOut();
+      try (KubernetesClient client = clients.get()) {
+        ReloadTarget t = target.target();
+        String ns = target.namespace(client);
+        Reload reload = new Reload();
+        reload.getMetadata().setName(t.getName() + "-" + Long.toString(System.currentTimeMillis(), 36));
+        reload.getMetadata().setNamespace(ns);
+        reload.getMetadata().setLabels(Map.of(Utils.TARGET_KIND_LABEL, t.getKind(),
+            Utils.TARGET_NAME_LABEL, Utils.labelValue(t.getName())));
+        reload.getSpec().setTarget(t);
+        if (maxUnavailable != null) {
+          reload.getSpec().setMaxUnavailable(maxUnavailable.matches("\\d+")
+              ? new IntOrString(Integer.parseInt(maxUnavailable)) : new IntOrString(maxUnavailable));
+        }
+        reload.getSpec().setPodTimeout(podTimeout);
+        reload.getSpec().setFailurePolicy(continueOnFailure ? "Continue" : null);
+        client.resources(Reload.class).inNamespace(ns).resource(reload).create();
+        out.println("reload.baton.dev/" + reload.getMetadata().getName() + " created");
+        out.flush();
+        if (!wait) {
+          return 0;
+        }
+        Instant deadline = Instant.now().plus(timeout);
+        String last = "";
+        while (Instant.now().isBefore(deadline)) {
+          Reload now = client.resources(Reload.class).inNamespace(ns).withName(reload.getMetadata().getName()).get();
+          ReloadStatus st = now == null ? null : now.getStatus();
+          String line = progress(st);
+          if (!line.equals(last)) {
+            out.println(line);
+            out.flush();
+            last = line;
+          }
+          if (st != null && st.isDone()) {
+            out.println(message(st));
+            out.flush();
+            return ReloadStatus.SUCCEEDED.equals(st.getPhase()) ? 0 : 1;
+          }
+          Thread.sleep(500);
+        }
+        spec.commandLine().getErr().println("gave up waiting after " + timeout.toSeconds() + "s; the Reload goes on");
+        return 2;
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the latest Reload of the workload.")
+  static class StatusCommand implements Callable<Integer> {
+    @Mixin
+    Target target;
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+      PrintWriter out = spec.commandLine().getOut();
+      try (KubernetesClient client = clients.get()) {
+        ReloadTarget t = target.target();
+        String ns = target.namespace(client);
+        List<Reload> reloads = client.resources(Reload.class).inNamespace(ns).list().getItems().stream()
+            .filter(r -> r.getSpec() != null && r.getSpec().getTarget() != null
+                && t.getKind().equals(r.getSpec().getTarget().getKind())
+                && t.getName().equals(r.getSpec().getTarget().getName()))
+            .sorted(Comparator.comparing((Reload r) -> Objects.requireNonNullElse(r.getMetadata().getCreationTimestamp(), ""))
+                .thenComparing(r -> Objects.requireNonNullElse(r.getStatus() == null ? null : r.getStatus().getStartTime(), "")))
+            .toList();
+        if (reloads.isEmpty()) {
+          spec.commandLine().getErr().println("no Reload of " + t + " in namespace " + ns);
+          return 1;
+        }
+        Reload latest = reloads.get(reloads.size() - 1);
+        ReloadStatus st = latest.getStatus();
+        out.println("Reload:   " + latest.getMetadata().getName());
+        out.println("Target:   " + t);
+        out.println("Phase:    " + (st == null || st.getPhase() == null ? ReloadStatus.PENDING : st.getPhase()));
+        if (st != null) {
+          out.println("Progress: " + progress(st));
+          out.println("Message:  " + message(st));
+          out.println("Pods:");
+          for (PodResult p : st.getPods()) {
+            out.printf("  %-30s %-10s gen %-4s %s%n", p.getPod(), p.getResult(),
+                p.getGeneration() == null ? "-" : p.getGeneration(), p.getMessage() == null ? "" : p.getMessage());
+          }
+        }
+        out.flush();
+        return 0;
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+    }
+  }
+
+  /** Go-style durations, as in the Reload's podTimeout: 90s, 10m, 1h. */
+  static class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      Duration d = Durations.parse(value);
+      if (d == null) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration such as 90s or 10m");
+      }
+      return d;
+    }
+  }
+
+  static String progress(ReloadStatus st) {
+    if (st == null || st.getPhase() == null) {
+      return "Pending";
+    }
+    return st.getPhase() + ": " + n(st.getSucceeded()) + "/" + n(st.getTotal()) + " pods reloaded"
+        + (n(st.getFailed()) > 0 ? ", " + st.getFailed() + " failed" : "");
+  }
+
+  static String message(ReloadStatus st) {
+    return st.getConditions().stream().filter(c -> "Ready".equals(c.getType())).map(c -> c.getReason() + ": " + c.getMessage())
+        .findFirst().orElse("");
+  }
+
+  private static int n(Integer i) {
+    return i == null ? 0 : i;
+  }
+}

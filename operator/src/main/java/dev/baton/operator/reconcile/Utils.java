@@ -1,0 +1,41 @@
+package dev.baton.operator.reconcile;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** Names and labels shared by the operator and the kubectl plugin. */
+public final class Utils {
+  /** Put on a workload, a new value asks for a Reload of its pods. */
+  public static final String RELOAD_ANNOTATION = "baton.dev/reload";
+  /** On a Reload made from {@link #RELOAD_ANNOTATION}: the value it was made for. */
+  public static final String TRIGGER_ANNOTATION = "baton.dev/trigger";
+  public static final String TARGET_KIND_LABEL = "baton.dev/target-kind";
+  public static final String TARGET_NAME_LABEL = "baton.dev/target-name";
+
+  private Utils() {}
+
+  /**
+   * The Reload for annotation value {@code value} on a workload: {@code <name>-<10 hex of sha256>}, so the
+   * same value always names the same Reload (and the API server refuses a second one).
+   */
+  public static String triggeredReloadName(String kind, String name, String value) {
+    String hash = sha256(kind + "/" + name + "/" + value).substring(0, 10);
+    String prefix = name.length() > 52 ? name.substring(0, 52) : name;
+    return prefix + "-" + hash;
+  }
+
+  /** Label values are at most 63 characters. */
+  public static String labelValue(String s) {
+    return s.length() > 63 ? s.substring(0, 63) : s;
+  }
+
+  private static String sha256(String s) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package dev.baton.operator;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real baton supervisors (sidecar/target/baton.jar) running the Perl echo worker on loopback: the
+ * sidecars of the test's pods. Each has its own app port, control port, envdir and control token.
+ */
+public final class Batons implements AutoCloseable {
+  public static final String TOKEN = "s3cret-token";
+  private static final Path ROOT = findRoot();
+  private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  public record Baton(Process process, int port, int controlPort, Path envdir) {
+    public String controlAddress() {
+      return "127.0.0.1:" + controlPort;
+    }
+
+    /** The generation of the worker serving {@code GET /} (the echo worker answers "pid:generation"). */
+    public int servingGeneration() throws IOException, InterruptedException {
+      return Integer.parseInt(get().split(":")[1].strip());
+    }
+
+    public String get() throws IOException, InterruptedException {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Baton's {@code GET /status} (with the control token). */
+    public com.fasterxml.jackson.databind.JsonNode status() throws IOException, InterruptedException {
+      String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controlPort + "/status"))
+          .header("Authorization", "Bearer " + TOKEN).timeout(Duration.ofSeconds(5)).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body);
+    }
+
+    /** {@code POST /reload} as an operator would, returning baton's reload id. */
+    public long requestReload() throws IOException, InterruptedException {
+      String body = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controlPort + "/reload"))
+          .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody())
+          .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
+      return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("id").asLong();
+    }
+
+    /** The next generation exits before it is ready (the envdir is read at every reload). */
+    public void failNextReload() throws IOException {
+      Files.writeString(envdir.resolve("WORKER_EXIT_AT_START"), "1");
+    }
+  }
+
+  private final List<Baton> batons = new ArrayList<>();
+  private final Path dir;
+
+  private Batons(Path dir) {
+    this.dir = dir;
+  }
+
+  public static Batons start(int n, Path dir) throws IOException {
+    Path jar = ROOT.resolve("sidecar/target/baton.jar");
+    if (!Files.exists(jar)) {
+      throw new IllegalStateException(jar + " is missing: build it with mvn -q -pl sidecar -am package -DskipTests");
+    }
+    Batons all = new Batons(dir);
+    Path token = dir.resolve("token");
+    Files.writeString(token, TOKEN + "\n");
+    for (int i = 0; i < n; i++) {
+      Path envdir = Files.createDirectories(dir.resolve("env" + i));
+      int port = freePort();
+      int control = freePort();
+      Process p = new ProcessBuilder(ROOT.resolve("bin/baton").toString(), "--port=127.0.0.1:" + port,
+          "--control=127.0.0.1:" + control, "--control-token-file=" + token, "--envdir=" + envdir,
+          "--interval=0.2", "--", "perl", ROOT.resolve("sidecar/src/test/resources/workers/echo-worker.pl").toString())
+          .redirectErrorStream(true).redirectOutput(dir.resolve("baton" + i + ".log").toFile()).start();
+      all.batons.add(new Baton(p, port, control, envdir));
+    }
+    for (Baton b : all.batons) {
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+          .until(() -> b.get().contains(":"));
+    }
+    return all;
+  }
+
+  public Baton get(int i) {
+    return batons.get(i);
+  }
+
+  public List<Baton> all() {
+    return batons;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private static Path findRoot() {
+    Path p = Path.of("").toAbsolutePath();
+    while (p != null && !Files.exists(p.resolve("bin/baton"))) {
+      p = p.getParent();
+    }
+    if (p == null) {
+      throw new IllegalStateException("cannot find the repository root (bin/baton) from " + Path.of("").toAbsolutePath());
+    }
+    return p;
+  }
+
+  @Override
+  public void close() {
+    for (Baton b : batons) {
+      b.process().destroy();
+    }
+    for (Baton b : batons) {
+      try {
+        if (!b.process().waitFor(10, TimeUnit.SECONDS)) {
+          b.process().destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        b.process().destroyForcibly();
+      }
+    }
+  }
+
+  public Path dir() {
+    return dir;
+  }
+}
