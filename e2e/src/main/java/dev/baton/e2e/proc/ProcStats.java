@@ -1,0 +1,48 @@
+package dev.baton.e2e.proc;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * What a process costs, from {@code /proc/PID/status} (VmRSS, VmHWM) and {@code /proc/PID/stat}
+ * (utime + stime, in clock ticks of 1/100 s on Linux).
+ *
+ * @param rssKb resident set size now
+ * @param peakRssKb the highest resident set size so far
+ * @param cpuMillis user + system CPU time so far
+ * @param atNanos when it was read ({@link System#nanoTime()})
+ */
+public record ProcStats(long rssKb, long peakRssKb, long cpuMillis, long atNanos) {
+
+  private static final long TICK_MILLIS = 10; // CLK_TCK is 100 on every Linux architecture we run on
+
+  /** The figures of {@code pid}, or null once it is gone. */
+  public static ProcStats read(long pid) {
+    try {
+      String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+      // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
+      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
+      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14, 15
+      return new ProcStats(kb(status, "VmRSS:"), kb(status, "VmHWM:"), ticks * TICK_MILLIS, System.nanoTime());
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /** CPU used between two readings, in percent of one core. */
+  public static double cpuPercent(ProcStats from, ProcStats to) {
+    long wallMillis = (to.atNanos - from.atNanos) / 1_000_000;
+    return wallMillis <= 0 ? 0 : 100.0 * (to.cpuMillis - from.cpuMillis) / wallMillis;
+  }
+
+  private static long kb(String status, String key) {
+    for (String line : status.split("\n")) {
+      if (line.startsWith(key)) {
+        return Long.parseLong(line.substring(key.length()).replace("kB", "").trim());
+      }
+    }
+    return -1;
+  }
+}

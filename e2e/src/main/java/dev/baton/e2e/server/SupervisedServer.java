@@ -1,0 +1,273 @@
+package dev.baton.e2e.server;
+
+import dev.baton.e2e.control.ControlClient;
+import dev.baton.e2e.proc.BatonHome;
+import dev.baton.e2e.proc.FreePort;
+import dev.baton.e2e.proc.SupervisorProcess;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * The sample server run the way a user runs it: {@code bin/baton --port ... -- java
+ * -javaagent:baton-agent.jar -jar baton-sample.jar}, or for comparison Perl's {@code start_server --
+ * plackup -s Starlet}. Everything it creates (ports, status and pid files, logs) lives in one temporary
+ * directory that {@link #close()} removes after stopping the supervisor and its workers.
+ */
+public final class SupervisedServer implements AutoCloseable {
+
+  private final WorkerKind kind;
+  private final Path dir;
+  private final int port;
+  private final int controlPort;
+  private final ControlClient control;
+  private final SupervisorProcess process;
+  private final boolean keepDir;
+
+  private SupervisedServer(Builder b) throws IOException {
+    this.kind = b.kind;
+    this.dir = Files.createTempDirectory("baton-e2e-" + kind.id() + "-");
+    this.keepDir = b.keepDir;
+    this.port = FreePort.next();
+    this.controlPort = kind.jvm() ? FreePort.next() : -1;
+    this.control = kind.jvm() ? new ControlClient(controlPort) : null;
+    List<String> command = new ArrayList<>();
+    Map<String, String> env = new HashMap<>();
+    // The port and the sleep reach the worker through its environment, so --envdir can change them.
+    env.put("PORT", Integer.toString(port));
+    env.put("SAMPLE_SLEEP_MS", Long.toString(b.sleepMillis));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    if (kind.jvm()) {
+      b.home.requireBuilt();
+      env.put("BATON_JAVA", java);
+      command.add(b.home.baton().toString());
+      command.add("--control=127.0.0.1:" + controlPort);
+      // A JVM with the agent says READY=1 once it accepts. In baton's default "auto" mode a worker that
+      // has said nothing when --interval (1 s) ends counts as ready; a JVM still starting then (a busy
+      // machine, HUPs every 500 ms) has its predecessor retired before it accepts.
+      command.add("--readiness=" + b.readiness);
+    } else {
+      command.add("start_server");
+    }
+    command.add("--port=127.0.0.1:" + port);
+    command.add("--status-file=" + statusFile());
+    command.add("--pid-file=" + dir.resolve("supervisor.pid"));
+    if (b.envdir != null) {
+      command.add("--envdir=" + b.envdir);
+    }
+    command.addAll(b.supervisorArgs);
+    command.add("--");
+    if (kind.jvm()) {
+      command.add(java);
+      command.addAll(b.workerJvmArgs);
+      command.add("-javaagent:" + b.home.agentJar());
+      command.add("-jar");
+      command.add(b.home.sampleJar().toString());
+      command.add(kind.id());
+    } else {
+      command.addAll(List.of("plackup", "-s", "Starlet", "-E", "production",
+          "--max-workers=" + b.starletWorkers, "--max-reqs-per-child=1000000", b.home.starletApp().toString()));
+    }
+    this.process = SupervisorProcess.start(command, dir, env, dir.resolve("supervisor.log"), b.echo);
+  }
+
+  public static Builder builder(BatonHome home, WorkerKind kind) {
+    return new Builder(home, kind);
+  }
+
+  public WorkerKind kind() {
+    return kind;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + port + "/";
+  }
+
+  /** baton's {@code --control} URL; null for Perl's start_server. */
+  public String controlUrl() {
+    return control == null ? null : "http://127.0.0.1:" + controlPort + "/status";
+  }
+
+  /** baton's control API; null for Perl's start_server. */
+  public ControlClient control() {
+    return control;
+  }
+
+  public SupervisorProcess process() {
+    return process;
+  }
+
+  public long supervisorPid() {
+    return process.pid();
+  }
+
+  public Path dir() {
+    return dir;
+  }
+
+  public Path statusFile() {
+    return dir.resolve("status");
+  }
+
+  /** The status file's {@code generation:pid} lines: one per live worker. */
+  public List<String> statusLines() {
+    try {
+      return Files.exists(statusFile())
+          ? Files.readAllLines(statusFile()).stream().filter(l -> !l.isBlank()).toList() : List.of();
+    } catch (IOException e) {
+      return List.of();
+    }
+  }
+
+  /** Waits until a request is answered 200 (and baton, if it is baton, reports ready). */
+  public SupervisedServer awaitServing(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(kind.supervisor() + " exited:\n" + process.output());
+      }
+      if ((control == null || control.ready()) && answers()) {
+        return this;
+      }
+      Thread.sleep(50);
+    }
+    throw new IllegalStateException(kind.supervisor() + " not serving on " + url() + " after " + timeout
+        + ":\n" + process.output());
+  }
+
+  /** One GET; true if answered 200. */
+  public boolean answers() {
+    return get() != null;
+  }
+
+  /** One GET: the body if answered 200, else null. */
+  public String get() {
+    try {
+      HttpURLConnection connection = (HttpURLConnection) URI.create(url()).toURL().openConnection();
+      connection.setConnectTimeout(2000);
+      connection.setReadTimeout(10_000);
+      try (InputStream in = connection.getInputStream()) {
+        return connection.getResponseCode() == 200 ? new String(in.readAllBytes()) : null;
+      } finally {
+        connection.disconnect();
+      }
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  public void hup() {
+    process.hup();
+  }
+
+  @Override
+  public void close() {
+    process.close();
+    if (!keepDir) {
+      deleteRecursively(dir);
+    }
+  }
+
+
+  static void deleteRecursively(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** How to run it. */
+  public static final class Builder {
+    private final BatonHome home;
+    private final WorkerKind kind;
+    private long sleepMillis = 100;
+    private Path envdir;
+    private final List<String> supervisorArgs = new ArrayList<>();
+    private final List<String> workerJvmArgs = new ArrayList<>();
+    private int starletWorkers = 100;
+    private String readiness = "notify";
+    private Consumer<String> echo;
+    private boolean keepDir;
+
+    private Builder(BatonHome home, WorkerKind kind) {
+      this.home = home;
+      this.kind = kind;
+    }
+
+    /** How long each request takes in the handler (the article: 100 ms). */
+    public Builder sleepMillis(long millis) {
+      this.sleepMillis = millis;
+      return this;
+    }
+
+    /** {@code --envdir}: re-read at every reload. */
+    public Builder envdir(Path envdir) {
+      this.envdir = envdir;
+      return this;
+    }
+
+    /** More supervisor options, e.g. {@code --ready-timeout=10s}. */
+    public Builder supervisorArgs(String... args) {
+      supervisorArgs.addAll(List.of(args));
+      return this;
+    }
+
+    /** Options of the worker JVM, before {@code -javaagent}. */
+    public Builder workerJvmArgs(String... args) {
+      workerJvmArgs.addAll(List.of(args));
+      return this;
+    }
+
+    /** baton's {@code --readiness}: notify (the default here), auto or alive. */
+    public Builder readiness(String mode) {
+      this.readiness = mode;
+      return this;
+    }
+
+    /** Starlet's {@code --max-workers}: its concurrency (default 100). */
+    public Builder starletWorkers(int workers) {
+      this.starletWorkers = workers;
+      return this;
+    }
+
+    /** Receives every line the supervisor and workers print. */
+    public Builder echo(Consumer<String> echo) {
+      this.echo = echo;
+      return this;
+    }
+
+    /** Keep the temporary directory (logs) after {@link #close()}. */
+    public Builder keepDir(boolean keep) {
+      this.keepDir = keep;
+      return this;
+    }
+
+    public SupervisedServer start() {
+      try {
+        return new SupervisedServer(this);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

@@ -1,0 +1,148 @@
+package dev.baton.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.baton.e2e.load.Ab;
+import dev.baton.e2e.load.HttpLoad;
+import dev.baton.e2e.load.LoadResult;
+import dev.baton.e2e.server.SupervisedServer;
+import dev.baton.e2e.server.WorkerKind;
+import java.time.Duration;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The start_server article's experiment, sized for CI: requests that take 100 ms, hundreds of them
+ * at a time, while the supervisor gets {@code kill -HUP} every 500 ms. Not one request may fail, and the
+ * traffic must really have moved across generations.
+ */
+class ReloadUnderLoadIT {
+
+  private static final int REQUESTS = 20_000;
+  private static final int CONCURRENCY = 200;
+  private static final long HUP_PERIOD_MILLIS = 500;
+  private static final int MIN_GENERATIONS = 4;
+
+  @ParameterizedTest(name = "JDK HttpServer, keep-alive {0}")
+  @ValueSource(booleans = {false, true})
+  @Timeout(240)
+  void jdkHttpServerLosesNoRequestWhileReloadingEvery500ms(boolean keepAlive) throws Exception {
+    noRequestIsLost(WorkerKind.JDK, keepAlive);
+  }
+
+  /**
+   * Fails with the agent of this writing: when a Vert.x worker drains, connections it has accepted but
+   * not yet read a request from are closed unanswered ("connection closed before any byte of the
+   * response"), tens per reload. Run with {@code -De2e.excludedGroups=} to include it.
+   */
+  @ParameterizedTest(name = "Vert.x, keep-alive {0}")
+  @ValueSource(booleans = {false, true})
+  @Tag(E2e.PENDING_AGENT_FIX)
+  @Timeout(240)
+  void vertxLosesNoRequestWhileReloadingEvery500ms(boolean keepAlive) throws Exception {
+    noRequestIsLost(WorkerKind.VERTX, keepAlive);
+  }
+
+  private void noRequestIsLost(WorkerKind kind, boolean keepAlive) throws Exception {
+    try (SupervisedServer server = SupervisedServer.builder(E2e.home(), kind).sleepMillis(100).start()) {
+      server.awaitServing(Duration.ofSeconds(60));
+
+      HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), CONCURRENCY, REQUESTS, keepAlive));
+      LoadResult result;
+      try (AutoCloseable hups = E2e.hupEvery(server, HUP_PERIOD_MILLIS)) {
+        result = load.await(Duration.ofSeconds(200));
+      }
+
+      assertThat(result.failed()).as("failed requests %s, e.g. %s%s", result.failedBy(), load.failureSamples(),
+          E2e.tail(server)).isZero();
+      assertThat(result.non2xx()).as("non-2xx answers").isZero();
+      assertThat(result.complete()).isEqualTo(REQUESTS);
+      assertThat(result.generationsServing(1)).as("generations that served requests: %s", result.generations())
+          .isGreaterThanOrEqualTo(MIN_GENERATIONS);
+      settles(server);
+    }
+  }
+
+  /** The same with ApacheBench as the article ran it ({@code ab -r}), where installed (CI installs it). */
+  @Test
+  @Timeout(240)
+  void abCountsNoFailedRequestWithJdkHttpServer() throws Exception {
+    abCountsNoFailedRequest(WorkerKind.JDK, false);
+  }
+
+  /**
+   * Fails with the agent of this writing: a draining JDK HttpServer closes keep-alive connections whose
+   * next request is already on its way; the client gets a reset, which {@code ab -k} counts as failed
+   * (receive, length, exceptions: thousands in a minute of HUPs every second). {@link HttpLoad}, like
+   * browsers, sends such a request again, so {@link #jdkHttpServerLosesNoRequestWhileReloadingEvery500ms}
+   * passes.
+   */
+  @Test
+  @Tag(E2e.PENDING_AGENT_FIX)
+  @Timeout(240)
+  void abKeepAliveCountsNoFailedRequestWithJdkHttpServer() throws Exception {
+    abCountsNoFailedRequest(WorkerKind.JDK, true);
+  }
+
+  /** Fails with the agent of this writing, as {@link #vertxLosesNoRequestWhileReloadingEvery500ms}. */
+  @Test
+  @Tag(E2e.PENDING_AGENT_FIX)
+  @Timeout(240)
+  void abCountsNoFailedRequestWithVertxKeepAlive() throws Exception {
+    abCountsNoFailedRequest(WorkerKind.VERTX, true);
+  }
+
+  private void abCountsNoFailedRequest(WorkerKind kind, boolean keepAlive) throws Exception {
+    assumeTrue(Ab.installed(), "ab (apache2-utils) is not installed");
+    try (SupervisedServer server = SupervisedServer.builder(E2e.home(), kind).sleepMillis(100).start()) {
+      server.awaitServing(Duration.ofSeconds(60));
+      long firstGeneration = server.control().workers().get(0).generation();
+
+      LoadResult result;
+      try (AutoCloseable hups = E2e.hupEvery(server, HUP_PERIOD_MILLIS)) {
+        result = Ab.run(server.url(), REQUESTS, CONCURRENCY, keepAlive, 200);
+      }
+
+      assertThat(result.failed()).as("ab's failed requests %s%s", result.failedBy(), E2e.tail(server)).isZero();
+      assertThat(result.non2xx()).isZero();
+      assertThat(result.complete()).isEqualTo(REQUESTS);
+      settles(server);
+      assertThat(server.control().workers().get(0).generation() - firstGeneration)
+          .as("generations started during the run").isGreaterThanOrEqualTo(MIN_GENERATIONS - 1);
+    }
+  }
+
+  /** Low traffic matters too (FACTS.md: Go's start_server lost requests only when idle). */
+  @Test
+  @Timeout(120)
+  void sequentialRequestsSurviveIdleReloads() throws Exception {
+    try (SupervisedServer server = SupervisedServer.builder(E2e.home(), WorkerKind.JDK).sleepMillis(0).start()) {
+      server.awaitServing(Duration.ofSeconds(60));
+      HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), 1, 0, true));
+      for (int i = 0; i < 4; i++) {
+        long before = server.control().lastReloadId();
+        server.hup();
+        await().atMost(Duration.ofSeconds(60)).until(() -> server.control().reloads().stream()
+            .anyMatch(r -> r.id() > before && r.finished()));
+      }
+      load.stop();
+      LoadResult result = load.await(Duration.ofSeconds(30));
+      assertThat(result.failed()).as("failed %s, e.g. %s%s", result.failedBy(), load.failureSamples(),
+          E2e.tail(server)).isZero();
+      assertThat(result.generations()).as("requests per generation").hasSizeGreaterThanOrEqualTo(4);
+    }
+  }
+
+  /** After the HUPs stop, exactly one generation is left and baton is still running. */
+  private static void settles(SupervisedServer server) {
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(100))
+        .untilAsserted(() -> assertThat(server.statusLines()).as("status file").hasSize(1));
+    assertThat(server.process().isAlive()).as("baton alive").isTrue();
+    assertThat(server.answers()).isTrue();
+  }
+}
