@@ -4,7 +4,8 @@
 # Binds HOST:PORT, makes an AF_UNIX SOCK_DGRAM socketpair, lets the worker inherit the listener and
 # one end (FD_CLOEXEC cleared), and execs it with SERVER_STARTER_PORT and BATON_NOTIFY_FD set, the way
 # baton does. Prints "worker PID", then "datagram TEXT" for each datagram, then "exit CODE".
-# FAKE_SUPERVISOR_NONBLOCK=1 sets O_NONBLOCK on the listener first.
+# FAKE_SUPERVISOR_NONBLOCK=1 sets O_NONBLOCK on the listener first. FAKE_SUPERVISOR_LINGER=N keeps the
+# listener open N seconds after "exit" (connections the worker never accepted then time out, not reset).
 use strict;
 use warnings;
 use IO::Socket::INET;
@@ -53,6 +54,7 @@ while (1) {
             print "datagram $buf\n";
         }
         print "exit ", ($? & 127 ? 128 + ($? & 127) : $? >> 8), "\n";
+        sleep $ENV{FAKE_SUPERVISOR_LINGER} if $ENV{FAKE_SUPERVISOR_LINGER};
         exit 0;
     }
 }

@@ -3,6 +3,7 @@ package dev.baton.agent.drain;
 import dev.baton.agent.bootstrap.JdkInternals;
 import java.io.IOException;
 import java.nio.channels.Channel;
+import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,28 @@ public final class ConnectionTracker {
       }
     }
     return unserved;
+  }
+
+  /**
+   * Counts the open connections that the application's event loop has not taken over yet: non-blocking
+   * frameworks (Netty, hence Vert.x; the JDK HttpServer) register each accepted {@code SocketChannel}
+   * with a selector on their I/O thread, asynchronously after the accept. Until then the framework has
+   * not set the connection up and, if it is shutting down meanwhile, may close it unread (Vert.x's
+   * {@code ServerChannelLoadBalancer} closes a channel it has no worker for). Connections of
+   * {@code java.net.Socket}s, served by blocking threads, are never counted.
+   */
+  public int notHandedOverCount() {
+    List<Object> snapshot;
+    synchronized (connections) {
+      snapshot = new ArrayList<>(connections.keySet());
+    }
+    int pending = 0;
+    for (Object connection : snapshot) {
+      if (connection instanceof SelectableChannel channel && channel.isOpen() && !channel.isRegistered()) {
+        pending++;
+      }
+    }
+    return pending;
   }
 
   /** Counts the connections still open, forgetting the closed ones. */

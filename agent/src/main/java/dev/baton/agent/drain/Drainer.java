@@ -14,8 +14,9 @@ import java.time.Duration;
  *       descriptor, so connections that arrive now queue in the kernel for the next generation; none is
  *       refused.
  *   <li>Let requests in flight finish: frameworks with their own graceful stop are driven through it
- *       (JDK HttpServer, Vert.x); elsewhere the drain waits until the connections accepted on adopted
- *       listeners are closed by the application.
+ *       (JDK HttpServer, Vert.x: only once every connection accepted before the listener closed has
+ *       been taken over by an event loop, see {@code awaitHandOver}); elsewhere the drain waits until
+ *       the connections accepted on adopted listeners are closed by the application.
  *   <li>Return, bounded by the drain timeout; the caller then exits through the JVM's normal path.
  * </ol>
  *
@@ -24,6 +25,8 @@ import java.time.Duration;
 public final class Drainer {
 
   private static final long POLL_MILLIS = 10;
+  private static final long HAND_OVER_POLL_MILLIS = 2;
+  private static final long HAND_OVER_LIMIT_MILLIS = 500;
 
   private final SocketAdopter adopter;
   private final ConnectionTracker connections;
@@ -60,7 +63,10 @@ public final class Drainer {
     // shutdown is asynchronous and may stop serving before it stops accepting (Vert.x drops
     // connections accepted in between).
     adopter.closeListeners();
-    vertxServers.startShutdown(timeout.toMillis());
+    if (!vertxServers.isEmpty()) {
+      awaitHandOver(start, deadline);
+      vertxServers.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    }
     boolean done = false;
     while (!done) {
       boolean serversStopped = httpServers.stopIdleServers() && vertxServers.isShutDown();
@@ -78,9 +84,44 @@ public final class Drainer {
     Log.info("drained in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
   }
 
+  /**
+   * Waits until every connection accepted before the listener closed has been taken over by the
+   * framework's event loop (registered with its selector). Netty accepts on one thread and sets each
+   * connection up on another; Vert.x's shutdown removes the server's per-event-loop workers, and a
+   * connection set up after that is closed unread: its client, which has sent its request, gets an
+   * empty response. Once set up, Vert.x's shutdown answers the connection's first request before
+   * closing it. Bounded by {@link #HAND_OVER_LIMIT_MILLIS} for channels that are never registered
+   * (blocking I/O) and by the drain timeout; an idle worker waits one poll interval (2 ms).
+   */
+  private void awaitHandOver(long start, long deadline) {
+    long limit = Math.min(deadline, start + HAND_OVER_LIMIT_MILLIS * 1_000_000);
+    // One poll interval first: the JDK creates an accepted connection's channel (finishAccept, where
+    // the agent tracks it) after releasing the accept lock that closing the listener waits for, so an
+    // accept that has just returned may not be tracked yet.
+    pause(HAND_OVER_POLL_MILLIS);
+    boolean waited = false;
+    while (connections.notHandedOverCount() > 0 && System.nanoTime() - limit < 0) {
+      waited = true;
+      pause(HAND_OVER_POLL_MILLIS);
+    }
+    if (waited) {
+      Log.info("waited " + Duration.ofNanos(System.nanoTime() - start).toMillis()
+          + " ms for accepted connections to be set up before the framework's shutdown");
+      // Registration and the framework's own set-up of the connection (Netty's channel initializer)
+      // run in one event-loop task, registration first: a connection seen registered a moment ago may
+      // still be inside that task. One more poll interval lets the task finish; no state of the
+      // framework's shows its end without depending on Netty or Vert.x internals.
+      pause(HAND_OVER_POLL_MILLIS);
+    }
+  }
+
   private static void pause() {
+    pause(POLL_MILLIS);
+  }
+
+  private static void pause(long millis) {
     try {
-      Thread.sleep(POLL_MILLIS);
+      Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -8,8 +8,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Graceful stop of Vert.x HTTP servers through their own {@code HttpServer.shutdown(timeout, unit)}:
- * the listener is unbound, HTTP/1.x connections close after their current response, idle ones at once,
- * HTTP/2 ones get a GOAWAY. Reached by reflection: the agent does not depend on Vert.x.
+ * the listener is unbound, HTTP/1.x connections close after their current response (one set up but not
+ * used yet is kept for its first request), HTTP/2 ones get a GOAWAY. A connection Netty accepted but had
+ * not handed to Vert.x when {@code shutdown} ran is closed unread, hence the {@code Drainer}'s
+ * hand-over wait first. Reached by reflection: the agent does not depend on Vert.x.
  */
 public final class VertxHttpServerDrain {
 
@@ -19,6 +21,10 @@ public final class VertxHttpServerDrain {
   /** Hook target: an {@code io.vertx.core.http.impl.HttpServerImpl} was constructed. */
   public void register(Object server) {
     servers.add(server);
+  }
+
+  public boolean isEmpty() {
+    return servers.isEmpty();
   }
 
   /** Starts every server's shutdown; returns at once (Vert.x shuts down on its event loops). */
