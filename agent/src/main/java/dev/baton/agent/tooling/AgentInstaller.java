@@ -56,6 +56,10 @@ public final class AgentInstaller {
     BootstrapInjector.openJdkInternals(inst);
     JdkInternals jdk = new JdkInternals();
     Notifier notifier = Notifier.fromEnvironment(System.getenv(), jdk);
+    // Said as early as possible: a supervisor in "auto" readiness (baton's default) then knows this
+    // worker speaks sd_notify and waits for READY=1, instead of calling a JVM that is still starting
+    // ready once --interval has passed.
+    notifier.status("baton-agent attached, waiting for the application to bind");
     ConnectionTracker connections = new ConnectionTracker(jdk);
     SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
     JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
