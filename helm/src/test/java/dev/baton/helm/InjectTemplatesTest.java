@@ -1,0 +1,100 @@
+package dev.baton.helm;
+
+import static dev.baton.helm.Charts.find;
+import static dev.baton.helm.Charts.get;
+import static dev.baton.helm.Charts.named;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.marcnuri.helm.Helm;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** baton-inject's named templates, included by a tiny app chart (src/test/resources/testapp). */
+class InjectTemplatesTest {
+  @TempDir static Path tmp;
+  static Path app;
+
+  @BeforeAll
+  static void vendorTheLibrary() throws Exception {
+    app = tmp.resolve("testapp");
+    Charts.copyTree(Paths.get(InjectTemplatesTest.class.getResource("/testapp/Chart.yaml").toURI()).getParent(), app);
+    // What `helm dependency build` would do with the file:// dependency, without a network or a lock file.
+    Charts.copyTree(Charts.BATON_INJECT, app.resolve("charts/baton-inject"));
+  }
+
+  @Test
+  void libraryChartLints() {
+    assertThat(new Helm(Charts.BATON_INJECT).lint().call().isFailed()).isFalse();
+    assertThat(new Helm(app).lint().call().isFailed()).isFalse();
+  }
+
+  @Test
+  void piecesWrapTheAppsOwnContainer() throws IOException {
+    List<Map<String, Object>> docs = Charts.render(app, c -> c);
+    Map<String, Object> pod = get(find(docs, "Deployment", "rel-web"), "spec.template.spec");
+
+    // The init container copies both jars into the emptyDir.
+    Map<String, Object> init = named(get(pod, "initContainers"), "baton-install");
+    assertThat((List<Object>) init.get("command")).containsExactly("cp", "/opt/baton/baton.jar",
+        "/opt/baton/baton-agent.jar", "/baton-install/");
+    assertThat((Object) get(init, "volumeMounts.0.name")).isEqualTo("baton");
+    assertThat((Object) get(init, "securityContext.allowPrivilegeEscalation")).isEqualTo(false);
+    assertThat((Object) get(named(get(pod, "volumes"), "baton"), "emptyDir.sizeLimit")).isEqualTo("64Mi");
+    assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.secretName")).isEqualTo("web-baton-token");
+
+    Map<String, Object> web = named(get(pod, "containers"), "web");
+    // baton wraps the app's command: supervisor flags, then "--", then the app's own command.
+    List<Object> command = get(web, "command");
+    assertThat(command.get(0)).isEqualTo("java");
+    int sep = command.indexOf("--");
+    assertThat(command.subList(0, sep)).containsSubsequence("-jar", "/opt/baton/baton.jar", "--port=8080",
+        "--control=0.0.0.0:8081", "--control-token-file=/var/run/baton/token", "--drain-timeout=30s");
+    assertThat(command.subList(sep + 1, command.size()))
+        .containsExactly("java", "-jar", "/app/app.jar", "--server.port=8080");
+
+    // The agent for the worker JVM, next to the app's own env.
+    List<Map<String, Object>> env = get(web, "env");
+    assertThat((Object) named(env, "JAVA_TOOL_OPTIONS").get("value")).isEqualTo("-javaagent:/opt/baton/baton-agent.jar");
+    assertThat((Object) named(env, "SPRING_PROFILES_ACTIVE").get("value")).isEqualTo("prod");
+
+    // The control port named "baton" (the operator finds pods' batons by it), probes on it, preStop sleep.
+    assertThat((Object) named(get(web, "ports"), "baton").get("containerPort")).isEqualTo(8081);
+    assertThat((Object) named(get(web, "ports"), "http").get("containerPort")).isEqualTo(8080);
+    assertThat((Object) get(web, "readinessProbe.httpGet.path")).isEqualTo("/readyz");
+    assertThat((Object) get(web, "readinessProbe.httpGet.port")).isEqualTo("baton");
+    assertThat((Object) get(web, "livenessProbe.httpGet.path")).isEqualTo("/healthz");
+    assertThat((Object) get(web, "livenessProbe.httpGet.port")).isEqualTo("baton");
+    assertThat((List<Object>) get(web, "lifecycle.preStop.exec.command")).containsExactly("sleep", "7");
+
+    List<Map<String, Object>> mounts = get(web, "volumeMounts");
+    assertThat(named(mounts, "baton")).containsEntry("mountPath", "/opt/baton").containsEntry("readOnly", true);
+    assertThat(named(mounts, "baton-token")).containsEntry("mountPath", "/var/run/baton");
+  }
+
+  @Test
+  void wholeContainerTemplateWithDefaults() {
+    List<Map<String, Object>> docs = Charts.render(app, c -> c);
+    Map<String, Object> pod = get(find(docs, "Deployment", "rel-worker"), "spec.template.spec");
+    Map<String, Object> worker = named(get(pod, "containers"), "worker");
+    assertThat(worker.get("image")).isEqualTo("registry.example.com/shop/web:1.2.3");
+    List<Object> command = get(worker, "command");
+    assertThat(command).contains("--port=9090", "--control=0.0.0.0:8081")
+        .noneMatch(a -> a.toString().startsWith("--control-token-file"));
+    assertThat(command.subList(command.indexOf("--") + 1, command.size()))
+        .containsExactly("java", "-jar", "/app/worker.jar");
+    assertThat((Object) named(get(worker, "ports"), "baton").get("containerPort")).isEqualTo(8081);
+    assertThat((Object) named(get(worker, "ports"), "app-9090").get("containerPort")).isEqualTo(9090);
+    assertThat((Object) named(get(worker, "env"), "JAVA_TOOL_OPTIONS").get("value"))
+        .isEqualTo("-javaagent:/opt/baton/baton-agent.jar");
+    assertThat((Object) get(worker, "readinessProbe.httpGet.path")).isEqualTo("/readyz");
+    assertThat((List<Object>) get(worker, "lifecycle.preStop.exec.command")).containsExactly("sleep", "5");
+    assertThat((List<Object>) get(pod, "volumes")).hasSize(1);
+    assertThat((Object) get(pod, "initContainers.0.name")).isEqualTo("baton-install");
+  }
+}
