@@ -65,12 +65,17 @@ abstract class AbstractReloadTest {
         assertThat(load.successes()).isGreaterThan(RELOADS * 10);
       }
       assertThat(servedBy).as("pids that answered").hasSizeGreaterThanOrEqualTo(RELOADS + 1);
-      assertThat(supervisor.transcript())
+      assertThat(withoutKnownNoise(supervisor.transcript()))
           .as("no JVM or agent warning, nothing thrown")
           .doesNotContain("WARNING", "Exception", "ERROR");
       supervisor.signal("TERM");
       supervisor.awaitExit(Duration.ofSeconds(30));
     }
+  }
+
+  /** The transcript minus output a server is known to print harmlessly during a drain (none by default). */
+  String withoutKnownNoise(String transcript) {
+    return transcript;
   }
 
   private static int oldWorkersDied(ServerProcess supervisor) {
