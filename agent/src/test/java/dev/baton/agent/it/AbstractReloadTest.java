@@ -73,9 +73,21 @@ abstract class AbstractReloadTest {
     }
   }
 
-  /** The transcript minus output a server is known to print harmlessly during a drain (none by default). */
+  /**
+   * The transcript minus the one warning Netty-based servers (plain Netty, Vert.x) may print during a
+   * drain: a ClosedChannelException from {@code ServerSocketChannelImpl.accept} when the agent closes
+   * the adopted listener from its drain thread while Netty's event loop is inside accept. Netty logs
+   * it and carries on; no connection is lost (the load assertions cover that). Only that exact
+   * warning with its stack trace is removed; anything else still fails the test. Known limitation,
+   * documented in agent/README.md.
+   */
   String withoutKnownNoise(String transcript) {
-    return transcript;
+    return transcript.replaceAll(
+        "(?m)^.*DefaultChannelPipeline onUnhandledInboundException\\R"
+            + "WARNING: An exceptionCaught\\(\\) event was fired.*\\R"
+            + "java\\.nio\\.channels\\.ClosedChannelException\\R"
+            + "(?:\\s+at .*\\R)+",
+        "");
   }
 
   private static int oldWorkersDied(ServerProcess supervisor) {
