@@ -216,9 +216,6 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
         if (command.isEmpty()) {
             return "server program not specified: put the worker command after '--', e.g. baton --port=8080 -- java -jar app.jar";
         }
-        if (ports.isEmpty() && paths.isEmpty()) {
-            // start_server allows this (SERVER_STARTER_PORT is then empty); so do we.
-        }
         try {
             readiness();
         } catch (IllegalArgumentException e) {

@@ -619,7 +619,6 @@ public final class Supervisor {
 
     /** Sends {@code signal}; when {@code killAfter} is set, SIGKILL follows if the worker is still alive then. */
     private void stopWorker(Worker w, int signal, Duration killAfter) {
-        w.signalledNanos = System.nanoTime();
         if (Posix.libc().kill(w.pid, signal) < 0 && Posix.errno() != Posix.ESRCH) {
             Log.warn("cannot send " + Signals.name(signal) + " to worker " + w.pid + ": " + Posix.describe(Posix.errno()));
         }

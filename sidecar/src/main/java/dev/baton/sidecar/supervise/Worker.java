@@ -19,7 +19,6 @@ final class Worker {
     boolean spokeNotify;
     String lastStatus;
     long readyNanos;
-    long signalledNanos;
     ScheduledFuture<?> readyCheck;
     ScheduledFuture<?> readyDeadline;
     ScheduledFuture<?> killDeadline;
