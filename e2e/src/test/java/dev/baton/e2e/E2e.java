@@ -9,12 +9,6 @@ import java.util.concurrent.TimeUnit;
 /** What the e2e tests share: the built checkout, and a HUP sent at a fixed rate. */
 final class E2e {
 
-  /**
-   * Tag of the tests that fail with the agent as it is now (each says why), left out of {@code mvn verify}
-   * by the failsafe setting {@code e2e.excludedGroups}; {@code -De2e.excludedGroups=} runs them too.
-   */
-  static final String PENDING_AGENT_FIX = "pending-agent-fix";
-
   private E2e() {}
 
   /** The checkout whose bin/baton, agent jar and sample jar the tests run (built by the reactor). */

@@ -98,12 +98,15 @@ public final class BatonHooks {
   /**
    * At the start of {@code ExchangeImpl.sendResponseHeaders}: the connection has been served (see
    * {@code ConnectionTracker}), and while draining every response asks the client to close the
-   * connection after it.
+   * connection after it. The JDK answers an HTTP/1.0 keep-alive request with a {@code Keep-Alive:
+   * timeout=..} header too; it goes, or a client that looks for it (ApacheBench {@code -k} does) would
+   * keep using the connection the server closes after this response, and get a reset.
    */
   public static void beforeResponseHeaders(Object exchange, Map<String, List<String>> responseHeaders) {
     if (call(responding, null, exchange) == Boolean.TRUE) {
       try {
         responseHeaders.put("Connection", new ArrayList<>(List.of("close")));
+        responseHeaders.remove("Keep-Alive");
       } catch (RuntimeException e) {
         failed(e);
       }

@@ -9,10 +9,15 @@ import java.util.Locale;
  * @param drainSignal the signal that starts a drain, without {@code SIG} (TERM by default, what
  *     start_server sends to the old generation)
  * @param drainTimeout how long requests in flight may take to finish before the JVM exits anyway
+ * @param keepAliveGrace how long a draining HTTP server keeps idle keep-alive connections open, so that
+ *     a client about to send its next request on one gets an answer (with {@code Connection: close})
+ *     instead of a closed connection; connections still idle after it are closed. Bounded by
+ *     {@code drainTimeout}; a worker with no open connection does not wait for it.
  */
-public record AgentOptions(String drainSignal, Duration drainTimeout) {
+public record AgentOptions(String drainSignal, Duration drainTimeout, Duration keepAliveGrace) {
 
-  public static final AgentOptions DEFAULTS = new AgentOptions("TERM", Duration.ofSeconds(30));
+  public static final AgentOptions DEFAULTS =
+      new AgentOptions("TERM", Duration.ofSeconds(30), Duration.ofSeconds(1));
 
   /**
    * Parses the agent argument string.
@@ -22,6 +27,7 @@ public record AgentOptions(String drainSignal, Duration drainTimeout) {
   public static AgentOptions parse(String args) {
     String signal = DEFAULTS.drainSignal();
     Duration timeout = DEFAULTS.drainTimeout();
+    Duration grace = DEFAULTS.keepAliveGrace();
     if (args == null || args.isBlank()) {
       return DEFAULTS;
     }
@@ -34,11 +40,12 @@ public record AgentOptions(String drainSignal, Duration drainTimeout) {
       String value = eq < 0 ? "" : option.substring(eq + 1).trim();
       switch (key) {
         case "signal" -> signal = parseSignal(value);
-        case "drainTimeout" -> timeout = parseDuration(value);
+        case "drainTimeout" -> timeout = parseDuration(key, value);
+        case "keepAliveGrace" -> grace = parseDuration(key, value);
         default -> throw new IllegalArgumentException("unknown agent option '" + key + "'");
       }
     }
-    return new AgentOptions(signal, timeout);
+    return new AgentOptions(signal, timeout, grace);
   }
 
   private static String parseSignal(String value) {
@@ -53,7 +60,7 @@ public record AgentOptions(String drainSignal, Duration drainTimeout) {
   }
 
   /** {@code 30s}, {@code 500ms}, {@code 2m}, or a plain number of seconds. */
-  static Duration parseDuration(String value) {
+  static Duration parseDuration(String option, String value) {
     String text = value.toLowerCase(Locale.ROOT);
     try {
       if (text.endsWith("ms")) {
@@ -65,7 +72,7 @@ public record AgentOptions(String drainSignal, Duration drainTimeout) {
       }
       return Duration.ofSeconds(Long.parseLong(text));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("drainTimeout '" + value + "' is not like 30s, 500ms or 2m", e);
+      throw new IllegalArgumentException(option + " '" + value + "' is not like 30s, 500ms or 2m", e);
     }
   }
 }

@@ -16,17 +16,19 @@ public final class DrainSignal implements SignalHandler {
 
   private final Drainer drainer;
   private final Duration timeout;
+  private final Duration keepAliveGrace;
   private final AtomicBoolean draining = new AtomicBoolean();
   private SignalHandler previous;
 
-  private DrainSignal(Drainer drainer, Duration timeout) {
+  private DrainSignal(Drainer drainer, Duration timeout, Duration keepAliveGrace) {
     this.drainer = drainer;
     this.timeout = timeout;
+    this.keepAliveGrace = keepAliveGrace;
   }
 
   /** Installs the handler for {@code signalName} (e.g. {@code TERM}). */
-  public static void install(String signalName, Drainer drainer, Duration timeout) {
-    DrainSignal handler = new DrainSignal(drainer, timeout);
+  public static void install(String signalName, Drainer drainer, Duration timeout, Duration keepAliveGrace) {
+    DrainSignal handler = new DrainSignal(drainer, timeout, keepAliveGrace);
     try {
       handler.previous = Signal.handle(new Signal(signalName), handler);
     } catch (IllegalArgumentException e) {
@@ -46,7 +48,7 @@ public final class DrainSignal implements SignalHandler {
     // before the drain ends. A non-daemon thread keeps it alive, so the exit is always the signal's.
     Thread drain = new Thread(() -> {
       try {
-        drainer.drain(timeout);
+        drainer.drain(timeout, keepAliveGrace);
       } catch (Throwable t) {
         Log.error("drain failed", t);
       }

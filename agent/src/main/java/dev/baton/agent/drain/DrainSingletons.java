@@ -7,11 +7,26 @@ package dev.baton.agent.drain;
 public final class DrainSingletons {
 
   private static volatile VertxHttpServerDrain vertxServers;
+  private static volatile Drainer drainer;
 
   private DrainSingletons() {}
 
   public static void install(VertxHttpServerDrain vertx) {
     vertxServers = vertx;
+  }
+
+  public static void installDrainer(Drainer draining) {
+    drainer = draining;
+  }
+
+  /**
+   * Called by the code {@code VertxKeepAliveInstrumentation} injects: true once draining, so that every
+   * request begun from then on is answered with {@code Connection: close} and its connection closed
+   * after the response.
+   */
+  public static boolean closeAfterResponse() {
+    Drainer current = drainer;
+    return current != null && current.isDraining();
   }
 
   /** Called by the code {@code VertxHttpServerInstrumentation} injects. */

@@ -13,6 +13,11 @@ import java.time.Duration;
  *   <li>Stop accepting in this process only: close the adopted listeners. The supervisor keeps its
  *       descriptor, so connections that arrive now queue in the kernel for the next generation; none is
  *       refused.
+ *   <li>Let clients on keep-alive connections finish: from now on every response asks to close its
+ *       connection (JDK HttpServer, Vert.x), and for up to the keep-alive grace the drain waits for the
+ *       connections to close that way, after a response, instead of closing them while idle: a client
+ *       may be sending its next request on an idle connection at the very moment it is closed, and gets
+ *       a reset for a request it already sent.
  *   <li>Let requests in flight finish: frameworks with their own graceful stop are driven through it
  *       (JDK HttpServer, Vert.x: only once every connection accepted before the listener closed has
  *       been taken over by an event loop, see {@code awaitHandOver}); elsewhere the drain waits until
@@ -54,7 +59,7 @@ public final class Drainer {
   }
 
   /** Drains; returns when nothing is in flight any more or the timeout passed. */
-  public void drain(Duration timeout) {
+  public void drain(Duration timeout, Duration keepAliveGrace) {
     long start = System.nanoTime();
     long deadline = start + timeout.toNanos();
     draining = true;
@@ -63,8 +68,9 @@ public final class Drainer {
     // shutdown is asynchronous and may stop serving before it stops accepting (Vert.x drops
     // connections accepted in between).
     adopter.closeListeners();
+    awaitKeepAliveClients(deadline, keepAliveGrace);
     if (!vertxServers.isEmpty()) {
-      awaitHandOver(start, deadline);
+      awaitHandOver(System.nanoTime(), deadline);
       vertxServers.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
     boolean done = false;
@@ -82,6 +88,28 @@ public final class Drainer {
       }
     }
     Log.info("drained in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+  }
+
+  /**
+   * Gives the clients of HTTP servers whose responses now say {@code Connection: close} the time to send
+   * one more request on their open connections and get it answered; returns as soon as no connection
+   * is open. Under load every connection is busy and closes within one request's time; what is still
+   * open when the grace ends has been idle all along, and the framework's shutdown closes it.
+   */
+  private void awaitKeepAliveClients(long deadline, Duration grace) {
+    if (httpServers.isEmpty() && vertxServers.isEmpty()) {
+      return; // no HTTP server known to say Connection: close; the generic drain waits for the application
+    }
+    long start = System.nanoTime();
+    long limit = Math.min(deadline, start + grace.toNanos());
+    while (connections.openCount() > 0 && System.nanoTime() - limit < 0) {
+      pause();
+    }
+    int open = connections.openCount();
+    if (open > 0) {
+      Log.info(open + " idle keep-alive connection(s) left after " + grace.toMillis()
+          + " ms (keepAliveGrace); closing them");
+    }
   }
 
   /**

@@ -22,6 +22,7 @@ import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxHttpServerInstrumentation;
+import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
 import dev.baton.agent.notify.Notifier;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -64,8 +65,9 @@ public final class AgentInstaller {
     SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
     JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
     VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
-    DrainSingletons.install(vertxServers);
     Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier);
+    DrainSingletons.install(vertxServers);
+    DrainSingletons.installDrainer(drainer);
 
     Class<?> hooks = BootstrapInjector.defineHooks(JdkInternals.sunNioChLookup());
     HookBindings.bind(hooks, adopter, httpServers, drainer);
@@ -78,13 +80,14 @@ public final class AgentInstaller {
         new SelectionKeyInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
-        new VertxHttpServerInstrumentation()));
+        new VertxHttpServerInstrumentation(),
+        new VertxKeepAliveInstrumentation()));
     if (adopter.inheritsInet4()) {
       instrumentations.add(new NetInstrumentation());
     }
     new HookTransformer(instrumentations).install(inst);
 
-    DrainSignal.install(options.drainSignal(), drainer, options.drainTimeout());
+    DrainSignal.install(options.drainSignal(), drainer, options.drainTimeout(), options.keepAliveGrace());
     if (adopter.allAccepting()) {
       notifier.ready(); // nothing inherited, nothing to wait for
     }

@@ -72,9 +72,23 @@ public final class Inject {
 
   /** With the hook's boolean on the stack: returns (void) when true. Only valid in a prologue. */
   public static void returnIfTrue(MethodVisitor method) {
+    returnWhenTrue(method, Opcodes.RETURN);
+  }
+
+  /**
+   * With the hook's boolean on the stack: returns false from a {@code boolean} method when true. Only
+   * valid in a prologue.
+   */
+  public static void returnFalseIfTrue(MethodVisitor method) {
+    returnWhenTrue(method, Opcodes.ICONST_0, Opcodes.IRETURN);
+  }
+
+  private static void returnWhenTrue(MethodVisitor method, int... returning) {
     Label original = new Label();
     method.visitJumpInsn(Opcodes.IFEQ, original);
-    method.visitInsn(Opcodes.RETURN);
+    for (int opcode : returning) {
+      method.visitInsn(opcode);
+    }
     method.visitLabel(original);
     method.visitFrame(Opcodes.F_SAME, 0, null, 0, null);
     // Keeps the method's own first frame, if any, at a different offset than this one.

@@ -9,15 +9,16 @@ import org.junit.jupiter.api.Test;
 class AgentOptionsTest {
 
   @Test
-  void defaultsToTermAndThirtySeconds() {
-    assertThat(AgentOptions.parse(null)).isEqualTo(new AgentOptions("TERM", Duration.ofSeconds(30)));
+  void defaultsToTermThirtySecondsAndOneSecondOfKeepAliveGrace() {
+    assertThat(AgentOptions.parse(null))
+        .isEqualTo(new AgentOptions("TERM", Duration.ofSeconds(30), Duration.ofSeconds(1)));
     assertThat(AgentOptions.parse("")).isEqualTo(AgentOptions.DEFAULTS);
   }
 
   @Test
   void parsesSignalAndTimeout() {
-    assertThat(AgentOptions.parse("signal=SIGUSR1,drainTimeout=500ms"))
-        .isEqualTo(new AgentOptions("USR1", Duration.ofMillis(500)));
+    assertThat(AgentOptions.parse("signal=SIGUSR1,drainTimeout=500ms,keepAliveGrace=200ms"))
+        .isEqualTo(new AgentOptions("USR1", Duration.ofMillis(500), Duration.ofMillis(200)));
     assertThat(AgentOptions.parse("drainTimeout=2m").drainTimeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(AgentOptions.parse("drainTimeout=45").drainTimeout()).isEqualTo(Duration.ofSeconds(45));
   }
@@ -27,5 +28,6 @@ class AgentOptionsTest {
     assertThatThrownBy(() -> AgentOptions.parse("colour=blue")).hasMessageContaining("colour");
     assertThatThrownBy(() -> AgentOptions.parse("drainTimeout=soon")).hasMessageContaining("drainTimeout");
     assertThatThrownBy(() -> AgentOptions.parse("signal=TE-RM")).hasMessageContaining("signal");
+    assertThatThrownBy(() -> AgentOptions.parse("keepAliveGrace=1x")).hasMessageContaining("keepAliveGrace");
   }
 }

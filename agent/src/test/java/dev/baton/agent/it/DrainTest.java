@@ -54,6 +54,43 @@ class DrainTest {
     }
   }
 
+  /**
+   * A keep-alive client that sends its next request while the worker drains gets it answered, told to
+   * close (no {@code keep-alive} left in the response), and only then sees
+   * the connection closed: never a reset for a request it had already sent.
+   */
+  @ParameterizedTest
+  @ValueSource(classes = {JdkHttpServerApp.class, VertxApp.class})
+  void keepAliveClientGetsItsNextRequestAnsweredWithConnectionClose(Class<?> sample) throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, sample, port, "drainTimeout=60s,keepAliveGrace=20s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      keepAliveClientGetsItsNextRequestAnsweredWithConnectionClose(supervisor, port);
+    }
+  }
+
+  private static void keepAliveClientGetsItsNextRequestAnsweredWithConnectionClose(ServerProcess supervisor, int port)
+      throws Exception {
+    try (KeepAliveConnection connection = new KeepAliveConnection(port)) {
+      long worker = workerPid(supervisor);
+      KeepAliveConnection.Response before = connection.get("/");
+      assertThat(before.keepsAlive()).as("before the drain: %s", before.head()).isTrue();
+
+      Signals.send("TERM", worker);
+      supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
+      KeepAliveConnection.Response during = connection.get("/");
+
+      assertThat(during.body()).isEqualTo("pid:" + worker + "\n");
+      // HTTP/1.0 without keep-alive means close: the JDK says "Connection: close", Vert.x says nothing.
+      assertThat(during.head()).as("response during the drain").doesNotContain("keep-alive");
+      assertThat(connection.closedByServer()).isTrue();
+      // The last connection is gone: the worker exits well before the 20 s grace.
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
   private static long workerPid(ServerProcess supervisor) {
     return Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
         .substring("worker ".length()));
