@@ -112,6 +112,7 @@ class FaultsUnderLoadTest {
                 baton.awaitLog("old worker " + first + " died, status:9");
                 await().atMost(BatonProcess.PATIENCE).until(() -> load.answeredBy(second) > load.answeredBySentBefore(second, killed));
                 load.close();
+                System.out.println("old generation hung in its drain: " + load);
                 assertThat(load.answeredBySentBefore(second, killed)).as("the new generation served during the hung drain").isPositive();
                 assertThat(load.failures()).as(load.toString()).isEmpty();
             }
