@@ -34,7 +34,8 @@ public record AgentOptions(String drainSignal, Duration drainTimeout) {
       String value = eq < 0 ? "" : option.substring(eq + 1).trim();
       switch (key) {
         case "signal" -> signal = parseSignal(value);
-        case "drainTimeout" -> timeout = parseDuration(value);
+        case "drainTimeout" -> timeout = parseDuration("drainTimeout", value);
+        case "lifeline", "lifelineGrace" -> LifelineOptions.parse(option); // checked here, used by the lifeline
         default -> throw new IllegalArgumentException("unknown agent option '" + key + "'");
       }
     }
@@ -53,7 +54,7 @@ public record AgentOptions(String drainSignal, Duration drainTimeout) {
   }
 
   /** {@code 30s}, {@code 500ms}, {@code 2m}, or a plain number of seconds. */
-  static Duration parseDuration(String value) {
+  static Duration parseDuration(String option, String value) {
     String text = value.toLowerCase(Locale.ROOT);
     try {
       if (text.endsWith("ms")) {
@@ -65,7 +66,7 @@ public record AgentOptions(String drainSignal, Duration drainTimeout) {
       }
       return Duration.ofSeconds(Long.parseLong(text));
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("drainTimeout '" + value + "' is not like 30s, 500ms or 2m", e);
+      throw new IllegalArgumentException(option + " '" + value + "' is not like 30s, 500ms or 2m", e);
     }
   }
 }

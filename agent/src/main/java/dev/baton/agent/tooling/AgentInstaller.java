@@ -22,6 +22,7 @@ import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxHttpServerInstrumentation;
+import dev.baton.agent.lifeline.SupervisorLifeline;
 import dev.baton.agent.notify.Notifier;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -85,6 +86,8 @@ public final class AgentInstaller {
     new HookTransformer(instrumentations).install(inst);
 
     DrainSignal.install(options.drainSignal(), drainer, options.drainTimeout());
+    // baton's death (even SIGKILL) closes BATON_LIFELINE_FD: then drain and exit, or serve on (lifeline=)
+    SupervisorLifeline.watch(System.getenv(), jdk, args, options.drainSignal());
     if (adopter.allAccepting()) {
       notifier.ready(); // nothing inherited, nothing to wait for
     }

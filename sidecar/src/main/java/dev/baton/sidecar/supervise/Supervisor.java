@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import dev.baton.sidecar.Log;
 import dev.baton.sidecar.files.EnvDir;
 import dev.baton.sidecar.files.StatusFile;
+import dev.baton.sidecar.lifeline.Lifeline;
 import dev.baton.sidecar.listen.Listener;
 import dev.baton.sidecar.listen.Listeners;
 import dev.baton.sidecar.notify.NotifyEndpoint;
@@ -63,6 +64,8 @@ public final class Supervisor {
     private final NotifyReceiver<Integer> notifyReceiver;
     /** sd_notify to whoever started us (systemd Type=notify); null when we were not asked. */
     private final SystemdNotifier systemd;
+    /** Its read end goes to every worker: end-of-file there means this supervisor died. */
+    private final Lifeline lifeline;
     private final CountDownLatch exited = new CountDownLatch(1);
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile int exitCode;
@@ -96,6 +99,7 @@ public final class Supervisor {
         this.baseEnv = Map.copyOf(baseEnv);
         this.effectiveEnv = this.baseEnv;
         this.systemd = SystemdNotifier.fromEnvironment(baseEnv.get("NOTIFY_SOCKET"));
+        this.lifeline = Lifeline.open();
         this.statusFile = config.statusFile().map(p -> new StatusFile(p, ProcessHandle.current().pid())).orElse(null);
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "baton-loop");
@@ -264,13 +268,16 @@ public final class Supervisor {
             Map<String, String> env = environmentFor(gen);
             notify = NotifyEndpoint.open(config.runtimeDirectory().resolve("notify-" + gen + ".sock"));
             int notifyFd = listeners.firstFreeWorkerFd();
+            int lifelineFd = notifyFd + 1;
             env.put("NOTIFY_SOCKET", notify.path().toString());
             env.put("BATON_NOTIFY_FD", Integer.toString(notifyFd));
+            env.put(Lifeline.FD_ENV, Integer.toString(lifelineFd));
             List<Spawner.FdMapping> fds = new ArrayList<>();
             for (Listener l : listeners.all()) {
                 fds.add(new Spawner.FdMapping(l.fd(), l.workerFd()));
             }
             fds.add(new Spawner.FdMapping(notify.clientFd(), notifyFd));
+            fds.add(new Spawner.FdMapping(lifeline.readFd(), lifelineFd));
             int pid = Spawner.spawn(new Spawner.SpawnSpec(config.command(), env, fds,
                     config.directory().orElse(null), false));
             notify.releaseClient();
@@ -677,6 +684,7 @@ public final class Supervisor {
             statusFile.remove();
         }
         notifyReceiver.close();
+        lifeline.close();
         reaper.stop();
         if (!started.isDone()) {
             started.completeExceptionally(new IllegalStateException("the supervisor stopped before a worker was ready"));
