@@ -14,8 +14,9 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The worker runs out of file descriptors: a JVM with the agent under {@code prlimit --nofile=128},
@@ -27,10 +28,11 @@ class FdLimitIT {
 
   private static final int LIMIT = 128;
 
-  @Test
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(value = WorkerKind.class, names = {"JDK", "VERTX"})
   @Timeout(180)
-  void aWorkerOutOfDescriptorsKeepsServingAndAnswersEveryQueuedConnectionOnceSomeFree() throws Exception {
-    try (SupervisedServer server = SupervisedServer.builder(E2e.home(), WorkerKind.JDK).sleepMillis(1000)
+  void aWorkerOutOfDescriptorsKeepsServingAndAnswersEveryQueuedConnectionOnceSomeFree(WorkerKind kind) throws Exception {
+    try (SupervisedServer server = SupervisedServer.builder(E2e.home(), kind).sleepMillis(1000)
         .workerPrefix("prlimit", "--nofile=" + LIMIT + ":" + LIMIT).start()) {
       server.awaitServing(Duration.ofSeconds(60));
       long worker = server.control().workers().get(0).pid();
@@ -54,7 +56,7 @@ class FdLimitIT {
       LoadResult result = load.await(Duration.ofSeconds(150));
       sampling.set(false);
       sampler.join();
-      System.out.println("worker at fd limit " + LIMIT + ": " + idle + " fds idle, at most " + most.get() + "; "
+      System.out.println(kind.title() + " worker at fd limit " + LIMIT + ": " + idle + " fds idle, at most " + most.get() + "; "
           + result.complete() + " answered, " + result.failed() + " failed " + result.failedBy());
 
       assertThat(most.get()).as("the worker reached its descriptor limit").isGreaterThanOrEqualTo(LIMIT - 2);
