@@ -9,7 +9,9 @@
 # Behaviour is chosen through the environment (so a test can change it between generations with
 # --envdir): WORKER_EXIT_AT_START=N exits N at once; WORKER_READY=notify sends READY=1 on
 # BATON_NOTIFY_FD after WORKER_READY_DELAY_MS; WORKER_READY=never only sends STATUS=; and
-# WORKER_IGNORE_TERM=1 ignores TERM. Every signal received is logged to stderr.
+# WORKER_IGNORE_TERM=1 ignores TERM (and keeps accepting); WORKER_HANG_ON_TERM=1 stops accepting on
+# TERM (closes its listener, as a draining server does) and then hangs, never exiting. Every signal
+# received is logged to stderr.
 use strict;
 use warnings;
 use Socket;
@@ -33,7 +35,8 @@ sub notify { my $m = shift; syswrite($notify, $m) if $notify; }
 
 my $stop = 0;
 $SIG{TERM} = $ENV{WORKER_IGNORE_TERM} ? sub { print STDERR "worker $$ got TERM (ignored)\n" }
-                                      : sub { print STDERR "worker $$ got TERM\n"; $stop = 1 };
+           : $ENV{WORKER_HANG_ON_TERM} ? sub { print STDERR "worker $$ got TERM (hanging in drain)\n"; $stop = 2 }
+                                       : sub { print STDERR "worker $$ got TERM\n"; $stop = 1 };
 $SIG{$_} = do { my $s = $_; sub { print STDERR "worker $$ got $s\n" } } for qw(USR1 USR2 HUP INT);
 
 my $ready = $ENV{WORKER_READY} // '';
@@ -70,6 +73,10 @@ while (!$stop) {
     print $client "HTTP/1.0 $status OK\r\nContent-Type: text/plain\r\nContent-Length: " . length($body)
         . "\r\nConnection: close\r\n\r\n$body";
     close $client;
+}
+if ($stop == 2) {
+    close $listen;  # stopped accepting: new connections queue for the next generation
+    sleep 1 while 1;
 }
 print STDERR "worker $$ exiting\n";
 exit 0;

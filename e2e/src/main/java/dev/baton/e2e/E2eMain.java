@@ -1,14 +1,18 @@
 package dev.baton.e2e;
 
 import dev.baton.e2e.bench.ReloadUnderLoad;
+import dev.baton.e2e.bench.Soak;
 import dev.baton.e2e.demo.Demo;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code java -jar baton-e2e.jar demo|bench ...}: what {@code bin/baton-demo} and {@code bench/reload-under-load} run. */
+/**
+ * {@code java -jar baton-e2e.jar demo|bench|soak ...}: what {@code bin/baton-demo}, {@code bench/reload-under-load}
+ * and {@code bench/soak} run.
+ */
 @Command(name = "baton-e2e", mixinStandardHelpOptions = true,
     description = "Baton's demo and benchmark: real supervisors, real workers, real load.",
-    subcommands = {Demo.class, ReloadUnderLoad.class})
+    subcommands = {Demo.class, ReloadUnderLoad.class, Soak.class})
 public final class E2eMain {
 
   public static void main(String[] args) {

@@ -42,6 +42,7 @@ public record AgentOptions(String drainSignal, Duration drainTimeout, Duration k
         case "signal" -> signal = parseSignal(value);
         case "drainTimeout" -> timeout = parseDuration(key, value);
         case "keepAliveGrace" -> grace = parseDuration(key, value);
+        case "lifeline", "lifelineGrace" -> LifelineOptions.parse(option); // checked here, used by the lifeline
         default -> throw new IllegalArgumentException("unknown agent option '" + key + "'");
       }
     }

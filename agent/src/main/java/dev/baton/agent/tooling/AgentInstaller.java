@@ -23,6 +23,8 @@ import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxHttpServerInstrumentation;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
+import dev.baton.agent.fdlimit.LazyJdkFiles;
+import dev.baton.agent.lifeline.SupervisorLifeline;
 import dev.baton.agent.notify.Notifier;
 import java.lang.instrument.Instrumentation;
 import java.util.ArrayList;
@@ -88,6 +90,10 @@ public final class AgentInstaller {
     new HookTransformer(instrumentations).install(inst);
 
     DrainSignal.install(options.drainSignal(), drainer, options.drainTimeout(), options.keepAliveGrace());
+    // baton's death (even SIGKILL) closes BATON_LIFELINE_FD: then drain and exit, or serve on (lifeline=)
+    SupervisorLifeline.watch(System.getenv(), jdk, args, options.drainSignal());
+    // so that logging an accept failure at the fd limit cannot fail (and kill the accepting thread)
+    LazyJdkFiles.preloadInBackground();
     if (adopter.allAccepting()) {
       notifier.ready(); // nothing inherited, nothing to wait for
     }

@@ -29,5 +29,17 @@ class AgentOptionsTest {
     assertThatThrownBy(() -> AgentOptions.parse("drainTimeout=soon")).hasMessageContaining("drainTimeout");
     assertThatThrownBy(() -> AgentOptions.parse("signal=TE-RM")).hasMessageContaining("signal");
     assertThatThrownBy(() -> AgentOptions.parse("keepAliveGrace=1x")).hasMessageContaining("keepAliveGrace");
+    assertThatThrownBy(() -> AgentOptions.parse("lifeline=maybe")).hasMessageContaining("lifeline 'maybe'");
+    assertThatThrownBy(() -> AgentOptions.parse("lifelineGrace=later")).hasMessageContaining("lifelineGrace 'later'");
+  }
+
+  @Test
+  void lifelineDefaultsToExitAfterTenSecondsAndCanServeOn() {
+    assertThat(LifelineOptions.parse(null)).isEqualTo(new LifelineOptions(true, Duration.ofSeconds(10)));
+    assertThat(LifelineOptions.parse("drainTimeout=5s")).isEqualTo(LifelineOptions.DEFAULTS);
+    assertThat(LifelineOptions.parse("lifeline=serve")).isEqualTo(new LifelineOptions(false, Duration.ofSeconds(10)));
+    assertThat(LifelineOptions.parse("signal=USR1,lifeline=exit,lifelineGrace=500ms"))
+        .isEqualTo(new LifelineOptions(true, Duration.ofMillis(500)));
+    assertThat(AgentOptions.parse("lifeline=serve,drainTimeout=5s").drainTimeout()).isEqualTo(Duration.ofSeconds(5));
   }
 }

@@ -70,6 +70,7 @@ public final class SupervisedServer implements AutoCloseable {
     command.addAll(b.supervisorArgs);
     command.add("--");
     if (kind.jvm()) {
+      command.addAll(b.workerPrefix);
       command.add(java);
       command.addAll(b.workerJvmArgs);
       command.add("-javaagent:" + b.home.agentJar());
@@ -204,6 +205,7 @@ public final class SupervisedServer implements AutoCloseable {
     private Path envdir;
     private final List<String> supervisorArgs = new ArrayList<>();
     private final List<String> workerJvmArgs = new ArrayList<>();
+    private final List<String> workerPrefix = new ArrayList<>();
     private int starletWorkers = 100;
     private String readiness = "notify";
     private Consumer<String> echo;
@@ -235,6 +237,12 @@ public final class SupervisedServer implements AutoCloseable {
     /** Options of the worker JVM, before {@code -javaagent}. */
     public Builder workerJvmArgs(String... args) {
       workerJvmArgs.addAll(List.of(args));
+      return this;
+    }
+
+    /** A command the worker JVM runs under, e.g. {@code prlimit --nofile=128:128}: it must exec java. */
+    public Builder workerPrefix(String... command) {
+      workerPrefix.addAll(List.of(command));
       return this;
     }
 

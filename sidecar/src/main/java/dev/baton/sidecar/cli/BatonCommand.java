@@ -112,6 +112,14 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             description = "How often the first worker may fail to start before baton gives up (default: ${DEFAULT-VALUE}).")
     int startRetries;
 
+    @Option(names = "--reload-retries", paramLabel = "N", defaultValue = "0",
+            description = "How often a reload whose new generation fails (exits or is not ready in time) is retried, the old one serving meanwhile (default: ${DEFAULT-VALUE}: the reload fails at once).")
+    int reloadRetries;
+
+    @Option(names = "--reload-retry-delay", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.class,
+            description = "Wait before the first reload retry; doubled for each next one, at most 30 s (default: ${DEFAULT-VALUE}).")
+    Duration reloadRetryDelay;
+
     @Option(names = "--control", paramLabel = "HOST:PORT",
             description = "Serve the control and health API (/healthz, /readyz, /status, /reload, /metrics) here.")
     String control;
@@ -207,6 +215,16 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
     }
 
     @Override
+    public int reloadRetries() {
+        return reloadRetries;
+    }
+
+    @Override
+    public Duration reloadRetryDelay() {
+        return reloadRetryDelay;
+    }
+
+    @Override
     public Path runtimeDirectory() {
         return runtimeDirectory;
     }
@@ -232,6 +250,9 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
         }
         if (startRetries < 0) {
             return "invalid --start-retries " + startRetries + ": give 0 or more";
+        }
+        if (reloadRetries < 0) {
+            return "invalid --reload-retries " + reloadRetries + ": give 0 or more";
         }
         for (String[] numeric : new String[][] {{"--kill-old-delay", killOldDelay}, {"--auto-restart-interval", autoRestartInterval}}) {
             if (numeric[1] != null) {

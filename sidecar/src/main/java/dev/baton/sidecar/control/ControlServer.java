@@ -34,7 +34,7 @@ import io.vertx.core.json.JsonObject;
  * GET  /readyz         200 while a worker of the newest ready generation serves (readiness)
  * GET  /status         JSON: generation, workers (generation, pid, state), recent reloads
  * POST /reload         202 {"id":…}: like a HUP; coalesced while a generation is starting
- * GET  /reloads/{id}   JSON: state queued|starting|draining|succeeded|failed, message, timings
+ * GET  /reloads/{id}   JSON: state queued|starting|retrying|draining|succeeded|failed, attempts, message, timings
  * GET  /metrics        Prometheus text format
  * </pre>
  *
@@ -251,13 +251,17 @@ public final class ControlServer implements AutoCloseable {
         s.recentReloads().forEach(r -> reloads.add(reloadJson(r)));
         return new JsonObject().put("pid", s.supervisorPid()).put("generation", s.generation())
                 .put("ready", s.ready()).put("shuttingDown", s.shuttingDown()).put("crashLoop", s.crashLoop())
+                .put("reloadRetries", new JsonObject().put("limit", s.reloadRetryLimit()).put("started", s.reloadRetries()))
                 .put("workers", workers).put("reloads", reloads);
     }
 
     static JsonObject reloadJson(ReloadView r) {
         JsonObject o = new JsonObject().put("id", r.id()).put("state", r.state()).put("trigger", r.trigger())
                 .put("generation", r.generation()).put("message", r.message())
-                .put("requestedAt", r.requestedAt().toString());
+                .put("requestedAt", r.requestedAt().toString()).put("attempts", r.attempts());
+        if (r.nextAttemptAt() != null) {
+            o.put("nextAttemptAt", r.nextAttemptAt().toString());
+        }
         if (r.finishedAt() != null) {
             o.put("finishedAt", r.finishedAt().toString());
         }

@@ -39,6 +39,11 @@ final class PrometheusText {
         out.append("# HELP baton_worker_restarts_total Serving workers that died unexpectedly and were restarted.\n")
                 .append("# TYPE baton_worker_restarts_total counter\n")
                 .append("baton_worker_restarts_total ").append(s.workerRestarts()).append('\n');
+        out.append("# HELP baton_reload_retries_total Generations started again for a reload whose previous one failed (--reload-retries).\n")
+                .append("# TYPE baton_reload_retries_total counter\n")
+                .append("baton_reload_retries_total ").append(s.reloadRetries()).append('\n');
+        out.append("# HELP baton_reload_retry_limit --reload-retries: retries allowed per reload.\n# TYPE baton_reload_retry_limit gauge\n")
+                .append("baton_reload_retry_limit ").append(s.reloadRetryLimit()).append('\n');
         out.append("# HELP baton_generation The newest generation number spawned.\n# TYPE baton_generation gauge\n")
                 .append("baton_generation ").append(s.generation()).append('\n');
         out.append("# HELP baton_ready 1 while a worker serves.\n# TYPE baton_ready gauge\n")

@@ -8,7 +8,8 @@ import java.time.Instant;
  * an id. Mutated only on the loop thread; {@link #view()} is the thread-safe copy.
  */
 final class Reload {
-    enum State { QUEUED, STARTING, DRAINING, SUCCEEDED, FAILED }
+    /** RETRYING: a generation failed and the next attempt waits for its backoff (--reload-retries). */
+    enum State { QUEUED, STARTING, RETRYING, DRAINING, SUCCEEDED, FAILED }
 
     final long id;
     final String trigger;
@@ -16,6 +17,9 @@ final class Reload {
     final long requestedNanos = System.nanoTime();
     State state = State.QUEUED;
     int generation;
+    /** Generations started for this reload so far: 1 + the retries. */
+    int attempts;
+    Instant nextAttemptAt;
     String message = "";
     long readyNanos;
     long doneNanos;
@@ -32,7 +36,7 @@ final class Reload {
 
     ReloadView view() {
         return new ReloadView(id, trigger, state.name().toLowerCase(java.util.Locale.ROOT), generation, message,
-                requestedAt, finishedAt,
+                requestedAt, finishedAt, attempts, state == State.RETRYING ? nextAttemptAt : null,
                 readyNanos == 0 ? -1 : (readyNanos - requestedNanos) / 1_000_000,
                 doneNanos == 0 ? -1 : (doneNanos - requestedNanos) / 1_000_000);
     }

@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 import dev.baton.sidecar.Log;
 import dev.baton.sidecar.files.EnvDir;
 import dev.baton.sidecar.files.StatusFile;
+import dev.baton.sidecar.lifeline.Lifeline;
 import dev.baton.sidecar.listen.Listener;
 import dev.baton.sidecar.listen.Listeners;
 import dev.baton.sidecar.notify.NotifyEndpoint;
@@ -63,6 +64,8 @@ public final class Supervisor {
     private final NotifyReceiver<Integer> notifyReceiver;
     /** sd_notify to whoever started us (systemd Type=notify); null when we were not asked. */
     private final SystemdNotifier systemd;
+    /** Its read end goes to every worker: end-of-file there means this supervisor died. */
+    private final Lifeline lifeline;
     private final CountDownLatch exited = new CountDownLatch(1);
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile int exitCode;
@@ -80,6 +83,10 @@ public final class Supervisor {
     /** Failed starts and crashes since a worker last served for {@link #STABLE_AFTER}: drives the backoff. */
     private int consecutiveFailures;
     private ScheduledFuture<?> pendingRestart;
+    /** A reload waiting out its backoff before the next attempt (--reload-retries), and its timer. */
+    private Reload retryingReload;
+    private ScheduledFuture<?> pendingRetry;
+    private long reloadRetriesStarted;
     private long lastRestartNanos = System.nanoTime();
     private Map<String, String> effectiveEnv;
     private final Map<String, Long> reloadsByResult = new TreeMap<>(Map.of("succeeded", 0L, "failed", 0L));
@@ -92,6 +99,7 @@ public final class Supervisor {
         this.baseEnv = Map.copyOf(baseEnv);
         this.effectiveEnv = this.baseEnv;
         this.systemd = SystemdNotifier.fromEnvironment(baseEnv.get("NOTIFY_SOCKET"));
+        this.lifeline = Lifeline.open();
         this.statusFile = config.statusFile().map(p -> new StatusFile(p, ProcessHandle.current().pid())).orElse(null);
         this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "baton-loop");
@@ -220,6 +228,14 @@ public final class Supervisor {
         if (shuttingDown) {
             return null;
         }
+        if (retryingReload != null) {
+            // Someone asks again while a failed reload waits to be retried: the reason to wait (give a
+            // broken deploy time) is gone, they may just have fixed it. Retry now, as the same reload.
+            Reload r = retryingReload;
+            Log.info("reload " + r.id + " was waiting to be retried; retrying it now");
+            retryNow(r);
+            return r;
+        }
         if (candidate != null || pendingRestart != null) {
             if (queuedReload == null) {
                 queuedReload = new Reload(nextReloadId++, trigger);
@@ -236,6 +252,7 @@ public final class Supervisor {
         tellSystemd("RELOADING=1\nSTATUS=reloading: starting generation " + (generation + 1));
         remember(reload);
         reload.state = Reload.State.STARTING;
+        reload.attempts++;
         lastRestartNanos = System.nanoTime();
         spawnGeneration(reload);
     }
@@ -251,13 +268,16 @@ public final class Supervisor {
             Map<String, String> env = environmentFor(gen);
             notify = NotifyEndpoint.open(config.runtimeDirectory().resolve("notify-" + gen + ".sock"));
             int notifyFd = listeners.firstFreeWorkerFd();
+            int lifelineFd = notifyFd + 1;
             env.put("NOTIFY_SOCKET", notify.path().toString());
             env.put("BATON_NOTIFY_FD", Integer.toString(notifyFd));
+            env.put(Lifeline.FD_ENV, Integer.toString(lifelineFd));
             List<Spawner.FdMapping> fds = new ArrayList<>();
             for (Listener l : listeners.all()) {
                 fds.add(new Spawner.FdMapping(l.fd(), l.workerFd()));
             }
             fds.add(new Spawner.FdMapping(notify.clientFd(), notifyFd));
+            fds.add(new Spawner.FdMapping(lifeline.readFd(), lifelineFd));
             int pid = Spawner.spawn(new Spawner.SpawnSpec(config.command(), env, fds,
                     config.directory().orElse(null), false));
             notify.releaseClient();
@@ -385,8 +405,13 @@ public final class Supervisor {
     private void generationFailed(int gen, Reload reload, String why) {
         candidate = null;
         consecutiveFailures++;
+        if (reload != null && current != null && queuedReload == null && reload.attempts <= config.reloadRetries()) {
+            scheduleRetry(reload, why);
+            return;
+        }
         if (reload != null) {
-            String serving = current != null ? "; generation " + current.generation + " keeps serving" : "";
+            String serving = (reload.attempts > 1 ? " (attempt " + reload.attempts + ", no retry left)" : "")
+                    + (current != null ? "; generation " + current.generation + " keeps serving" : "");
             finishReload(reload, Reload.State.FAILED, why + serving);
             Log.warn("reload " + reload.id + " failed: " + why + serving);
         }
@@ -406,6 +431,53 @@ public final class Supervisor {
             Log.warn(why + "; starting again");
         }
         scheduleRestart();
+    }
+
+    /**
+     * A reload's generation failed while the old one serves, and --reload-retries allows another try:
+     * wait (--reload-retry-delay, doubled per retry, at most {@link #MAX_BACKOFF}), then start the
+     * next generation for the same reload. A HUP or API reload meanwhile retries at once; a queued
+     * reload (asked for during the failed start) is a newer request and replaces the retry.
+     */
+    private void scheduleRetry(Reload reload, String why) {
+        Duration delay = retryDelay(config.reloadRetryDelay(), reload.attempts);
+        retryingReload = reload;
+        reload.state = Reload.State.RETRYING;
+        reload.nextAttemptAt = Instant.now().plus(delay);
+        reload.message = why + "; attempt " + reload.attempts + " of " + (config.reloadRetries() + 1)
+                + " failed, retrying in " + human(delay) + "; generation " + current.generation + " keeps serving";
+        Log.warn("reload " + reload.id + " attempt " + reload.attempts + " failed: " + why + "; retrying in "
+                + human(delay) + " (--reload-retries " + config.reloadRetries() + ")");
+        tellSystemd("READY=1\nSTATUS=reload attempt failed, retrying; generation " + current.generation + " serving");
+        pendingRetry = loop.schedule(() -> retryNow(reload), delay.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private void retryNow(Reload reload) {
+        if (pendingRetry != null) {
+            pendingRetry.cancel(false);
+        }
+        pendingRetry = null;
+        retryingReload = null;
+        if (shuttingDown) {
+            return;
+        }
+        if (candidate != null || pendingRestart != null) {
+            // the serving worker crashed meanwhile and its restart is under way: follow it, as a HUP would
+            if (queuedReload == null) {
+                reload.state = Reload.State.QUEUED;
+                queuedReload = reload;
+            } else {
+                finishReload(reload, Reload.State.FAILED, "superseded by reload " + queuedReload.id);
+            }
+            return;
+        }
+        reloadRetriesStarted++;
+        startReload(reload);
+    }
+
+    static Duration retryDelay(Duration first, int failedAttempts) {
+        Duration d = first.multipliedBy(1L << Math.min(Math.max(failedAttempts - 1, 0), 20));
+        return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
     }
 
     private void currentDied(Worker w, ExitStatus status) {
@@ -552,6 +624,11 @@ public final class Supervisor {
         if (pendingRestart != null) {
             pendingRestart.cancel(false);
         }
+        if (pendingRetry != null) {
+            pendingRetry.cancel(false);
+            pendingRetry = null;
+            retryingReload = null;
+        }
         if (queuedReload != null) {
             finishReload(queuedReload, Reload.State.FAILED, "the supervisor is shutting down");
             queuedReload = null;
@@ -607,6 +684,7 @@ public final class Supervisor {
             statusFile.remove();
         }
         notifyReceiver.close();
+        lifeline.close();
         reaper.stop();
         if (!started.isDone()) {
             started.completeExceptionally(new IllegalStateException("the supervisor stopped before a worker was ready"));
@@ -677,7 +755,8 @@ public final class Supervisor {
         }
         boolean crashLoop = consecutiveFailures >= 3 && (current == null || candidate != null);
         return new SupervisorSnapshot(Posix.libc().getpid(), generation, shuttingDown, crashLoop, workers, reloads,
-                Map.copyOf(reloadsByResult), workerRestarts, reloadDuration.copy());
+                Map.copyOf(reloadsByResult), workerRestarts, config.reloadRetries(), reloadRetriesStarted,
+                reloadDuration.copy());
     }
 
     private static String pids(java.util.Collection<Worker> workers) {

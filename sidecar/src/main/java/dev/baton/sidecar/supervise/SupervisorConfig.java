@@ -42,6 +42,15 @@ public interface SupervisorConfig {
     /** How many times the very first worker may fail to start before the supervisor gives up. */
     int startRetries();
 
+    /**
+     * How often a reload whose new generation fails is tried again while the old generation serves;
+     * 0 = the reload fails at once.
+     */
+    int reloadRetries();
+
+    /** Wait before the first reload retry; doubled for each next one, capped at 30 s. */
+    Duration reloadRetryDelay();
+
     /** Where each worker's NOTIFY_SOCKET lives (a private directory). */
     Path runtimeDirectory();
 }

@@ -3,10 +3,16 @@ package dev.baton.sidecar.supervise;
 import java.util.List;
 import java.util.Map;
 
-/** Everything the control API and metrics show, taken on the loop thread in one go. */
+/**
+ * Everything the control API and metrics show, taken on the loop thread in one go.
+ *
+ * @param reloadRetryLimit --reload-retries: how often a failing reload is tried again
+ * @param reloadRetries    reload retries started since baton started
+ */
 public record SupervisorSnapshot(int supervisorPid, int generation, boolean shuttingDown, boolean crashLoop,
                                  List<WorkerView> workers, List<ReloadView> recentReloads,
                                  Map<String, Long> reloadsByResult, long workerRestarts,
+                                 int reloadRetryLimit, long reloadRetries,
                                  DurationHistogram reloadDuration) {
 
     /** A worker of the newest ready generation is serving. */

@@ -40,7 +40,16 @@ class CommandLineTest {
         assertThat(r.out()).contains("--port=", "--path=", "--dir=", "--interval=", "--signal-on-hup=", "--signal-on-term=",
                 "--pid-file=", "--status-file=", "--envdir=", "--log-file=", "--daemonize", "--backlog=",
                 "--enable-auto-restart", "--auto-restart-interval=", "--kill-old-delay=", "--restart", "--stop",
-                "--ready-timeout=", "--drain-timeout=", "--readiness=", "--control=", "--control-token-file=");
+                "--ready-timeout=", "--drain-timeout=", "--readiness=", "--control=", "--control-token-file=",
+                "--reload-retries=", "--reload-retry-delay=");
+    }
+
+    @Test
+    void aNegativeReloadRetryCountIsRefusedWithTheFix() {
+        BatonCommand command = new BatonCommand();
+        new CommandLine(command).parseArgs("--reload-retries", "-1", "--", "true");
+        assertThat(command.validate()).isEqualTo("invalid --reload-retries -1: give 0 or more");
+        assertThat(run("--reload-retries", "-1", "--", "true").exit()).isEqualTo(2);
     }
 
     @Test

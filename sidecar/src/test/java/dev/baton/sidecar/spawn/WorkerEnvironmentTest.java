@@ -39,6 +39,7 @@ class WorkerEnvironmentTest {
             assertThat(Http.get(first, "/env/ENABLE_AUTO_RESTART").status()).isEqualTo(404);
             assertThat(Http.body(first, "/env/NOTIFY_SOCKET")).endsWith("/notify-1.sock");
             assertThat(Http.body(first, "/env/BATON_NOTIFY_FD")).isEqualTo("6");
+            assertThat(Http.body(first, "/env/BATON_LIFELINE_FD")).isEqualTo("7");
             // the second and third sockets are live in the worker too: the kernel queues their connections
             assertThat(Http.body(first, "/fds")).startsWith("0,1,2,3,4,5,6,");
         }
@@ -49,8 +50,8 @@ class WorkerEnvironmentTest {
         int port = TestFiles.freePort();
         try (BatonProcess baton = BatonProcess.start(List.of("--port", "127.0.0.1:" + port, "--", "sh", "-c",
                 "echo fds: $(ls /proc/self/fd | sort -n | tr '\\n' ' '); exec " + String.join(" ", BatonProcess.echoWorker())))) {
-            // 0-2 stdio, 3 the socket, 4 BATON_NOTIFY_FD; the last one is ls's own directory handle
-            assertThat(baton.awaitLog("^fds: ")).isEqualTo("fds: 0 1 2 3 4 5");
+            // 0-2 stdio, 3 the socket, 4 BATON_NOTIFY_FD, 5 BATON_LIFELINE_FD; the last one is ls's own directory handle
+            assertThat(baton.awaitLog("^fds: ")).isEqualTo("fds: 0 1 2 3 4 5 6");
         }
     }
 

@@ -157,6 +157,35 @@ class FailureTest {
         }
     }
 
+    /**
+     * The lifeline seen from a worker that is not a JVM: a Perl watcher next to the echo worker blocks
+     * reading BATON_LIFELINE_FD and marks a file at end-of-file. Nothing while baton lives (so neither
+     * generation holds the write end), and both notice at once when baton is SIGKILLed.
+     */
+    @Test
+    void workersReadEndOfFileOnTheLifelineWhenBatonIsSigkilled() throws Exception {
+        String watcher = "perl -e 'open(my $l, \"<&=\", $ENV{BATON_LIFELINE_FD}) or die \"no lifeline: $!\"; "
+                + "1 while sysread($l, my $b, 64); open(my $o, \">\", \"$ENV{MARK}.$ENV{SERVER_STARTER_GENERATION}\"); "
+                + "print $o qq(closed\\n)'";
+        String worker = watcher + " & exec " + String.join(" ", BatonProcess.echoWorker());
+        Path mark = tmp.resolve("lifeline");
+        BatonProcess killed = BatonProcess.start(List.of(), args(List.of("--port", "127.0.0.1:" + port, "--interval", "0.3"),
+                List.of("sh", "-c", worker)), java.util.Map.of("MARK", mark.toString()));
+        String first = killed.readyPid(1);
+        killed.hup();
+        String second = killed.readyPid(2);
+        killed.awaitGone(first);
+        try {
+            assertThat(Http.body(port, "/")).isEqualTo(second + ":2");
+            assertThat(filesLeft()).as("no worker saw the lifeline close while baton lives").isEmpty();
+            killed.signal(Signals.SIGKILL);
+            killed.awaitExit();
+            await().atMost(BatonProcess.PATIENCE).until(() -> Files.exists(Path.of(mark + ".1")) && Files.exists(Path.of(mark + ".2")));
+        } finally {
+            Posix.libc().kill(Integer.parseInt(second), Signals.SIGKILL); // the orphaned echo worker
+        }
+    }
+
     @Test
     void aBatonRestartedAfterASigkillRetiresTheOrphanedWorkersAndTakesTheirPortOver() throws Exception {
         Path pid = tmp.resolve("pid");

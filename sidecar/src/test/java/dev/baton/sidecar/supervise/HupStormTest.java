@@ -17,13 +17,14 @@ import org.junit.jupiter.api.Test;
 
 import dev.baton.sidecar.testing.BatonProcess;
 import dev.baton.sidecar.testing.Http;
+import dev.baton.sidecar.testing.ProcessCost;
 import dev.baton.sidecar.testing.TestFiles;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A HUP storm under load: HUPs are coalesced, at most one generation is ever starting, and not one
- * request fails.
+ * A HUP storm under load: HUPs are coalesced, at most one generation is ever starting, not one
+ * request fails, and the supervisor's fds, threads and memory afterwards are about what they were before.
  */
 class HupStormTest {
 
@@ -36,6 +37,10 @@ class HupStormTest {
         args.addAll(BatonProcess.echoWorker());
         try (BatonProcess baton = BatonProcess.start(args)) {
             baton.readyPid(1);
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + "/status")).build(),
+                    HttpResponse.BodyHandlers.ofString()); // the control server's first request is behind it
+            ProcessCost before = ProcessCost.of(baton.pid());
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger served = new AtomicInteger();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
@@ -55,7 +60,6 @@ class HupStormTest {
                 clients.add(t);
             }
             AtomicInteger mostStarting = new AtomicInteger();
-            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             Thread watcher = new Thread(() -> {
                 while (running.get()) {
                     try {
@@ -97,6 +101,13 @@ class HupStormTest {
             long spawned = baton.countLog("^starting new worker");
             // coalesced: far fewer generations than HUPs, yet more than one reload happened
             assertThat(spawned).isBetween(3L, 60L);
+
+            // bounded: what the storm leaves behind in the supervisor is not proportional to the HUPs
+            ProcessCost after = ProcessCost.of(baton.pid());
+            System.out.println("HUP storm, " + spawned + " generations: supervisor before " + before + ", after " + after);
+            assertThat(after.fds()).as("fds before %s, after %s", before, after).isLessThanOrEqualTo(before.fds() + 5);
+            assertThat(after.threads()).as("threads before %s, after %s", before, after).isLessThanOrEqualTo(before.threads() + 10);
+            assertThat(after.rssKb()).as("RSS before %s, after %s", before, after).isLessThan(before.rssKb() + 100 * 1024);
         }
     }
 }
