@@ -55,6 +55,17 @@ public final class Batons implements AutoCloseable {
       return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("id").asLong();
     }
 
+    /** Every next generation takes {@code millis} to say READY=1 (the envdir is read at every reload). */
+    public void slowReloads(long millis) throws IOException {
+      Files.writeString(envdir.resolve("WORKER_READY"), "notify");
+      Files.writeString(envdir.resolve("WORKER_READY_DELAY_MS"), Long.toString(millis));
+    }
+
+    /** Undoes {@link #failNextReload()}: the generation after that reloads fine. */
+    public void healReloads() throws IOException {
+      Files.deleteIfExists(envdir.resolve("WORKER_EXIT_AT_START"));
+    }
+
     /** The next generation exits before it is ready (the envdir is read at every reload). */
     public void failNextReload() throws IOException {
       Files.writeString(envdir.resolve("WORKER_EXIT_AT_START"), "1");
