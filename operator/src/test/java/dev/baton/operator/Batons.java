@@ -89,11 +89,14 @@ public final class Batons implements AutoCloseable {
     Files.writeString(token, TOKEN + "\n");
     for (int i = 0; i < n; i++) {
       Path envdir = Files.createDirectories(dir.resolve("env" + i));
+      // Ready only on READY=1: with "alive after --interval", a worker told to exit at start that is slow
+      // to get there (a loaded CI machine) passes for ready, and a reload meant to fail succeeds.
+      Files.writeString(envdir.resolve("WORKER_READY"), "notify");
       int port = freePort();
       int control = freePort();
       Process p = new ProcessBuilder(ROOT.resolve("bin/baton").toString(), "--port=127.0.0.1:" + port,
           "--control=127.0.0.1:" + control, "--control-token-file=" + token, "--envdir=" + envdir,
-          "--interval=0.2", "--", "perl", ROOT.resolve("sidecar/src/test/resources/workers/echo-worker.pl").toString())
+          "--interval=0.2", "--readiness=notify", "--", "perl", ROOT.resolve("sidecar/src/test/resources/workers/echo-worker.pl").toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("baton" + i + ".log").toFile()).start();
       all.batons.add(new Baton(p, port, control, envdir));
     }
