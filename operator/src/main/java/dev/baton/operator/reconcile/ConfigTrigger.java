@@ -91,6 +91,18 @@ public class ConfigTrigger {
     }
     String recorded = annotation(workload, Utils.RELOAD_ON_HASH_ANNOTATION);
     handled.put(key, value + "\n" + recorded);
+    try {
+      act(workload, key, value, recorded);
+    } catch (RuntimeException e) {
+      handled.remove(key);  // an API error: the next event or resync of the workload tries again
+      throw e;
+    }
+  }
+
+  private void act(HasMetadata workload, String key, String value, String recorded) {
+    String ns = workload.getMetadata().getNamespace();
+    String kind = workload.getKind();
+    String name = workload.getMetadata().getName();
     List<String> refs = new ArrayList<>();
     for (String part : value.split(",")) {
       String ref = part.strip();

@@ -74,7 +74,7 @@ public class ReloadReconciler implements AutoCloseable {
 
   /**
    * Runs the Reload until it ends, or returns how long to wait before trying again (it waits for another
-   * Reload of the same workload); null when there is nothing more to do.
+   * Reload sharing pods with this one); null when there is nothing more to do.
    */
   public Duration reconcile(Reload reload) throws InterruptedException {
     ReloadStatus status = reload.getStatus() == null ? new ReloadStatus() : reload.getStatus();
