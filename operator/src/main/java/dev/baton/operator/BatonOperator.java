@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.baton.operator.events.EventRecorder;
 import dev.baton.operator.metrics.OperatorMetrics;
 import dev.baton.operator.reconcile.AnnotationTrigger;
+import dev.baton.operator.reconcile.Durations;
 import dev.baton.operator.reconcile.ReloadController;
 import dev.baton.operator.reconcile.ReloadReconciler;
 import dev.baton.operator.reconcile.TokenSource;
@@ -63,6 +64,18 @@ public class BatonOperator implements Callable<Integer> {
       description = "This replica's name in the Lease (env HOSTNAME).")
   String identity;
 
+  @Option(names = "--lease-duration", paramLabel = "DURATION", defaultValue = "15s",
+      description = "How long a dead leader's Lease blocks the other replicas (default: ${DEFAULT-VALUE}).")
+  String leaseDuration;
+
+  @Option(names = "--renew-deadline", paramLabel = "DURATION", defaultValue = "10s",
+      description = "The leader gives up leading when it could not renew for this long (default: ${DEFAULT-VALUE}).")
+  String renewDeadline;
+
+  @Option(names = "--retry-period", paramLabel = "DURATION", defaultValue = "2s",
+      description = "How often the Lease is renewed or tried (default: ${DEFAULT-VALUE}).")
+  String retryPeriod;
+
   @Option(names = "--workers", paramLabel = "N", defaultValue = "4",
       description = "Reloads reconciled at once (default: ${DEFAULT-VALUE}).")
   int workers;
@@ -86,8 +99,17 @@ public class BatonOperator implements Callable<Integer> {
       return stopped;
     }
 
-    private synchronized void lead(ReloadController c) {
-      controller = c.start();
+    private void lead(ReloadController c) {
+      long t0 = System.nanoTime();
+      c.start();
+      synchronized (this) {
+        if (stopped.isDone()) {
+          c.close();
+          return;
+        }
+        controller = c;
+      }
+      LOG.info("informers synced in {} ms", (System.nanoTime() - t0) / 1_000_000);
     }
 
     @Override
@@ -143,14 +165,26 @@ public class BatonOperator implements Callable<Integer> {
     running.election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
         .withName(leaseName)
         .withLock(new LeaseLock(leaseNamespace, leaseName, identity))
-        .withLeaseDuration(Duration.ofSeconds(15)).withRenewDeadline(Duration.ofSeconds(10))
-        .withRetryPeriod(Duration.ofSeconds(2))
+        .withLeaseDuration(duration("--lease-duration", leaseDuration))
+        .withRenewDeadline(duration("--renew-deadline", renewDeadline))
+        .withRetryPeriod(duration("--retry-period", retryPeriod))
         .withReleaseOnCancel(true)
-        .withLeaderCallbacks(new LeaderCallbacks(lead, () -> {
+        // The elector calls onStartLeading on its own renewal thread: starting the informers there would
+        // hold the renewals back (the Lease lapses and another replica takes it while this one still starts).
+        .withLeaderCallbacks(new LeaderCallbacks(() -> new Thread(lead, "baton-operator-lead").start(), () -> {
           LOG.warn("stopped leading");
           running.close();
         }, leader -> LOG.info("leader is now {}", leader)))
         .build()).build().start();
     return running;
+  }
+
+  private static Duration duration(String option, String text) {
+    Duration d = Durations.parse(text);
+    if (d == null || d.isZero()) {
+      throw new CommandLine.ParameterException(new CommandLine(new BatonOperator()),
+          option + " must be a positive duration such as 15s or 500ms, not '" + text + "'");
+    }
+    return d;
   }
 }

@@ -55,6 +55,17 @@ public final class Batons implements AutoCloseable {
       return new com.fasterxml.jackson.databind.ObjectMapper().readTree(body).path("id").asLong();
     }
 
+    /** Every next generation takes {@code millis} to say READY=1 (the envdir is read at every reload). */
+    public void slowReloads(long millis) throws IOException {
+      Files.writeString(envdir.resolve("WORKER_READY"), "notify");
+      Files.writeString(envdir.resolve("WORKER_READY_DELAY_MS"), Long.toString(millis));
+    }
+
+    /** Undoes {@link #failNextReload()}: the generation after that reloads fine. */
+    public void healReloads() throws IOException {
+      Files.deleteIfExists(envdir.resolve("WORKER_EXIT_AT_START"));
+    }
+
     /** The next generation exits before it is ready (the envdir is read at every reload). */
     public void failNextReload() throws IOException {
       Files.writeString(envdir.resolve("WORKER_EXIT_AT_START"), "1");
@@ -78,11 +89,14 @@ public final class Batons implements AutoCloseable {
     Files.writeString(token, TOKEN + "\n");
     for (int i = 0; i < n; i++) {
       Path envdir = Files.createDirectories(dir.resolve("env" + i));
+      // Ready only on READY=1: with "alive after --interval", a worker told to exit at start that is slow
+      // to get there (a loaded CI machine) passes for ready, and a reload meant to fail succeeds.
+      Files.writeString(envdir.resolve("WORKER_READY"), "notify");
       int port = freePort();
       int control = freePort();
       Process p = new ProcessBuilder(ROOT.resolve("bin/baton").toString(), "--port=127.0.0.1:" + port,
           "--control=127.0.0.1:" + control, "--control-token-file=" + token, "--envdir=" + envdir,
-          "--interval=0.2", "--", "perl", ROOT.resolve("sidecar/src/test/resources/workers/echo-worker.pl").toString())
+          "--interval=0.2", "--readiness=notify", "--", "perl", ROOT.resolve("sidecar/src/test/resources/workers/echo-worker.pl").toString())
           .redirectErrorStream(true).redirectOutput(dir.resolve("baton" + i + ".log").toFile()).start();
       all.batons.add(new Baton(p, port, control, envdir));
     }

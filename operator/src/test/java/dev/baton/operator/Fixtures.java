@@ -79,8 +79,11 @@ public final class Fixtures {
   public static BatonOperator.Running startOperator(KubernetesClient operatorClient, String... extraArgs) throws Exception {
     BatonOperator op = new BatonOperator();
     java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("--metrics-address=127.0.0.1:0",
-        "--token-secret=" + TOKEN_SECRET, "--lease-namespace=" + NS, "--identity=test-operator"));
+        "--token-secret=" + TOKEN_SECRET, "--lease-namespace=" + NS));
     args.addAll(java.util.List.of(extraArgs));
+    if (args.stream().noneMatch(a -> a.startsWith("--identity="))) {
+      args.add("--identity=test-operator");
+    }
     if (!args.contains("--leader-election")) {
       args.add("--no-leader-election");
     }

@@ -7,12 +7,17 @@ import static org.awaitility.Awaitility.await;
 import dev.baton.operator.api.Reload;
 import dev.baton.operator.api.ReloadTarget;
 import dev.baton.operator.reconcile.Utils;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -20,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * rbac.yaml grants exactly what the operator calls: a run that uses every feature (leader election,
+ * baton.dev/reload-on on every workload kind, a pod whose baton does not answer,
  * the annotation trigger, a token Secret, a rollout, events, every target kind) makes exactly the
  * calls the ClusterRole grants. Every other test also checks its calls are granted (ApiCalls).
  */
@@ -38,6 +44,18 @@ class RbacTest {
       Fixtures.tokenSecret(client);
       Fixtures.deployment(client, "web");
       Fixtures.pod(client, "web-0", "web", batons.get(0).controlAddress(), true);
+      // A pod whose baton does not answer: the operator looks the pod up (was it deleted?).
+      Fixtures.pod(client, "web-1", "web", "127.0.0.1:1", true);
+      // baton.dev/reload-on on every workload kind: the hash of the ConfigMap is recorded on each (patch).
+      client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
+          .endMetadata().addToData("k", "v").build()).create();
+      Map<String, String> reloadOn = Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/app-config");
+      client.apps().statefulSets().inNamespace(NS).resource(new StatefulSetBuilder().withNewMetadata().withName("db")
+          .withAnnotations(reloadOn).endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "db").endSelector()
+          .endSpec().build()).create();
+      client.apps().daemonSets().inNamespace(NS).resource(new DaemonSetBuilder().withNewMetadata().withName("agent")
+          .withAnnotations(reloadOn).endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "agent").endSelector()
+          .endSpec().build()).create();
       BatonOperator.Running operator = Fixtures.startOperator(operatorClient, "--leader-election");
       try {
         // Leader election: the Lease is created, then renewed (an update).
@@ -47,9 +65,14 @@ class RbacTest {
               && !lease.getSpec().getRenewTime().equals(lease.getSpec().getAcquireTime());
         });
         client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
-          d.getMetadata().setAnnotations(java.util.Map.of(Utils.RELOAD_ANNOTATION, "now"));
+          d.getMetadata().setAnnotations(Map.of(Utils.RELOAD_ANNOTATION, "now", Utils.RELOAD_ON_ANNOTATION, "configmap/app-config"));
           return d;
         });
+        for (var workload : List.of(client.apps().deployments().inNamespace(NS).withName("web"),
+            client.apps().statefulSets().inNamespace(NS).withName("db"), client.apps().daemonSets().inNamespace(NS).withName("agent"))) {
+          await().atMost(Duration.ofSeconds(30)).until(() -> workload.get().getMetadata().getAnnotations()
+              .containsKey(Utils.RELOAD_ON_HASH_ANNOTATION));
+        }
         for (String kind : new String[] {"StatefulSet", "DaemonSet"}) {
           Reload r = Fixtures.reload(kind.toLowerCase(java.util.Locale.ROOT), "x");
           r.getSpec().setTarget(new ReloadTarget(kind, "missing"));

@@ -19,6 +19,8 @@ public class PodResult {
   /** Baton's generation: the one seen before the reload while Reloading, the new one once done. */
   private Long generation;
   private Long reloadId;
+  /** Reloads asked of this pod's baton so far (more than 1 when spec.retry retried it). */
+  private Integer attempts;
   private String message;
 
   public PodResult() {}
@@ -43,6 +45,8 @@ public class PodResult {
   public void setGeneration(Long generation) { this.generation = generation; }
   public Long getReloadId() { return reloadId; }
   public void setReloadId(Long reloadId) { this.reloadId = reloadId; }
+  public Integer getAttempts() { return attempts; }
+  public void setAttempts(Integer attempts) { this.attempts = attempts; }
   public String getMessage() { return message; }
   public void setMessage(String message) { this.message = message; }
 }

@@ -15,6 +15,7 @@ public class ReloadSpec {
   private IntOrString maxUnavailable;
   private String podTimeout;
   private String failurePolicy;
+  private ReloadRetry retry;
 
   public ReloadTarget getTarget() { return target; }
   public void setTarget(ReloadTarget target) { this.target = target; }
@@ -29,4 +30,7 @@ public class ReloadSpec {
   /** {@code Stop} (default): the first failed pod fails the Reload; {@code Continue}: go on with the rest. */
   public String getFailurePolicy() { return failurePolicy; }
   public void setFailurePolicy(String failurePolicy) { this.failurePolicy = failurePolicy; }
+  /** Retries of a pod whose reload failed; default none. */
+  public ReloadRetry getRetry() { return retry; }
+  public void setRetry(ReloadRetry retry) { this.retry = retry; }
 }

@@ -20,7 +20,8 @@ public class EventRecorder {
   public enum Type { Normal, Warning }
 
   public enum Reason {
-    Started, PodReloaded, PodReloadFailed, Succeeded, Failed, InvalidSpec, Resumed, ReloadCreated
+    Started, PodReloaded, PodReloadFailed, Succeeded, Failed, InvalidSpec, Resumed, ReloadCreated, ConfigNotFound,
+    InvalidReloadOn, PodReloadRetried, SpecChanged
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);

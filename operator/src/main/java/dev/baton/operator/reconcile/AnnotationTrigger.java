@@ -13,20 +13,28 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A Deployment or StatefulSet annotated {@code baton.dev/reload=<value>} gets a Reload owned by it (so it
- * goes with the workload), named from the value: one Reload per value, however often the workload is seen.
+ * A Deployment, StatefulSet or DaemonSet annotated {@code baton.dev/reload=<value>} gets a Reload owned by it
+ * (so it goes with the workload), named from the value: one Reload per value, however often the workload is
+ * seen. {@code baton.dev/reload-on} (reload when a ConfigMap or Secret changes) is handed to {@link ConfigTrigger}.
  */
 public class AnnotationTrigger {
   private static final Logger LOG = LoggerFactory.getLogger(AnnotationTrigger.class);
   private final KubernetesClient client;
   private final EventRecorder events;
+  private final ConfigTrigger configs;
 
   public AnnotationTrigger(KubernetesClient client, EventRecorder events) {
     this.client = client;
     this.events = events;
+    this.configs = new ConfigTrigger(client, events);
+  }
+
+  public ConfigTrigger configs() {
+    return configs;
   }
 
   public void onWorkload(HasMetadata workload) {
+    configs.onWorkload(workload);
     Map<String, String> annotations = workload.getMetadata().getAnnotations();
     String value = annotations == null ? null : annotations.get(Utils.RELOAD_ANNOTATION);
     if (value == null || value.isBlank() || workload.getMetadata().getDeletionTimestamp() != null) {

@@ -19,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Informers on Reloads (and on Deployments/StatefulSets for the annotation trigger) feeding a work queue:
+ * Informers on Reloads (and on Deployments/StatefulSets/DaemonSets, ConfigMaps and Secrets for the annotation
+ * triggers) feeding a work queue:
  * one reconcile at a time per Reload, events for a Reload being reconciled coalesced into one more run,
  * and a failed reconcile (an API error) retried with a growing delay.
  */
@@ -59,8 +60,15 @@ public class ReloadController implements AutoCloseable {
       }
     }), RESYNC_MILLIS));
     if (trigger != null) {
-      informers.add(scope(client.apps().deployments()).inform(handler(this::triggerSafely), RESYNC_MILLIS));
-      informers.add(scope(client.apps().statefulSets()).inform(handler(this::triggerSafely), RESYNC_MILLIS));
+      ConfigTrigger configs = trigger.configs();
+      for (Informable<? extends HasMetadata> workloads : List.of(scope(client.apps().deployments()),
+          scope(client.apps().statefulSets()), scope(client.apps().daemonSets()))) {
+        informers.add(workloads.inform(handler(this::triggerSafely, w -> safely(w, configs::onWorkloadDeleted)), RESYNC_MILLIS));
+      }
+      // ConfigMaps and Secrets only matter to workloads annotated baton.dev/reload-on; a change is cheap to
+      // ignore. Started after the workload informers so the first events find the workloads known.
+      informers.add(scope(client.configMaps()).inform(handler(c -> safely(c, configs::onConfig), c -> {}), RESYNC_MILLIS));
+      informers.add(scope(client.secrets()).inform(handler(c -> safely(c, configs::onConfig), c -> {}), RESYNC_MILLIS));
     }
     return this;
   }
@@ -71,14 +79,24 @@ public class ReloadController implements AutoCloseable {
   }
 
   private void triggerSafely(HasMetadata workload) {
+    safely(workload, trigger::onWorkload);
+  }
+
+  /** A trigger's failure (an API error) is logged; the next event or resync of that object tries again. */
+  private static <T extends HasMetadata> void safely(T object, Consumer<T> action) {
     try {
-      trigger.onWorkload(workload);
+      action.accept(object);
     } catch (RuntimeException e) {
-      LOG.warn("annotation trigger on {}/{} failed: {}", workload.getKind(), workload.getMetadata().getName(), e.toString());
+      LOG.warn("trigger on {} {}/{} failed: {}", object.getKind(), object.getMetadata().getNamespace(),
+          object.getMetadata().getName(), e.toString());
     }
   }
 
   private static <T> ResourceEventHandler<T> handler(Consumer<T> onChange) {
+    return handler(onChange, obj -> {});
+  }
+
+  private static <T> ResourceEventHandler<T> handler(Consumer<T> onChange, Consumer<T> onDelete) {
     return new ResourceEventHandler<>() {
       @Override
       public void onAdd(T obj) {
@@ -91,7 +109,9 @@ public class ReloadController implements AutoCloseable {
       }
 
       @Override
-      public void onDelete(T obj, boolean deletedFinalStateUnknown) {}
+      public void onDelete(T obj, boolean deletedFinalStateUnknown) {
+        onDelete.accept(obj);
+      }
     };
   }
 

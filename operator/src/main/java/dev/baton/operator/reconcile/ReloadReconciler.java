@@ -74,7 +74,7 @@ public class ReloadReconciler implements AutoCloseable {
 
   /**
    * Runs the Reload until it ends, or returns how long to wait before trying again (it waits for another
-   * Reload of the same workload); null when there is nothing more to do.
+   * Reload sharing pods with this one); null when there is nothing more to do.
    */
   public Duration reconcile(Reload reload) throws InterruptedException {
     ReloadStatus status = reload.getStatus() == null ? new ReloadStatus() : reload.getStatus();
@@ -97,7 +97,7 @@ public class ReloadReconciler implements AutoCloseable {
       return null;
     }
     if (status.getStartTime() == null) {
-      Optional<Reload> before = runningBefore(reload);
+      Optional<Reload> before = runningBefore(reload, current);
       if (before.isPresent()) {
         String message = "waiting for Reload " + before.get().getMetadata().getName() + " of the same pods to finish";
         if (!ReloadStatus.PENDING.equals(status.getPhase()) || status.getConditions().isEmpty()
@@ -120,7 +120,11 @@ public class ReloadReconciler implements AutoCloseable {
           + " pods");
     }
 
+    // The spec is read again after every batch: a change applies from the next batch (pods done stay done).
+    Reload latest = reload;
     while (true) {
+      final Reload r0 = latest;
+      final ValidSpec s0 = spec;
       Map<String, Pod> byName = current.stream().collect(Collectors.toMap(p -> p.getMetadata().getName(), p -> p));
       Set<String> names = new LinkedHashSet<>();
       status.getPods().forEach(r -> names.add(r.getPod()));
@@ -132,56 +136,91 @@ public class ReloadReconciler implements AutoCloseable {
       if (inFlight.isEmpty() && todo.isEmpty()) {
         break;
       }
-      int batch = spec.batchSize(names.size());
+      int batch = s0.batchSize(names.size());
       List<Callable<PodResult>> steps = new ArrayList<>();
       for (PodResult r : inFlight) {
-        steps.add(() -> reloadPod(reload, status, byName.get(r.getPod()), r.getPod(), r, spec));
+        steps.add(() -> reloadPod(r0, status, byName.get(r.getPod()), r.getPod(), r, s0));
       }
       for (Pod p : todo.subList(0, Math.max(0, Math.min(todo.size(), batch - inFlight.size())))) {
-        steps.add(() -> reloadPod(reload, status, p, p.getMetadata().getName(), null, spec));
+        steps.add(() -> reloadPod(r0, status, p, p.getMetadata().getName(), null, s0));
       }
       List<PodResult> results = run(steps);
       Optional<PodResult> failed = results.stream().filter(r -> PodResult.FAILED.equals(r.getResult())).findFirst();
-      if (failed.isPresent() && spec.stopOnFailure()) {
+      if (failed.isPresent() && s0.stopOnFailure()) {
         PodResult f = failed.get();
         long left = names.size() - status.getPods().size();
-        finish(reload, status, aggregator(reload, status).failed("PodFailed", "pod " + f.getPod() + " failed: "
+        finish(r0, status, aggregator(r0, status).failed("PodFailed", "pod " + f.getPod() + " failed: "
             + f.getMessage() + "; stopped with " + left + " pods not reloaded (failurePolicy Stop)"), Reason.Failed);
         return null;
       }
+      Reload fresh = client.resources(Reload.class).inNamespace(ns).withName(r0.getMetadata().getName()).get();
+      if (fresh == null) {
+        LOG.info("{}/{} was deleted mid-rollout: stopping after {} pods", ns, r0.getMetadata().getName(),
+            status.getPods().stream().filter(PodResult::isDone).count());
+        return null;
+      }
+      if (!Objects.equals(Serialization.asJson(fresh.getSpec()), Serialization.asJson(r0.getSpec()))) {
+        ValidSpec.Result changed = ValidSpec.validate(fresh.getSpec());
+        if (!changed.isValid()) {
+          finish(fresh, status, aggregator(fresh, status).failed("InvalidSpec", "spec changed mid-rollout: "
+              + String.join("; ", changed.errors())), Reason.InvalidSpec);
+          return null;
+        }
+        spec = changed.spec();
+        events.normal(fresh, Reason.SpecChanged, "Spec changed (generation " + fresh.getMetadata().getGeneration()
+            + "): it applies from the next batch; the " + status.getPods().stream().filter(PodResult::isDone).count()
+            + " pods done are not reloaded again");
+      }
+      latest = fresh;
       try {
         current = pods.pods(ns, spec);
       } catch (PodResolver.TargetNotFoundException e) {
-        finish(reload, status, aggregator(reload, status).failed("TargetNotFound", e.getMessage()), Reason.Failed);
+        finish(latest, status, aggregator(latest, status).failed("TargetNotFound", e.getMessage()), Reason.Failed);
         return null;
       }
     }
     if (status.getFailed() != null && status.getFailed() > 0) {
       String which = status.getPods().stream().filter(r -> PodResult.FAILED.equals(r.getResult()))
           .map(r -> r.getPod() + ": " + r.getMessage()).collect(Collectors.joining("; "));
-      finish(reload, status, aggregator(reload, status).failed("PodsFailed", status.getFailed() + " of "
+      finish(latest, status, aggregator(latest, status).failed("PodsFailed", status.getFailed() + " of "
           + status.getTotal() + " pods failed (failurePolicy Continue): " + which), Reason.Failed);
     } else {
-      finish(reload, status, aggregator(reload, status).succeeded("Succeeded", "all " + status.getTotal()
+      finish(latest, status, aggregator(latest, status).succeeded("Succeeded", "all " + status.getTotal()
           + " pods reloaded"), Reason.Succeeded);
     }
     return null;
   }
 
   /**
-   * Another unfinished Reload of the same workload (or the same selector) that runs already or comes
-   * first (older, then by name): this one waits for it, so two Reloads never reload the same pods at once.
+   * Another unfinished Reload that runs already or comes first (older, then by name) and targets the same
+   * workload or selector, or any of the same pods (a selector overlapping a workload, two workloads whose
+   * selectors overlap): this one waits for it, so two Reloads never reload the same pods at once.
    */
-  private Optional<Reload> runningBefore(Reload reload) {
+  private Optional<Reload> runningBefore(Reload reload, List<Pod> mine) {
+    Set<String> myPods = mine.stream().map(p -> p.getMetadata().getName()).collect(Collectors.toSet());
     Comparator<Reload> order = Comparator
         .comparing((Reload r) -> Objects.requireNonNullElse(r.getMetadata().getCreationTimestamp(), ""))
         .thenComparing(r -> r.getMetadata().getName());
     return client.resources(Reload.class).inNamespace(reload.getMetadata().getNamespace()).list().getItems().stream()
         .filter(r -> !r.getMetadata().getName().equals(reload.getMetadata().getName()))
         .filter(r -> r.getStatus() == null || !r.getStatus().isDone())
-        .filter(r -> sameTarget(r, reload))
         .filter(r -> (r.getStatus() != null && r.getStatus().getStartTime() != null) || order.compare(r, reload) < 0)
+        .filter(r -> sameTarget(r, reload) || sharesPods(r, myPods))
         .findFirst();
+  }
+
+  /** Whether another Reload (a different workload or selector) would reload any of these pods. */
+  private boolean sharesPods(Reload other, Set<String> myPods) {
+    ValidSpec.Result valid = ValidSpec.validate(other.getSpec());
+    if (!valid.isValid() || myPods.isEmpty()) {
+      return false;
+    }
+    try {
+      return pods.pods(other.getMetadata().getNamespace(), valid.spec()).stream()
+          .anyMatch(p -> myPods.contains(p.getMetadata().getName()));
+    } catch (PodResolver.TargetNotFoundException e) {
+      return false;
+    }
   }
 
   private static boolean sameTarget(Reload a, Reload b) {
@@ -197,28 +236,60 @@ public class ReloadReconciler implements AutoCloseable {
     return x.getSelector() != null && x.getSelector().equals(y.getSelector());
   }
 
-  /** One pod's reload; {@code prior} is its in-flight step from an earlier reconcile, or null. */
+  /** A pod's attempt ended: its result, and whether another attempt could mend a failure. */
+  private record Outcome(PodResult result, boolean retryable) {}
+
+  /**
+   * One pod's reload, retried as {@code spec.retry} allows; {@code prior} is its in-flight step from an
+   * earlier reconcile, or null. Each attempt's number is in the status before it is asked of baton, so a
+   * resumed rollout neither repeats an attempt nor makes more than the limit.
+   */
   private PodResult reloadPod(Reload reload, ReloadStatus status, Pod pod, String name, PodResult prior,
       ValidSpec spec) throws InterruptedException {
     if (pod == null) {
-      return record(reload, status, new PodResult(name, PodResult.FAILED, null, "pod " + name + " disappeared during its reload"));
+      return record(reload, status, new PodResult(name, PodResult.FAILED, null, "pod " + name + " was deleted during its reload"));
     }
     if (prior == null && !PodResolver.isReady(pod)) {
       return record(reload, status, new PodResult(name, PodResult.FAILED, null, "pod " + name + " is not Ready"));
     }
+    int attempt = prior == null ? 1 : Objects.requireNonNullElse(prior.getAttempts(), 1);
+    PodResult step = prior;
+    while (true) {
+      Outcome outcome = attempt(reload, status, pod, name, step, spec, attempt);
+      PodResult result = outcome.result();
+      result.setAttempts(attempt);
+      if (!PodResult.FAILED.equals(result.getResult()) || !outcome.retryable() || attempt > spec.retryLimit()) {
+        return record(reload, status, result);
+      }
+      Duration wait = spec.retryDelay(attempt);
+      step = new PodResult(name, PodResult.RELOADING, servingGeneration(reload, pod),
+          "attempt " + attempt + " failed: " + result.getMessage() + "; retrying in " + wait.toSeconds() + "s");
+      step.setAttempts(attempt + 1);
+      record(reload, status, step);
+      events.warning(reload, Reason.PodReloadRetried, "Pod " + name + ": " + step.getMessage());
+      Thread.sleep(wait.toMillis());
+      attempt++;
+    }
+  }
+
+  private Outcome attempt(Reload reload, ReloadStatus status, Pod pod, String name, PodResult prior, ValidSpec spec,
+      int attempt) throws InterruptedException {
     Optional<URI> base = addresses.resolve(pod);
     if (base.isEmpty()) {
-      return record(reload, status, new PodResult(name, PodResult.FAILED, null, addresses.whyNot(pod)));
+      return new Outcome(new PodResult(name, PodResult.FAILED, null, addresses.whyNot(pod)), false);
     }
+    Long id = null;
     try {
       String token = tokens.token(reload.getMetadata().getNamespace());
-      Long id = prior == null ? null : prior.getReloadId();
+      id = prior == null ? null : prior.getReloadId();
       if (id == null && prior != null) {
         id = adoptStartedReload(base.get(), token, prior.getGeneration());
       }
       if (id == null) {
         long generation = batons.status(base.get(), token).path("generation").asLong();
-        PodResult step = new PodResult(name, PodResult.RELOADING, generation, "reload requested");
+        PodResult step = new PodResult(name, PodResult.RELOADING, generation,
+            attempt == 1 ? "reload requested" : "reload requested (attempt " + attempt + ")");
+        step.setAttempts(attempt);
         record(reload, status, step);
         ReloadState started = batons.startReload(base.get(), token);
         step.setReloadId(started.id());
@@ -230,8 +301,7 @@ public class ReloadReconciler implements AutoCloseable {
       while (true) {
         state = batons.reload(base.get(), token, id);
         if (state == null) {
-          return record(reload, status, new PodResult(name, PodResult.FAILED, null,
-              "baton no longer knows reload " + id + " (did the pod restart?)"));
+          return failed(reload, name, id, "baton no longer knows reload " + id + " (did the pod restart?)");
         }
         if (state.isDone() || Instant.now().isAfter(deadline)) {
           break;
@@ -239,17 +309,58 @@ public class ReloadReconciler implements AutoCloseable {
         Thread.sleep(POLL.toMillis());
       }
       if (!state.isDone()) {
-        return record(reload, status, new PodResult(name, PodResult.FAILED, state.generation(),
-            "reload " + id + " still " + state.state() + " after podTimeout " + spec.podTimeout().toSeconds() + "s"));
+        return failed(reload, name, id, "reload " + id + " still " + state.state() + " after podTimeout "
+            + spec.podTimeout().toSeconds() + "s");
       }
       boolean ok = "succeeded".equals(state.state());
       String message = state.message().isBlank() ? (ok ? "serving generation " + state.generation() : "reload failed")
           : state.message();
       PodResult done = new PodResult(name, ok ? PodResult.SUCCEEDED : PodResult.FAILED, state.generation(), message);
       done.setReloadId(id);
-      return record(reload, status, done);
+      return new Outcome(done, !ok);
+    } catch (BatonException e) {
+      return failed(reload, name, id, e.getMessage());
+    } catch (TokenSource.TokenException e) {
+      return new Outcome(new PodResult(name, PodResult.FAILED, null, e.getMessage()), false);
+    }
+  }
+
+  /**
+   * A failure that another attempt might mend, unless the pod is gone: a deleted pod's baton stops
+   * answering (or forgets its reloads), and the result should say the pod was deleted, not that baton failed.
+   */
+  private Outcome failed(Reload reload, String name, Long id, String message) {
+    PodResult r;
+    if (deleted(reload.getMetadata().getNamespace(), name)) {
+      r = new PodResult(name, PodResult.FAILED, null, "pod " + name + " was deleted during its reload (" + message + ")");
+      r.setReloadId(id);
+      return new Outcome(r, false);
+    }
+    r = new PodResult(name, PodResult.FAILED, null, message);
+    r.setReloadId(id);
+    return new Outcome(r, true);
+  }
+
+  private boolean deleted(String ns, String name) {
+    try {
+      Pod now = client.pods().inNamespace(ns).withName(name).get();
+      return now == null || now.getMetadata().getDeletionTimestamp() != null;
+    } catch (RuntimeException e) {
+      return false;  // the API server cannot say: treat it as the failure it looks like
+    }
+  }
+
+  /** Baton's newest generation after a failed attempt (failed spawns count), so a resume does not adopt that one. */
+  private Long servingGeneration(Reload reload, Pod pod) {
+    try {
+      Optional<URI> base = addresses.resolve(pod);
+      return base.isEmpty() ? null
+          : batons.status(base.get(), tokens.token(reload.getMetadata().getNamespace())).path("generation").asLong();
     } catch (BatonException | TokenSource.TokenException e) {
-      return record(reload, status, new PodResult(name, PodResult.FAILED, null, e.getMessage()));
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
     }
   }
 

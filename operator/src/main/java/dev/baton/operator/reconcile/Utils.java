@@ -11,6 +11,10 @@ public final class Utils {
   public static final String RELOAD_ANNOTATION = "baton.dev/reload";
   /** On a Reload made from {@link #RELOAD_ANNOTATION}: the value it was made for. */
   public static final String TRIGGER_ANNOTATION = "baton.dev/trigger";
+  /** On a workload: "configmap/NAME,secret/NAME" whose data changes trigger a Reload ({@link ConfigTrigger}). */
+  public static final String RELOAD_ON_ANNOTATION = "baton.dev/reload-on";
+  /** Written by the operator on such a workload: "count-hash" of the data it last saw. */
+  public static final String RELOAD_ON_HASH_ANNOTATION = "baton.dev/reload-on-hash";
   public static final String TARGET_KIND_LABEL = "baton.dev/target-kind";
   public static final String TARGET_NAME_LABEL = "baton.dev/target-name";
 
@@ -31,7 +35,7 @@ public final class Utils {
     return s.length() > 63 ? s.substring(0, 63) : s;
   }
 
-  private static String sha256(String s) {
+  static String sha256(String s) {
     try {
       return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {

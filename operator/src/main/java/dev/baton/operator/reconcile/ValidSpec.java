@@ -13,8 +13,10 @@ import java.util.regex.Pattern;
 
 /** A {@link ReloadSpec} checked and with its defaults applied; {@link #validate} never throws. */
 public record ValidSpec(ReloadTarget target, LabelSelector selector, int maxUnavailable, int maxUnavailablePercent,
-    Duration podTimeout, boolean stopOnFailure) {
+    Duration podTimeout, boolean stopOnFailure, int retryLimit, Duration retryBackoff) {
   public static final Duration DEFAULT_POD_TIMEOUT = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(10);
+  static final Duration MAX_RETRY_BACKOFF = Duration.ofMinutes(5);
   static final Set<String> KINDS = Set.of("Deployment", "StatefulSet", "DaemonSet");
   private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})%");
 
@@ -75,10 +77,27 @@ public record ValidSpec(ReloadTarget target, LabelSelector selector, int maxUnav
     if (!ReloadSpec.STOP.equals(policy) && !ReloadSpec.CONTINUE.equals(policy)) {
       errors.add("spec.failurePolicy must be Stop or Continue, not '" + policy + "'");
     }
+    int retryLimit = 0;
+    Duration backoff = DEFAULT_RETRY_BACKOFF;
+    if (spec.getRetry() != null) {
+      if (spec.getRetry().getLimit() != null) {
+        retryLimit = spec.getRetry().getLimit();
+        if (retryLimit < 0 || retryLimit > 10) {
+          errors.add("spec.retry.limit must be from 0 to 10, not " + retryLimit);
+        }
+      }
+      if (spec.getRetry().getBackoff() != null) {
+        backoff = Durations.parse(spec.getRetry().getBackoff());
+        if (backoff == null || backoff.isZero()) {
+          errors.add("spec.retry.backoff must be a positive duration such as 10s or 1m, not '" + spec.getRetry().getBackoff() + "'");
+        }
+      }
+    }
     if (!errors.isEmpty()) {
       return new Result(null, List.copyOf(errors));
     }
-    return new Result(new ValidSpec(target, selector, max, percent, timeout, ReloadSpec.STOP.equals(policy)), List.of());
+    return new Result(new ValidSpec(target, selector, max, percent, timeout, ReloadSpec.STOP.equals(policy),
+        retryLimit, backoff), List.of());
   }
 
   /** How many pods reload at once out of {@code total}: a percentage rounds down, but never below 1. */
@@ -87,6 +106,12 @@ public record ValidSpec(ReloadTarget target, LabelSelector selector, int maxUnav
       return Math.max(1, total * maxUnavailablePercent / 100);
     }
     return maxUnavailable;
+  }
+
+  /** The wait before retry number {@code retry} (1 = the first): backoff doubled each time, at most 5 minutes. */
+  public Duration retryDelay(int retry) {
+    Duration d = retryBackoff.multipliedBy(1L << Math.min(20, Math.max(0, retry - 1)));
+    return d.compareTo(MAX_RETRY_BACKOFF) > 0 ? MAX_RETRY_BACKOFF : d;
   }
 
   private static boolean isEmpty(LabelSelector s) {

@@ -51,6 +51,7 @@ class CrdTest {
     assertThat(spec.getProperties().get("target").getProperties().get("kind").getEnum())
         .extracting(Object::toString).containsExactlyInAnyOrder("\"Deployment\"", "\"StatefulSet\"", "\"DaemonSet\"");
     assertThat(spec.getProperties().get("maxUnavailable").getXKubernetesIntOrString()).isTrue();
+    assertThat(spec.getProperties().get("retry").getProperties().keySet()).isEqualTo(properties(ReloadRetry.class));
     assertThat(status.getProperties().keySet()).isEqualTo(properties(ReloadStatus.class));
     assertThat(status.getProperties().get("pods").getItems().getSchema().getProperties().keySet())
         .isEqualTo(properties(PodResult.class));

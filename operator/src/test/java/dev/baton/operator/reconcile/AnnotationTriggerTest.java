@@ -80,6 +80,17 @@ class AnnotationTriggerTest {
     assertThat(reloads().get(0).getSpec().getTarget().getKind()).isEqualTo("StatefulSet");
   }
 
+  @Test
+  void daemonSetsToo() {
+    client.apps().daemonSets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder()
+        .withNewMetadata().withName("agent").addToAnnotations(Utils.RELOAD_ANNOTATION, "1").endMetadata()
+        .withNewSpec().withNewSelector().addToMatchLabels("app", "agent").endSelector().endSpec().build()).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> reloads().size() == 1);
+    assertThat(reloads().get(0).getSpec().getTarget().getKind()).isEqualTo("DaemonSet");
+    assertThat(reloads().get(0).getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getKind()).isEqualTo("DaemonSet"));
+  }
+
   private void annotate(String value) {
     client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
       d.getMetadata().setAnnotations(new java.util.HashMap<>(java.util.Map.of(Utils.RELOAD_ANNOTATION, value)));

@@ -218,9 +218,14 @@ class RollingReloadTest {
   }
 
   @Test
-  void twoReloadsOfTheSameWorkloadRunOneAfterTheOther() throws Exception {
+  void twoReloadsOfTheSamePodsRunOneAfterTheOther() throws Exception {
+    // One names the Deployment, the other selects its pods by label: different targets, the same pods.
     for (String name : new String[] {"first", "second"}) {
       Reload r = Fixtures.reload(name, "web");
+      if (name.equals("second")) {
+        r.getSpec().setTarget(null);
+        r.getSpec().setSelector(new io.fabric8.kubernetes.api.model.LabelSelectorBuilder().addToMatchLabels("app", "web").build());
+      }
       r.getSpec().setMaxUnavailable(new IntOrString("100%"));
       client.resources(Reload.class).inNamespace(NS).resource(r).create();
     }
@@ -238,6 +243,58 @@ class RollingReloadTest {
     for (Batons.Baton b : batons.all()) {
       await().atMost(Duration.ofSeconds(10)).until(b::servingGeneration, g -> g == 3);
     }
+  }
+
+  @Test
+  void aSpecChangedMidRolloutAppliesFromTheNextBatch() throws Exception {
+    for (Batons.Baton b : batons.all()) {
+      b.slowReloads(2000);  // long enough for the change to land mid-batch, and for web-1 and web-2 to overlap
+    }
+    client.resources(Reload.class).inNamespace(NS).resource(Fixtures.reload("web-1", "web")).create();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+      ReloadStatus st = client.resources(Reload.class).inNamespace(NS).withName("web-1").get().getStatus();
+      PodResult first = st == null ? null : st.pod("web-0");
+      return first != null && first.getReloadId() != null && !first.isDone();
+    });
+    client.resources(Reload.class).inNamespace(NS).withName("web-1").edit(r -> {
+      r.getSpec().setMaxUnavailable(new IntOrString(2));
+      return r;
+    });
+    Reload done = awaitDone("web-1");
+    ReloadStatus st = done.getStatus();
+    assertThat(st.getPhase()).isEqualTo(ReloadStatus.SUCCEEDED);
+    assertThat(st.getObservedGeneration()).isEqualTo(done.getMetadata().getGeneration());
+    for (Batons.Baton b : batons.all()) {
+      assertThat(b.status().path("reloads")).as("reloads asked of " + b.controlAddress()).hasSize(1);
+    }
+    // web-0 alone (maxUnavailable 1), then web-1 and web-2 together (maxUnavailable 2).
+    JsonNode r0 = batons.get(0).status().path("reloads").get(0);
+    JsonNode r1 = batons.get(1).status().path("reloads").get(0);
+    JsonNode r2 = batons.get(2).status().path("reloads").get(0);
+    assertThat(Instant.parse(r1.path("requestedAt").asText())).isAfterOrEqualTo(Instant.parse(r0.path("finishedAt").asText()));
+    assertThat(Instant.parse(r2.path("requestedAt").asText())).isBefore(Instant.parse(r1.path("finishedAt").asText()));
+    assertThat(client.v1().events().inNamespace(NS).list().getItems()).extracting(Event::getReason).contains("SpecChanged");
+  }
+
+  @Test
+  void aSpecMadeInvalidMidRolloutEndsItAndSaysWhy() throws Exception {
+    batons.get(0).slowReloads(2000);
+    client.resources(Reload.class).inNamespace(NS).resource(Fixtures.reload("web-1", "web")).create();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20)).until(() -> {
+      ReloadStatus st = client.resources(Reload.class).inNamespace(NS).withName("web-1").get().getStatus();
+      PodResult first = st == null ? null : st.pod("web-0");
+      return first != null && first.getReloadId() != null && !first.isDone();
+    });
+    client.resources(Reload.class).inNamespace(NS).withName("web-1").edit(r -> {
+      r.getSpec().setMaxUnavailable(new IntOrString("150%"));
+      return r;
+    });
+    ReloadStatus st = awaitDone("web-1").getStatus();
+    assertThat(st.getPhase()).isEqualTo(ReloadStatus.FAILED);
+    assertThat(readyMessage(st)).isEqualTo("spec changed mid-rollout: spec.maxUnavailable must be a number or a"
+        + " percentage from 1% to 100%, not '150%'");
+    assertThat(st.pod("web-0").getResult()).as("the pod in flight finished first").isEqualTo(PodResult.SUCCEEDED);
+    assertThat(batons.get(1).status().path("reloads")).isEmpty();
   }
 
   private Reload awaitDone(String name) {

@@ -54,6 +54,24 @@ class ValidSpecTest {
   }
 
   @Test
+  void retriesBackOffExponentiallyUpToFiveMinutes() {
+    ReloadSpec spec = new ReloadSpec();
+    spec.setTarget(new dev.baton.operator.api.ReloadTarget("Deployment", "web"));
+    ValidSpec none = ValidSpec.validate(spec).spec();
+    assertThat(none.retryLimit()).isZero();
+    spec.setRetry(new dev.baton.operator.api.ReloadRetry(3, "20s"));
+    ValidSpec v = ValidSpec.validate(spec).spec();
+    assertThat(v.retryLimit()).isEqualTo(3);
+    assertThat(v.retryDelay(1)).isEqualTo(Duration.ofSeconds(20));
+    assertThat(v.retryDelay(2)).isEqualTo(Duration.ofSeconds(40));
+    assertThat(v.retryDelay(5)).isEqualTo(Duration.ofSeconds(300));
+    assertThat(v.retryDelay(60)).isEqualTo(Duration.ofMinutes(5));
+    spec.setRetry(new dev.baton.operator.api.ReloadRetry(-1, "soon"));
+    assertThat(ValidSpec.validate(spec).errors()).containsExactly("spec.retry.limit must be from 0 to 10, not -1",
+        "spec.retry.backoff must be a positive duration such as 10s or 1m, not 'soon'");
+  }
+
+  @Test
   void durations() {
     assertThat(Durations.parse("500ms")).isEqualTo(Duration.ofMillis(500));
     assertThat(Durations.parse("1h2m3s")).isEqualTo(Duration.ofSeconds(3723));

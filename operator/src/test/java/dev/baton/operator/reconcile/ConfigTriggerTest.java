@@ -1,0 +1,149 @@
+package dev.baton.operator.reconcile;
+
+import static dev.baton.operator.Fixtures.NS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.baton.operator.ApiCalls;
+import dev.baton.operator.BatonOperator;
+import dev.baton.operator.Batons;
+import dev.baton.operator.Fixtures;
+import dev.baton.operator.api.Reload;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code baton.dev/reload-on}: a change to the data of a named ConfigMap or Secret reloads the workload's
+ * pods in place (real batons), once per change, and an operator restart does not reload them again.
+ */
+@EnableKubernetesMockClient(crud = true)
+class ConfigTriggerTest {
+  KubernetesClient client;
+  KubernetesMockServer server;
+
+  @TempDir
+  Path tmp;
+
+  @Test
+  void aChangedConfigMapOrSecretReloadsThePodsOncePerChange() throws Exception {
+    try (Batons batons = Batons.start(1, tmp); KubernetesClient operatorClient = Fixtures.operatorClient(client)) {
+      Fixtures.installCrd(client);
+      Fixtures.tokenSecret(client);
+      client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
+          .endMetadata().addToData("level", "info").build()).create();
+      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("app-secret")
+          .endMetadata().addToStringData("password", "one").build()).create();
+      Fixtures.deployment(client, "web");
+      annotate(Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/app-config, secret/app-secret"));
+      Fixtures.pod(client, "web-0", "web", batons.get(0).controlAddress(), true);
+
+      BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
+      try {
+        // First sight: the hash is recorded, nothing is reloaded (the pods run with this config already).
+        await().atMost(Duration.ofSeconds(30)).until(() -> hash() != null);
+        assertThat(hash()).startsWith("1-");
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> reloads().isEmpty());
+
+        client.configMaps().inNamespace(NS).withName("app-config").edit(c -> {
+          c.getData().put("level", "debug");
+          return c;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> reloads().size() == 1 && hash().startsWith("2-"));
+        Reload first = reloads().get(0);
+        assertThat(first.getSpec().getTarget().getName()).isEqualTo("web");
+        assertThat(first.getMetadata().getAnnotations().get(Utils.TRIGGER_ANNOTATION)).contains("configmap/app-config");
+        await().atMost(Duration.ofSeconds(60)).until(() -> batons.get(0).servingGeneration() == 2);
+
+        // Changes that leave the data alone (a label) reload nothing.
+        client.configMaps().inNamespace(NS).withName("app-config").edit(c -> {
+          c.getMetadata().setLabels(Map.of("touched", "yes"));
+          return c;
+        });
+      } finally {
+        operator.close();
+      }
+
+      // A restarted operator finds the hash it recorded: no second Reload for the same change.
+      operator = Fixtures.startOperator(operatorClient);
+      try {
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> reloads().size() == 1);
+        client.secrets().inNamespace(NS).withName("app-secret").edit(s -> {
+          s.setStringData(Map.of("password", "two"));
+          return s;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> reloads().size() == 2 && hash().startsWith("3-"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> batons.get(0).servingGeneration() == 3);
+        assertThat(batons.get(0).status().path("reloads")).hasSize(2);
+        assertThat(client.v1().events().inNamespace(NS).list().getItems())
+            .filteredOn(e -> "ReloadCreated".equals(e.getReason())).hasSize(2)
+            .allSatisfy(e -> assertThat(e.getInvolvedObject().getKind()).isEqualTo("Deployment"));
+      } finally {
+        operator.close();
+      }
+      ApiCalls.checkAllowed(server);
+    }
+  }
+
+  @Test
+  void aMissingConfigMapIsAWarningOnTheWorkloadAndItsArrivalIsRecorded() throws Exception {
+    try (KubernetesClient operatorClient = Fixtures.operatorClient(client)) {
+      Fixtures.installCrd(client);
+      Fixtures.deployment(client, "web");
+      annotate(Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/not-yet"));
+      BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
+      try {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+              assertThat(e.getReason()).isEqualTo("ConfigNotFound");
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getInvolvedObject().getName()).isEqualTo("web");
+              assertThat(e.getMessage()).isEqualTo("ConfigMap not-yet named in baton.dev/reload-on does not exist"
+                  + " in namespace shop: no reload until it does");
+            }));
+        assertThat(hash()).isNull();
+
+        client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("not-yet")
+            .endMetadata().addToData("k", "v").build()).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> hash() != null);
+        assertThat(reloads()).isEmpty();
+
+        // A malformed reference is a warning too, and the operator goes on.
+        annotate(Map.of(Utils.RELOAD_ON_ANNOTATION, "configmaps/not-yet"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace(NS).list().getItems()
+            .stream().map(Event::getReason).anyMatch("InvalidReloadOn"::equals));
+      } finally {
+        operator.close();
+      }
+      ApiCalls.checkAllowed(server);
+    }
+  }
+
+  private void annotate(Map<String, String> annotations) {
+    client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
+      Map<String, String> a = new HashMap<>(d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations());
+      a.putAll(annotations);
+      d.getMetadata().setAnnotations(a);
+      return d;
+    });
+  }
+
+  private String hash() {
+    Map<String, String> a = client.apps().deployments().inNamespace(NS).withName("web").get().getMetadata().getAnnotations();
+    return a == null ? null : a.get(Utils.RELOAD_ON_HASH_ANNOTATION);
+  }
+
+  private List<Reload> reloads() {
+    return client.resources(Reload.class).inNamespace(NS).list().getItems();
+  }
+}
