@@ -1,11 +1,14 @@
 package dev.baton.operator.inject;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.operator.BatonOperator;
+import dev.baton.operator.Fixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -133,6 +136,28 @@ class AdmissionWebhookTest {
     assertThat(bad.body()).contains("not JSON");
   }
 
+  @Test
+  void theOperatorServesTheWebhookFromItsFlags() throws Exception {
+    try (BatonOperator.Running operator = Fixtures.startOperator(client, "--webhook-address=127.0.0.1:0",
+        "--webhook-cert=" + cert, "--webhook-key=" + key, "--inject-image=registry.example.com/baton:9")) {
+      assertThat(operator.webhookPort()).isPositive();
+      ObjectNode review = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
+      ObjectNode request = review.putObject("request").put("uid", "u-5").put("namespace", "shop");
+      request.putObject("kind").put("kind", "Pod");
+      request.set("object", JSON.readTree(getClass().getResource("/inject/pod-web.json")));
+      JsonNode response = JSON.readTree(post(operator.webhookPort(), review.toString()).body()).path("response");
+      JsonNode patch = JSON.readTree(Base64.getDecoder().decode(response.path("patch").asText()));
+      Pod out = JSON.treeToValue(JsonPatch.apply(patch, request.get("object")), Pod.class);
+      assertThat(out.getSpec().getInitContainers().get(0).getImage()).isEqualTo("registry.example.com/baton:9");
+    }
+  }
+
+  @Test
+  void aWebhookAddressWithoutPortIsRefusedInOneLine() {
+    assertThatThrownBy(() -> Fixtures.startOperator(client, "--webhook-address=localhost"))
+        .hasMessage("--webhook-address=localhost has no port: give HOST:PORT, e.g. 0.0.0.0:9443");
+  }
+
   private JsonNode review(String uid, JsonNode pod, boolean dryRun) throws Exception {
     ObjectNode review = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
     ObjectNode request = review.putObject("request").put("uid", uid).put("operation", "CREATE")
@@ -146,7 +171,11 @@ class AdmissionWebhookTest {
   }
 
   private HttpResponse<String> post(String body) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create("https://localhost:" + webhook.port() + AdmissionWebhook.PATH))
+    return post(webhook.port(), body);
+  }
+
+  private HttpResponse<String> post(int port, String body) throws Exception {
+    return http.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port + AdmissionWebhook.PATH))
         .timeout(Duration.ofSeconds(30)).header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
   }
