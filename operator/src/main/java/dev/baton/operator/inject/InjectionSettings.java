@@ -42,6 +42,9 @@ public record InjectionSettings(String container, List<String> ports, int contro
   private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
   // Flags the webhook sets itself: given again in baton.dev/args they would contradict it.
   private static final List<String> OWN_FLAGS = List.of("--port", "--control", "--control-token-file");
+  // Flags that turn baton into something other than the container's supervisor (a client, a daemon, help).
+  private static final List<String> NOT_SUPERVISING = List.of("--stop", "--restart", "--daemonize", "--help", "-h",
+      "--version", "-V");
 
   /** Thrown when a pod cannot be injected; the message is the one-line warning users see. */
   public static final class CannotInject extends Exception {
@@ -93,6 +96,10 @@ public record InjectionSettings(String container, List<String> ports, int contro
               + " separated by spaces (the app's command comes from the container)");
         }
         String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+        if (NOT_SUPERVISING.contains(flag)) {
+          throw new CannotInject(ARGS + " holds " + flag + ", with which baton would not run the app in the foreground:"
+              + " remove it");
+        }
         if (OWN_FLAGS.contains(flag)) {
           throw new CannotInject(ARGS + " holds " + flag + ", which the webhook sets: use " + PORTS + ", "
               + CONTROL_PORT + " or " + TOKEN_SECRET + " instead");

@@ -174,6 +174,7 @@ class PodInjectorTest {
       "baton.dev/container|nginx|names no container of the pod: use one of [web]",
       "baton.dev/args|--port=9000|which the webhook sets",
       "baton.dev/args|--drain-timeout=5s -- java|give only baton flags",
+      "baton.dev/args|--daemonize|would not run the app in the foreground",
       "baton.dev/token-secret|Web_Token|is not a Secret name",
       "baton.dev/agent-args|drainTimeout=5s signal=TERM|agent options are comma-separated",
       "baton.dev/prestop-seconds|-1|not a number from 0 to 3600",
