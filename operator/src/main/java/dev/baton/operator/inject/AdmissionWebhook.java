@@ -29,7 +29,7 @@ public final class AdmissionWebhook implements AutoCloseable {
   public static final String PATH = "/mutate";
   private static final Logger LOG = LoggerFactory.getLogger(AdmissionWebhook.class);
   private static final ObjectMapper JSON = new ObjectMapper();
-  // The API server waits at most timeoutSeconds (chart default 5 s); reviews are small and CPU-bound.
+  // A pod's AdmissionReview is a few KB and the API server caps objects at ~3 MiB: a larger body is not from it.
   private static final int MAX_BODY = 4 * 1024 * 1024;
 
   private final HttpsServer server;
@@ -101,7 +101,7 @@ public final class AdmissionWebhook implements AutoCloseable {
       if (result.injected()) {
         response.put("patchType", "JSONPatch")
             .put("patch", Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(result.patch())));
-        LOG.info("injected Baton into a pod of {} ({}) ", namespace, result.settings());
+        LOG.info("injected Baton into a pod of {} ({})", namespace, result.settings());
       } else if (result.warning() != null) {
         response.putArray("warnings").add(result.warning());
         if (!request.path("dryRun").asBoolean(false)) {
