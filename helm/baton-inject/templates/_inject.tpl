@@ -5,7 +5,8 @@ Every template takes one dict; only "command" is required. Keys and defaults:
   command            the app's command, a list, e.g. (list "java" "-jar" "/app/app.jar")  (required)
   port               the app's listening port(s) baton opens and hands down; an int or list  8080
   controlPort        baton's control port (/readyz, /healthz, /reload), named "baton"      8081
-  tokenFile          baton's --control-token-file; "" = no token                           /var/run/baton/token
+  tokenFile          baton's --control-token-file, passed with tokenSecret or when given    /var/run/baton/token
+                     explicitly (your own mount); "" = no token
   tokenSecret        Secret mounted at dir(tokenFile), key "token"; "" = mount nothing     ""
   extraArgs          more baton flags before "--", e.g. (list "--drain-timeout=30s")       []
   image              the image holding the Baton jars in /opt/baton                        ghcr.io/baton-dev/baton:0.1.0
@@ -76,7 +77,8 @@ Every template takes one dict; only "command" is required. Keys and defaults:
 {{- $cmd = append $cmd (printf "%s/baton.jar" $s.mountPath) -}}
 {{- range (kindIs "slice" $s.port | ternary $s.port (list $s.port)) }}{{ $cmd = append $cmd (printf "--port=%v" .) }}{{ end -}}
 {{- $cmd = append $cmd (printf "--control=0.0.0.0:%v" $s.controlPort) -}}
-{{- with $s.tokenFile }}{{ $cmd = append $cmd (printf "--control-token-file=%s" .) }}{{ end -}}
+{{- /* A token file only when something puts one there: baton refuses to start on a missing file. */ -}}
+{{- if and $s.tokenFile (or $s.tokenSecret (hasKey . "tokenFile")) }}{{ $cmd = append $cmd (printf "--control-token-file=%s" $s.tokenFile) }}{{ end -}}
 {{- range $s.extraArgs }}{{ $cmd = append $cmd . }}{{ end -}}
 {{- $cmd = append $cmd "--" -}}
 {{- range $s.command }}{{ $cmd = append $cmd . }}{{ end -}}

@@ -87,3 +87,51 @@ file equal to the calls the operator makes; HelmChartTest keeps these rules equa
   resources: [leases]
   verbs: [get, create, patch]
 {{- end }}
+
+{{/* The webhook's Service name (also the certificate's subject). */}}
+{{- define "baton.webhookServiceName" -}}
+{{- printf "%s-webhook" (include "baton.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The Secret with the webhook's certificate (kubernetes.io/tls), whichever source fills it. */}}
+{{- define "baton.webhookSecretName" -}}
+{{- printf "%s-webhook-tls" (include "baton.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The DNS names the API server may use for the webhook Service. */}}
+{{- define "baton.webhookDnsNames" -}}
+{{- $svc := include "baton.webhookServiceName" . -}}
+{{- $ns := .Release.Namespace -}}
+{{- toJson (list $svc (printf "%s.%s" $svc $ns) (printf "%s.%s.svc" $svc $ns) (printf "%s.%s.svc.cluster.local" $svc $ns)) -}}
+{{- end }}
+
+{{/*
+webhook.tls.source=helm: the CA and serving certificate as JSON {ca, crt, key} (base64 PEM). Kept from
+the existing Secret on upgrade (lookup; empty under `helm template`), else generated. Generated once
+per render and memoized in .Values, because the Secret, the caBundle and the pod's checksum must agree
+and every genCA call makes a new CA.
+*/}}
+{{- define "baton.webhookGeneratedTLS" -}}
+{{- if not .Values.webhook.tls._generated -}}
+{{- $existing := dict -}}
+{{- if .Release.IsUpgrade -}}
+{{- /* Only on upgrade: nothing to keep on a first install, and offline renderers fail on lookup. */ -}}
+{{- $existing = lookup "v1" "Secret" .Release.Namespace (include "baton.webhookSecretName" .) -}}
+{{- end -}}
+{{- if and $existing (hasKey ($existing.data | default dict) "ca.crt") -}}
+{{- $_ := set .Values.webhook.tls "_generated" (dict "ca" (index $existing.data "ca.crt") "crt" (index $existing.data "tls.crt") "key" (index $existing.data "tls.key")) -}}
+{{- else -}}
+{{- $dns := include "baton.webhookDnsNames" . | fromJsonArray -}}
+{{- $days := int .Values.webhook.tls.validityDays -}}
+{{- $ca := genCA "baton-webhook-ca" $days -}}
+{{- $cert := genSignedCert (index $dns 2) nil $dns $days $ca -}}
+{{- $_ := set .Values.webhook.tls "_generated" (dict "ca" ($ca.Cert | b64enc) "crt" ($cert.Cert | b64enc) "key" ($cert.Key | b64enc)) -}}
+{{- end -}}
+{{- end -}}
+{{- toJson .Values.webhook.tls._generated -}}
+{{- end }}
+
+{{/* The image whose /opt/baton jars the webhook's init container copies. */}}
+{{- define "baton.injectImage" -}}
+{{- printf "%s:%s" .Values.inject.image.repository (default .Chart.AppVersion .Values.inject.image.tag) }}
+{{- end }}

@@ -35,7 +35,9 @@ class BatonChartTest {
 
     assertThat(Charts.kinds(docs)).containsExactlyInAnyOrder(
         "ServiceAccount/" + FULLNAME, "ClusterRole/" + FULLNAME, "ClusterRoleBinding/" + FULLNAME,
-        "Service/" + FULLNAME + "-metrics", "Deployment/" + FULLNAME);
+        "Service/" + FULLNAME + "-metrics", "Deployment/" + FULLNAME,
+        // The pod-injection webhook (WebhookChartTest) with its Helm-generated certificate.
+        "Service/" + FULLNAME + "-webhook", "Secret/" + FULLNAME + "-webhook-tls", "MutatingWebhookConfiguration/" + FULLNAME);
 
     Map<String, Object> deploy = find(docs, "Deployment", FULLNAME);
     assertThat((Object) get(deploy, "metadata.namespace")).isEqualTo("baton-system");
@@ -154,7 +156,8 @@ class BatonChartTest {
   @Test
   void rbacAndServiceAccountCanBeLeftOut() {
     List<Map<String, Object>> docs = Charts.render(BATON, c -> c.set("rbac.create", false)
-        .set("serviceAccount.create", false).set("serviceAccount.name", "existing").set("metrics.service.enabled", false));
+        .set("serviceAccount.create", false).set("serviceAccount.name", "existing").set("metrics.service.enabled", false)
+        .set("webhook.enabled", false));
     assertThat(Charts.kinds(docs)).containsExactly("Deployment/" + FULLNAME);
     assertThat((Object) get(docs.get(0), "spec.template.spec.serviceAccountName")).isEqualTo("existing");
   }

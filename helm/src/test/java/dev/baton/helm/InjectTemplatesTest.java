@@ -78,6 +78,17 @@ class InjectTemplatesTest {
   }
 
   @Test
+  void noTokenFlagWithoutATokenSecret() {
+    // baton exits at start when --control-token-file names a missing file: without a Secret (or a file
+    // the user mounts and names explicitly) the flag must not be there.
+    Map<String, Object> pod = get(find(Charts.render(app, c -> c.set("baton.tokenSecret", "")), "Deployment", "rel-web"),
+        "spec.template.spec");
+    List<Object> command = get(named(get(pod, "containers"), "web"), "command");
+    assertThat(command).noneMatch(a -> a.toString().startsWith("--control-token-file"));
+    assertThat((List<Object>) get(pod, "volumes")).hasSize(1);
+  }
+
+  @Test
   void wholeContainerTemplateWithDefaults() {
     List<Map<String, Object>> docs = Charts.render(app, c -> c);
     Map<String, Object> pod = get(find(docs, "Deployment", "rel-worker"), "spec.template.spec");

@@ -2,6 +2,8 @@ package dev.baton.operator;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.operator.events.EventRecorder;
+import dev.baton.operator.inject.AdmissionWebhook;
+import dev.baton.operator.inject.InjectConfig;
 import dev.baton.operator.metrics.OperatorMetrics;
 import dev.baton.operator.reconcile.AnnotationTrigger;
 import dev.baton.operator.reconcile.Durations;
@@ -16,6 +18,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfigBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
@@ -80,15 +83,37 @@ public class BatonOperator implements Callable<Integer> {
       description = "Reloads reconciled at once (default: ${DEFAULT-VALUE}).")
   int workers;
 
+  @Option(names = "--webhook-address", paramLabel = "HOST:PORT", defaultValue = "",
+      description = "Serve the pod-injection admission webhook (HTTPS /mutate) here (default: off; the chart uses 0.0.0.0:9443).")
+  String webhookAddress;
+
+  @Option(names = "--webhook-cert", paramLabel = "FILE", defaultValue = "/etc/baton/webhook-tls/tls.crt",
+      description = "The webhook's PEM certificate chain (default: ${DEFAULT-VALUE}).")
+  Path webhookCert;
+
+  @Option(names = "--webhook-key", paramLabel = "FILE", defaultValue = "/etc/baton/webhook-tls/tls.key",
+      description = "The webhook's PEM private key, PKCS#8 or PKCS#1 RSA (default: ${DEFAULT-VALUE}).")
+  Path webhookKey;
+
+  @Option(names = "--inject-image", paramLabel = "IMAGE", defaultValue = InjectConfig.DEFAULT_IMAGE,
+      description = "The image whose /opt/baton jars the webhook's init container copies (default: ${DEFAULT-VALUE}).")
+  String injectImage;
+
   /** A started operator; {@link #stopped()} completes when it lost the lease or was closed. */
   public static final class Running implements AutoCloseable {
     private final HttpServer metricsServer;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile ReloadController controller;
     private volatile CompletableFuture<?> election;
+    private volatile AdmissionWebhook webhook;
 
     private Running(HttpServer metricsServer) {
       this.metricsServer = metricsServer;
+    }
+
+    /** The webhook's port, or -1 without {@code --webhook-address}. */
+    public int webhookPort() {
+      return webhook == null ? -1 : webhook.port();
     }
 
     public int metricsPort() {
@@ -121,6 +146,9 @@ public class BatonOperator implements Callable<Integer> {
         controller.close();
         controller = null;
       }
+      if (webhook != null) {
+        webhook.close();
+      }
       metricsServer.stop(0);
       stopped.complete(null);
     }
@@ -149,6 +177,22 @@ public class BatonOperator implements Callable<Integer> {
     int colon = metricsAddress.lastIndexOf(':');
     Running running = new Running(metrics.serve(new InetSocketAddress(metricsAddress.substring(0, colon),
         Integer.parseInt(metricsAddress.substring(colon + 1)))));
+    if (webhookAddress != null && !webhookAddress.isBlank()) {
+      // Every replica serves the webhook, leader or not: admission must not wait for an election.
+      int at = webhookAddress.lastIndexOf(':');
+      if (at < 0) {
+        running.close();
+        throw new IllegalArgumentException("--webhook-address=" + webhookAddress + " has no port: give HOST:PORT, e.g. 0.0.0.0:9443");
+      }
+      try {
+        running.webhook = AdmissionWebhook.start(new InetSocketAddress(webhookAddress.substring(0, at),
+            Integer.parseInt(webhookAddress.substring(at + 1))), webhookCert, webhookKey,
+            InjectConfig.withImage(injectImage), client);
+      } catch (java.security.GeneralSecurityException | RuntimeException e) {
+        running.close();
+        throw new java.io.IOException("cannot serve the webhook on " + webhookAddress + ": " + e.getMessage(), e);
+      }
+    }
     EventRecorder events = new EventRecorder(client);
     TokenSource tokens = tokenSecret == null || tokenSecret.isBlank() ? TokenSource.none()
         : TokenSource.secret(client, tokenSecret, tokenKey);

@@ -1,0 +1,179 @@
+package dev.baton.operator.inject;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * A pod's Baton settings, read from its annotations. Every problem is a {@link CannotInject} whose
+ * message names the annotation and the fix: the webhook then admits the pod unchanged with that warning.
+ */
+public record InjectionSettings(String container, List<String> ports, int controlPort, String tokenSecret,
+    List<String> extraArgs, String agentArgs, int preStopSeconds) {
+
+  /** The label that selects pods for injection (the webhook's objectSelector). */
+  public static final String INJECT_LABEL = "baton.dev/inject";
+  /** Which container to wrap; default: the first. */
+  public static final String CONTAINER = "baton.dev/container";
+  /** Comma-separated {@code baton --port} values; default: the container's TCP containerPorts. */
+  public static final String PORTS = "baton.dev/ports";
+  /** baton's control port, exposed as the container port named {@code baton}; default 8081. */
+  public static final String CONTROL_PORT = "baton.dev/control-port";
+  /** A Secret (key {@code token}) with the control API's bearer token; default: none. */
+  public static final String TOKEN_SECRET = "baton.dev/token-secret";
+  /** More baton flags, separated by spaces, e.g. {@code --drain-timeout=30s}; default: none. */
+  public static final String ARGS = "baton.dev/args";
+  /** Agent options, appended as {@code -javaagent:...=OPTIONS}; default: none. */
+  public static final String AGENT_ARGS = "baton.dev/agent-args";
+  /** Seconds of the preStop sleep; default 5. */
+  public static final String PRESTOP_SECONDS = "baton.dev/prestop-seconds";
+  /** Set by the webhook (value: the wrapped container) so a pod is never injected twice. */
+  public static final String INJECTED = "baton.dev/injected";
+
+  static final int DEFAULT_CONTROL_PORT = 8081;
+  static final int DEFAULT_PRESTOP_SECONDS = 5;
+
+  // A --port value baton accepts for TCP: PORT, HOST:PORT or [IPV6]:PORT.
+  private static final Pattern PORT_SPEC = Pattern.compile("(?:(?:\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):)?(\\d{1,5})");
+  // The same syntax Kubernetes asks of a Secret's name (a DNS subdomain).
+  private static final Pattern DNS_SUBDOMAIN = Pattern.compile("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  // Flags the webhook sets itself: given again in baton.dev/args they would contradict it.
+  private static final List<String> OWN_FLAGS = List.of("--port", "--control", "--control-token-file");
+  // Flags that turn baton into something other than the container's supervisor (a client, a daemon, help).
+  private static final List<String> NOT_SUPERVISING = List.of("--stop", "--restart", "--daemonize", "--help", "-h",
+      "--version", "-V");
+
+  /** Thrown when a pod cannot be injected; the message is the one-line warning users see. */
+  public static final class CannotInject extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public CannotInject(String message) {
+      super(message);
+    }
+  }
+
+  /** Reads the settings from the pod's annotations; {@code containers} is the pod's spec.containers. */
+  public static InjectionSettings read(Map<String, String> annotations, JsonNode containers) throws CannotInject {
+    if (containers == null || !containers.isArray() || containers.isEmpty()) {
+      throw new CannotInject("the pod has no containers");
+    }
+    String container = annotations.get(CONTAINER);
+    JsonNode target;
+    if (container == null) {
+      target = containers.get(0);
+      container = target.path("name").asText();
+    } else {
+      target = PodInjector.named(containers, container.trim());
+      if (target == null) {
+        List<String> names = new ArrayList<>();
+        containers.forEach(c -> names.add(c.path("name").asText()));
+        throw new CannotInject(CONTAINER + "=" + container + " names no container of the pod: use one of " + names);
+      }
+      container = container.trim();
+    }
+
+    int controlPort = intAnnotation(annotations, CONTROL_PORT, DEFAULT_CONTROL_PORT, 1, 65535);
+    List<String> ports = ports(annotations.get(PORTS), target, controlPort);
+
+    String tokenSecret = annotations.get(TOKEN_SECRET);
+    if (tokenSecret != null) {
+      tokenSecret = tokenSecret.trim();
+      if (!DNS_SUBDOMAIN.matcher(tokenSecret).matches() || tokenSecret.length() > 253) {
+        throw new CannotInject(TOKEN_SECRET + "=" + tokenSecret + " is not a Secret name: use the name of a Secret"
+            + " in the pod's namespace with the token under the key \"token\"");
+      }
+    }
+
+    List<String> extraArgs = new ArrayList<>();
+    String args = annotations.getOrDefault(ARGS, "").trim();
+    if (!args.isEmpty()) {
+      for (String arg : args.split("\\s+")) {
+        if (!arg.startsWith("--") || arg.equals("--")) {
+          throw new CannotInject(ARGS + " holds \"" + arg + "\": give only baton flags such as --drain-timeout=30s,"
+              + " separated by spaces (the app's command comes from the container)");
+        }
+        String flag = arg.contains("=") ? arg.substring(0, arg.indexOf('=')) : arg;
+        if (NOT_SUPERVISING.contains(flag)) {
+          throw new CannotInject(ARGS + " holds " + flag + ", with which baton would not run the app in the foreground:"
+              + " remove it");
+        }
+        if (OWN_FLAGS.contains(flag)) {
+          throw new CannotInject(ARGS + " holds " + flag + ", which the webhook sets: use " + PORTS + ", "
+              + CONTROL_PORT + " or " + TOKEN_SECRET + " instead");
+        }
+        extraArgs.add(arg);
+      }
+    }
+
+    String agentArgs = annotations.getOrDefault(AGENT_ARGS, "").trim();
+    if (agentArgs.contains(" ")) {
+      throw new CannotInject(AGENT_ARGS + "=" + agentArgs + " contains a space: agent options are comma-separated,"
+          + " e.g. drainTimeout=20s,signal=TERM");
+    }
+    int preStop = intAnnotation(annotations, PRESTOP_SECONDS, DEFAULT_PRESTOP_SECONDS, 0, 3600);
+    return new InjectionSettings(container, List.copyOf(ports), controlPort, tokenSecret, List.copyOf(extraArgs),
+        agentArgs, preStop);
+  }
+
+  private static List<String> ports(String annotation, JsonNode container, int controlPort) throws CannotInject {
+    List<String> ports = new ArrayList<>();
+    if (annotation != null) {
+      for (String spec : annotation.split(",")) {
+        spec = spec.trim();
+        var m = PORT_SPEC.matcher(spec);
+        int port = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+        if (port < 1 || port > 65535) {
+          throw new CannotInject(PORTS + "=" + annotation + " has \"" + spec + "\", not a port: give comma-separated"
+              + " ports such as 8080 or 0.0.0.0:8080,8443");
+        }
+        if (port == controlPort) {
+          throw new CannotInject(PORTS + "=" + annotation + " uses baton's control port " + controlPort
+              + ": pick another app port or set " + CONTROL_PORT);
+        }
+        ports.add(spec);
+      }
+    } else {
+      for (JsonNode p : container.path("ports")) {
+        boolean tcp = !p.has("protocol") || "TCP".equals(p.path("protocol").asText());
+        if (p.path("containerPort").asInt() == controlPort) {
+          throw new CannotInject("container " + container.path("name").asText() + " already has a port numbered "
+              + controlPort + ", baton's control port: set " + CONTROL_PORT + " to a free port");
+        }
+        if (tcp) {
+          ports.add(String.valueOf(p.path("containerPort").asInt()));
+        }
+      }
+      if (ports.isEmpty()) {
+        throw new CannotInject("container " + container.path("name").asText() + " declares no TCP port for baton to"
+            + " open: annotate the pod with " + PORTS + "=8080 (the app's listening ports, comma-separated)");
+      }
+    }
+    return ports;
+  }
+
+  private static int intAnnotation(Map<String, String> annotations, String key, int dflt, int min, int max)
+      throws CannotInject {
+    String value = annotations.get(key);
+    if (value == null) {
+      return dflt;
+    }
+    try {
+      int i = Integer.parseInt(value.trim());
+      if (i >= min && i <= max) {
+        return i;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new CannotInject(key + "=" + value + " is not a number from " + min + " to " + max + ": e.g. " + key + "=" + dflt);
+  }
+
+  @Override
+  public String toString() {
+    return "container " + container + ", ports " + ports + ", control port " + controlPort
+        + (extraArgs.isEmpty() ? "" : ", args " + Arrays.toString(extraArgs.toArray()));
+  }
+}

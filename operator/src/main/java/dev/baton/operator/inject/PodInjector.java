@@ -1,0 +1,214 @@
+package dev.baton.operator.inject;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.operator.inject.InjectionSettings.CannotInject;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Computes the JSON Patch (RFC 6902) that puts Baton into a pod: what helm/baton-inject's templates
+ * render, applied to the pod as it was submitted. It works on the JSON tree, not fabric8's typed model,
+ * so fields this client version does not know survive untouched.
+ */
+public final class PodInjector {
+  static final String INIT_CONTAINER = "baton-install";
+  static final String PORT_NAME = "baton";
+  static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private final InjectConfig config;
+
+  /** The outcome for one pod: a patch (possibly empty) and, when the pod was left alone, why. */
+  public record Result(ArrayNode patch, String warning, InjectionSettings settings) {
+    public boolean injected() {
+      return !patch.isEmpty();
+    }
+  }
+
+  public PodInjector(InjectConfig config) {
+    this.config = config;
+  }
+
+  /** The patch for {@code pod} (a Pod's JSON); never throws on a bad pod, it returns a warning instead. */
+  public Result inject(JsonNode pod) {
+    JsonNode spec = pod.path("spec");
+    Map<String, String> annotations = new LinkedHashMap<>();
+    pod.path("metadata").path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
+    if (annotations.containsKey(InjectionSettings.INJECTED) || named(spec.path("initContainers"), INIT_CONTAINER) != null) {
+      // Already injected (a re-invocation, or a pod spec copied from an injected one): nothing to do, nothing to warn.
+      return new Result(JSON.createArrayNode(), null, null);
+    }
+    try {
+      InjectionSettings settings = InjectionSettings.read(annotations, spec.path("containers"));
+      return new Result(patch(pod, settings), null, settings);
+    } catch (CannotInject e) {
+      return new Result(JSON.createArrayNode(), "baton: pod admitted without Baton: " + e.getMessage(), null);
+    }
+  }
+
+  private ArrayNode patch(JsonNode pod, InjectionSettings s) throws CannotInject {
+    JsonNode spec = pod.path("spec");
+    JsonNode containers = spec.path("containers");
+    int index = indexOf(containers, s.container());
+    ObjectNode app = containers.get(index).deepCopy();
+
+    if (!app.path("command").isArray() || app.path("command").isEmpty()) {
+      throw new CannotInject("container " + s.container() + " has no command to wrap (the image's ENTRYPOINT is not"
+          + " visible to the webhook): set the container's command, e.g. [java, -jar, /app/app.jar]");
+    }
+    for (String volume : List.of(config.volumeName(), config.tokenVolumeName())) {
+      if (named(spec.path("volumes"), volume) != null) {
+        throw new CannotInject("the pod already has a volume named " + volume + ": rename it, Baton's jars use that name");
+      }
+    }
+    for (JsonNode port : app.path("ports")) {
+      if (PORT_NAME.equals(port.path("name").asText()) || port.path("containerPort").asInt() == s.controlPort()) {
+        throw new CannotInject("container " + s.container() + " already has a port named baton or numbered "
+            + s.controlPort() + ": set " + InjectionSettings.CONTROL_PORT + " to a free port");
+      }
+    }
+    JsonNode toolOptions = named(app.path("env"), JAVA_TOOL_OPTIONS);
+    if (toolOptions != null && toolOptions.has("valueFrom")) {
+      throw new CannotInject("container " + s.container() + " takes JAVA_TOOL_OPTIONS from valueFrom, which the agent"
+          + " cannot be appended to: set it as a plain value");
+    }
+
+    wrap(app, s, toolOptions);
+
+    ArrayNode patch = JSON.createArrayNode();
+    patch.add(op("replace", "/spec/containers/" + index, app));
+    if (spec.path("initContainers").isArray()) {
+      // First, so the jars are there before any other init container could want to run Java with the agent.
+      patch.add(op("add", "/spec/initContainers/0", initContainer()));
+    } else {
+      patch.add(op("add", "/spec/initContainers", JSON.createArrayNode().add(initContainer())));
+    }
+    ArrayNode volumes = volumes(s);
+    if (spec.path("volumes").isArray()) {
+      volumes.forEach(v -> patch.add(op("add", "/spec/volumes/-", v)));
+    } else {
+      patch.add(op("add", "/spec/volumes", volumes));
+    }
+    if (pod.path("metadata").path("annotations").isObject()) {
+      patch.add(op("add", "/metadata/annotations/" + InjectionSettings.INJECTED.replace("~", "~0").replace("/", "~1"),
+          JSON.getNodeFactory().textNode(s.container())));
+    } else {
+      patch.add(op("add", "/metadata/annotations", JSON.createObjectNode().put(InjectionSettings.INJECTED, s.container())));
+    }
+    return patch;
+  }
+
+  /** The app container, changed in place: command, env, ports, probes, preStop, mounts. */
+  private void wrap(ObjectNode app, InjectionSettings s, JsonNode toolOptions) {
+    ArrayNode command = JSON.createArrayNode();
+    command.add(config.java());
+    config.javaOpts().forEach(command::add);
+    command.add("-jar").add(config.supervisorJar());
+    s.ports().forEach(p -> command.add("--port=" + p));
+    command.add("--control=0.0.0.0:" + s.controlPort());
+    if (s.tokenSecret() != null) {
+      command.add("--control-token-file=" + config.tokenFile());
+    }
+    s.extraArgs().forEach(command::add);
+    command.add("--");
+    app.withArray("command").forEach(command::add);
+    app.set("command", command);
+
+    String agent = "-javaagent:" + config.agentJar() + (s.agentArgs().isEmpty() ? "" : "=" + s.agentArgs());
+    if (toolOptions != null) {
+      // Keep the app's own options; the agent goes last (the JVM reads them in order, later ones win).
+      String own = toolOptions.path("value").asText("");
+      ((ObjectNode) toolOptions).put("value", own.isBlank() ? agent : own.strip() + " " + agent);
+    } else {
+      ArrayNode env = JSON.createArrayNode();
+      env.add(JSON.createObjectNode().put("name", JAVA_TOOL_OPTIONS).put("value", agent));
+      app.path("env").forEach(env::add);
+      app.set("env", env);
+    }
+
+    app.withArray("ports").add(JSON.createObjectNode().put("name", PORT_NAME).put("containerPort", s.controlPort())
+        .put("protocol", "TCP"));
+
+    ObjectNode ready = JSON.createObjectNode();
+    ready.putObject("httpGet").put("path", "/readyz").put("port", PORT_NAME);
+    ready.put("periodSeconds", 5).put("failureThreshold", 3);
+    app.set("readinessProbe", ready);
+    ObjectNode live = JSON.createObjectNode();
+    live.putObject("httpGet").put("path", "/healthz").put("port", PORT_NAME);
+    live.put("initialDelaySeconds", 10).put("periodSeconds", 10).put("failureThreshold", 3);
+    app.set("livenessProbe", live);
+
+    // preStop: the endpoint is removed while the pod sleeps, so no request arrives after baton's TERM.
+    ObjectNode lifecycle = app.path("lifecycle").isObject() ? (ObjectNode) app.get("lifecycle") : app.putObject("lifecycle");
+    lifecycle.putObject("preStop").putObject("exec").putArray("command").add("sleep").add(String.valueOf(s.preStopSeconds()));
+
+    ArrayNode mounts = app.withArray("volumeMounts");
+    mounts.add(JSON.createObjectNode().put("name", config.volumeName()).put("mountPath", config.mountPath()).put("readOnly", true));
+    if (s.tokenSecret() != null) {
+      mounts.add(JSON.createObjectNode().put("name", config.tokenVolumeName()).put("mountPath", parent(config.tokenFile()))
+          .put("readOnly", true));
+    }
+  }
+
+  private ObjectNode initContainer() {
+    ObjectNode init = JSON.createObjectNode().put("name", INIT_CONTAINER).put("image", config.image())
+        .put("imagePullPolicy", config.imagePullPolicy());
+    init.putArray("command").add("cp").add("/opt/baton/baton.jar").add("/opt/baton/baton-agent.jar").add("/baton-install/");
+    ObjectNode security = init.putObject("securityContext").put("runAsNonRoot", true).put("readOnlyRootFilesystem", true)
+        .put("allowPrivilegeEscalation", false);
+    security.putObject("capabilities").putArray("drop").add("ALL");
+    ObjectNode resources = init.putObject("resources");
+    resources.putObject("requests").put("cpu", "10m").put("memory", "16Mi");
+    resources.putObject("limits").put("memory", "64Mi");
+    init.putArray("volumeMounts").add(JSON.createObjectNode().put("name", config.volumeName()).put("mountPath", "/baton-install"));
+    return init;
+  }
+
+  private ArrayNode volumes(InjectionSettings s) {
+    ArrayNode volumes = JSON.createArrayNode();
+    ObjectNode jars = volumes.addObject().put("name", config.volumeName());
+    jars.putObject("emptyDir").put("sizeLimit", "64Mi");
+    if (s.tokenSecret() != null) {
+      ObjectNode secret = volumes.addObject().put("name", config.tokenVolumeName()).putObject("secret")
+          .put("secretName", s.tokenSecret());
+      secret.putArray("items").addObject().put("key", "token").put("path", base(config.tokenFile()));
+    }
+    return volumes;
+  }
+
+  private static ObjectNode op(String op, String path, JsonNode value) {
+    ObjectNode node = JSON.createObjectNode().put("op", op).put("path", path);
+    node.set("value", value);
+    return node;
+  }
+
+  /** The element of a JSON array of objects whose "name" is {@code name}, or null. */
+  static JsonNode named(JsonNode items, String name) {
+    for (JsonNode item : items) {
+      if (name.equals(item.path("name").asText(null))) {
+        return item;
+      }
+    }
+    return null;
+  }
+
+  private static int indexOf(JsonNode containers, String name) {
+    List<String> names = new ArrayList<>();
+    containers.forEach(c -> names.add(c.path("name").asText()));
+    return names.indexOf(name);
+  }
+
+  private static String parent(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash <= 0 ? "/" : path.substring(0, slash);
+  }
+
+  private static String base(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+}
