@@ -1,5 +1,6 @@
 package dev.baton.e2e;
 
+import dev.baton.e2e.bench.AgentCost;
 import dev.baton.e2e.bench.ReloadUnderLoad;
 import dev.baton.e2e.bench.Soak;
 import dev.baton.e2e.demo.Demo;
@@ -12,7 +13,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "baton-e2e", mixinStandardHelpOptions = true,
     description = "Baton's demo and benchmark: real supervisors, real workers, real load.",
-    subcommands = {Demo.class, ReloadUnderLoad.class, Soak.class})
+    subcommands = {Demo.class, ReloadUnderLoad.class, Soak.class, AgentCost.class})
 public final class E2eMain {
 
   public static void main(String[] args) {
