@@ -20,6 +20,8 @@ import dev.baton.agent.drain.Drainer;
 import dev.baton.agent.drain.JdkHttpServerDrain;
 import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
+import dev.baton.agent.drain.JettyServerDrain;
+import dev.baton.agent.drain.JettyServerInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxHttpServerInstrumentation;
 import dev.baton.agent.notify.Notifier;
@@ -65,7 +67,10 @@ public final class AgentInstaller {
     JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
     VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
     DrainSingletons.install(vertxServers);
-    Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier);
+    JettyServerDrain jettyServers = new JettyServerDrain();
+    DrainSingletons.install(jettyServers);
+    Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
+        List.of(jettyServers));
 
     Class<?> hooks = BootstrapInjector.defineHooks(JdkInternals.sunNioChLookup());
     HookBindings.bind(hooks, adopter, httpServers, drainer);
@@ -78,7 +83,8 @@ public final class AgentInstaller {
         new SelectionKeyInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
-        new VertxHttpServerInstrumentation()));
+        new VertxHttpServerInstrumentation(),
+        new JettyServerInstrumentation()));
     if (adopter.inheritsInet4()) {
       instrumentations.add(new NetInstrumentation());
     }
