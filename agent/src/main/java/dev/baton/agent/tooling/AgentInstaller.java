@@ -22,6 +22,10 @@ import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.JettyServerDrain;
 import dev.baton.agent.drain.JettyServerInstrumentation;
+import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
+import dev.baton.agent.drain.TomcatEndpointDrain;
+import dev.baton.agent.drain.TomcatEndpointInstrumentation;
+import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxHttpServerInstrumentation;
 import dev.baton.agent.notify.Notifier;
@@ -69,8 +73,10 @@ public final class AgentInstaller {
     DrainSingletons.install(vertxServers);
     JettyServerDrain jettyServers = new JettyServerDrain();
     DrainSingletons.install(jettyServers);
+    TomcatEndpointDrain tomcatEndpoints = new TomcatEndpointDrain();
+    DrainSingletons.install(tomcatEndpoints);
     Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
-        List.of(jettyServers));
+        List.of(jettyServers, tomcatEndpoints));
 
     Class<?> hooks = BootstrapInjector.defineHooks(JdkInternals.sunNioChLookup());
     HookBindings.bind(hooks, adopter, httpServers, drainer);
@@ -84,7 +90,10 @@ public final class AgentInstaller {
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
         new VertxHttpServerInstrumentation(),
-        new JettyServerInstrumentation()));
+        new JettyServerInstrumentation(),
+        new TomcatEndpointInstrumentation(),
+        new TomcatAcceptorInstrumentation(),
+        new TomcatHttp11ProcessorInstrumentation()));
     if (adopter.inheritsInet4()) {
       instrumentations.add(new NetInstrumentation());
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.baton.agent.samples.AsyncChannelApp;
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.NettyApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import dev.baton.agent.samples.VertxApp;
@@ -18,7 +19,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DrainTest {
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class})
   void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -42,7 +43,7 @@ class DrainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class})
   void idleWorkerExitsPromptly(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(

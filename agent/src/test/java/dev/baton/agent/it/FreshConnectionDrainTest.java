@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.VertxApp;
 import java.io.IOException;
 import java.io.InputStream;
@@ -96,7 +97,7 @@ class FreshConnectionDrainTest {
    * answered by the draining worker, not closed as idle.
    */
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class})
+  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class})
   void requestSentJustAfterTheDrainSignalOnAnAcceptedConnectionIsAnswered(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
