@@ -3,6 +3,7 @@ package dev.baton.agent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.SpringBootApp;
 import dev.baton.agent.samples.TomcatApp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,7 +27,7 @@ class KeepAliveDrainTest {
   private static final Pattern CONTENT_LENGTH = Pattern.compile("(?i)\\ncontent-length: *(\\d+)");
 
   @ParameterizedTest
-  @ValueSource(classes = {JettyApp.class, TomcatApp.class})
+  @ValueSource(classes = {JettyApp.class, TomcatApp.class, SpringBootApp.class})
   void responseInFlightDuringTheDrainClosesItsKeepAliveConnection(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
