@@ -15,8 +15,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * connection may be accepted elsewhere while this acceptor takes, then destroys, a real client's; and a
  * paused connector answers a keep-alive client's next request with 503.
  *
- * <p>Instead: the acceptor is told to stop ({@code stopCalled}) and the agent closes the listener under
- * it; the accept failure that follows is not reported as one (see {@code TomcatAcceptorInstrumentation}).
+ * <p>Instead: the agent closes the listener under the acceptor; the accept failure that follows ends the
+ * acceptor without being reported as an error (see {@code TomcatAcceptorInstrumentation}).
  * The endpoint's bind state becomes "socket closed", which makes Tomcat end keep-alive after the current
  * response ({@code getMaxKeepAliveRequests()} answers 1): responses carry {@code Connection: close}. Once
  * no worker thread is busy (no request in flight), {@code endpoint.stop()} closes the idle keep-alive
@@ -62,8 +62,10 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
         if (acceptor == null) {
           continue; // never started
         }
+        // Not acceptor.stopMillis(): an acceptor that has just accepted a connection destroys it, unanswered,
+        // once told to stop. With the listener closed, its next accept fails and it ends quietly (see
+        // acceptFailureIsError); what it accepted before is served.
         notAccepting.add(endpoint);
-        acceptor.getClass().getMethod("stopMillis", int.class).invoke(acceptor, -1);
         Field bindState = field(abstractEndpoint, "bindState");
         @SuppressWarnings({"unchecked", "rawtypes"})
         Object closed = Enum.valueOf((Class) bindState.getType(), "SOCKET_CLOSED_ON_STOP");

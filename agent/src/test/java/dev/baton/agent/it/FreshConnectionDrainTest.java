@@ -43,7 +43,7 @@ class FreshConnectionDrainTest {
   private static final int ROUNDS = Integer.getInteger("baton.test.freshRounds", 3);
 
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class})
+  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class})
   void noAcceptedConnectionIsClosedBeforeItsFirstResponse(Class<?> sample) throws Exception {
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicInteger answered = new AtomicInteger();
