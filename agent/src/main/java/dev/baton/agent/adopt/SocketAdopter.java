@@ -20,6 +20,8 @@ import java.nio.channels.Channel;
 import java.nio.channels.SelectableChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Turns the application's binds of listed ports into adoptions of the inherited sockets.
@@ -39,6 +41,7 @@ public final class SocketAdopter {
   private final ConnectionTracker connections;
   private final boolean anyInet4;
   private volatile boolean allAccepting;
+  private final Set<Thread> acceptingThreads = ConcurrentHashMap.newKeySet();
 
   public SocketAdopter(
       JdkInternals jdk, List<ListenerSpec> specs, Notifier notifier, ConnectionTracker connections)
@@ -125,8 +128,17 @@ public final class SocketAdopter {
     return false;
   }
 
-  /** Hook for the first accept (or OP_ACCEPT registration) on a listener. */
+  /**
+   * Hook for each accept (and OP_ACCEPT registration) on a listener: the first on every adopted one
+   * means ready; every thread that accepts on one is remembered for {@link #awaitAcceptsReturned}.
+   */
   public void accepting(Object listenerObject) {
+    for (InheritedListener listener : listeners) {
+      if (listener.owner == listenerObject) {
+        acceptingThreads.add(Thread.currentThread());
+        break;
+      }
+    }
     if (allAccepting) {
       return;
     }
@@ -193,6 +205,34 @@ public final class SocketAdopter {
       }
     }
     return closed;
+  }
+
+  /**
+   * Waits (at most {@code limitNanos}) until no thread that accepted on an adopted listener is still
+   * inside the JDK's accept. Closing a listener does not wait for an accept under way: one whose
+   * accept(2) had just succeeded returns its connection after the close, and the agent learns of it
+   * (and tracks it for the drain) only when that accept returns. A drain that checked the open
+   * connections before would let the JVM exit with that connection unanswered: its client gets a reset
+   * (seen under load with {@code java.net.ServerSocket}).
+   */
+  public void awaitAcceptsReturned(long limitNanos) throws InterruptedException {
+    long deadline = System.nanoTime() + limitNanos;
+    for (Thread thread : acceptingThreads) {
+      while (thread.isAlive() && insideAccept(thread) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(1);
+      }
+    }
+  }
+
+  private static boolean insideAccept(Thread thread) {
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      String type = frame.getClassName();
+      if (frame.getMethodName().equals("accept")
+          && (type.equals("sun.nio.ch.ServerSocketChannelImpl") || type.equals("sun.nio.ch.NioSocketImpl"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private InheritedListener match(SocketAddress requested) {

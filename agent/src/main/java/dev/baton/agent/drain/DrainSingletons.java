@@ -8,6 +8,8 @@ public final class DrainSingletons {
 
   private static volatile VertxHttpServerDrain vertxServers;
   private static volatile Drainer drainer;
+  private static volatile JettyServerDrain jettyServers;
+  private static volatile TomcatEndpointDrain tomcatEndpoints;
 
   private DrainSingletons() {}
 
@@ -27,6 +29,57 @@ public final class DrainSingletons {
   public static boolean closeAfterResponse() {
     Drainer current = drainer;
     return current != null && current.isDraining();
+
+  }
+
+  public static void install(JettyServerDrain jetty) {
+    jettyServers = jetty;
+  }
+
+  public static void install(TomcatEndpointDrain tomcat) {
+    tomcatEndpoints = tomcat;
+  }
+
+  /** Called by the code {@code TomcatEndpointInstrumentation} injects. */
+  public static void tomcatEndpointCreated(Object endpoint) {
+    TomcatEndpointDrain drain = tomcatEndpoints;
+    if (drain != null) {
+      try {
+        drain.register(endpoint);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
+  }
+
+  /** Called by the code {@code TomcatAcceptorInstrumentation} injects, in place of {@code endpoint.isRunning()}. */
+  public static boolean tomcatAcceptFailureIsError(Object endpoint) {
+    TomcatEndpointDrain drain = tomcatEndpoints;
+    try {
+      return drain == null
+          ? (boolean) endpoint.getClass().getMethod("isRunning").invoke(endpoint)
+          : drain.acceptFailureIsError(endpoint);
+    } catch (Throwable t) {
+      return true; // Tomcat's own behaviour: report the failure
+    }
+  }
+
+  /** Called by the code {@code TomcatHttp11ProcessorInstrumentation} injects before each response. */
+  public static boolean tomcatDraining() {
+    TomcatEndpointDrain drain = tomcatEndpoints;
+    return drain != null && drain.isDraining();
+  }
+
+  /** Called by the code {@code JettyServerInstrumentation} injects. */
+  public static void jettyServerCreated(Object server) {
+    JettyServerDrain drain = jettyServers;
+    if (drain != null) {
+      try {
+        drain.register(server);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
   }
 
   /** Called by the code {@code VertxHttpServerInstrumentation} injects. */

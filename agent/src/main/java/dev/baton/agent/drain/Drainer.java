@@ -4,6 +4,7 @@ import dev.baton.agent.Log;
 import dev.baton.agent.adopt.SocketAdopter;
 import dev.baton.agent.notify.Notifier;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Retires this worker without failing a request.
@@ -38,6 +39,7 @@ public final class Drainer {
   private final JdkHttpServerDrain httpServers;
   private final VertxHttpServerDrain vertxServers;
   private final Notifier notifier;
+  private final List<FrameworkDrain> frameworks;
   private volatile boolean draining;
 
   public Drainer(
@@ -45,12 +47,14 @@ public final class Drainer {
       ConnectionTracker connections,
       JdkHttpServerDrain httpServers,
       VertxHttpServerDrain vertxServers,
-      Notifier notifier) {
+      Notifier notifier,
+      List<FrameworkDrain> frameworks) {
     this.adopter = adopter;
     this.connections = connections;
     this.httpServers = httpServers;
     this.vertxServers = vertxServers;
     this.notifier = notifier;
+    this.frameworks = List.copyOf(frameworks);
   }
 
   /** Hook target: true once draining started (responses then ask to close the connection). */
@@ -66,16 +70,22 @@ public final class Drainer {
     notifier.stopping();
     // Listeners first, synchronously: once closed no accept can succeed here. A framework's own
     // shutdown is asynchronous and may stop serving before it stops accepting (Vert.x drops
-    // connections accepted in between).
+    // connections accepted in between). Frameworks that close their listener themselves quietly (Jetty)
+    // are asked to first; closing it again here is harmless.
+    frameworks.forEach(FrameworkDrain::stopAccepting);
     adopter.closeListeners();
+    awaitAcceptsReturned(deadline);
     awaitKeepAliveClients(deadline, keepAliveGrace);
     if (!vertxServers.isEmpty()) {
       awaitHandOver(System.nanoTime(), deadline);
       vertxServers.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
+    for (FrameworkDrain framework : frameworks) {
+      framework.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+    }
     boolean done = false;
     while (!done) {
-      boolean serversStopped = httpServers.stopIdleServers() && vertxServers.isShutDown();
+      boolean serversStopped = httpServers.stopIdleServers() && vertxServers.isShutDown() && frameworksDone();
       done = serversStopped && connections.openCount() == 0;
       if (!done) {
         if (System.nanoTime() - deadline >= 0) {
@@ -88,6 +98,15 @@ public final class Drainer {
       }
     }
     Log.info("drained in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+  }
+
+  /** An accept under way when the listener closed may still return a connection: it is waited for. */
+  private void awaitAcceptsReturned(long deadline) {
+    try {
+      adopter.awaitAcceptsReturned(Math.min(HAND_OVER_LIMIT_MILLIS * 1_000_000, Math.max(0, deadline - System.nanoTime())));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -141,6 +160,15 @@ public final class Drainer {
       // framework's shows its end without depending on Netty or Vert.x internals.
       pause(HAND_OVER_POLL_MILLIS);
     }
+  }
+
+  private boolean frameworksDone() {
+    for (FrameworkDrain framework : frameworks) {
+      if (!framework.isDone()) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static void pause() {

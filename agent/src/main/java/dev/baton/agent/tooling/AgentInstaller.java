@@ -20,6 +20,12 @@ import dev.baton.agent.drain.Drainer;
 import dev.baton.agent.drain.JdkHttpServerDrain;
 import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
+import dev.baton.agent.drain.JettyServerDrain;
+import dev.baton.agent.drain.JettyServerInstrumentation;
+import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
+import dev.baton.agent.drain.TomcatEndpointDrain;
+import dev.baton.agent.drain.TomcatEndpointInstrumentation;
+import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxHttpServerInstrumentation;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
@@ -67,8 +73,13 @@ public final class AgentInstaller {
     SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
     JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
     VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
-    Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier);
     DrainSingletons.install(vertxServers);
+    JettyServerDrain jettyServers = new JettyServerDrain();
+    DrainSingletons.install(jettyServers);
+    TomcatEndpointDrain tomcatEndpoints = new TomcatEndpointDrain();
+    DrainSingletons.install(tomcatEndpoints);
+    Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
+        List.of(jettyServers, tomcatEndpoints));
     DrainSingletons.installDrainer(drainer);
 
     Class<?> hooks = BootstrapInjector.defineHooks(JdkInternals.sunNioChLookup());
@@ -83,7 +94,11 @@ public final class AgentInstaller {
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
         new VertxHttpServerInstrumentation(),
-        new VertxKeepAliveInstrumentation()));
+        new VertxKeepAliveInstrumentation(),
+        new JettyServerInstrumentation(),
+        new TomcatEndpointInstrumentation(),
+        new TomcatAcceptorInstrumentation(),
+        new TomcatHttp11ProcessorInstrumentation()));
     if (adopter.inheritsInet4()) {
       instrumentations.add(new NetInstrumentation());
     }

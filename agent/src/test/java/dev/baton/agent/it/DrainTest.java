@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.AsyncChannelApp;
 import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.SpringBootApp;
+import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.NettyApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import dev.baton.agent.samples.VertxApp;
@@ -17,7 +20,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DrainTest {
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
   void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -41,7 +44,7 @@ class DrainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
   void idleWorkerExitsPromptly(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(

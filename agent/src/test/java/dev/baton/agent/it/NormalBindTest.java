@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.SpringBootApp;
+import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import java.time.Duration;
 import java.util.List;
@@ -19,6 +22,14 @@ class NormalBindTest {
   void withoutServerStarterPortTheAgentDoesNothing(Class<?> sample) throws Exception {
     assertBindsNormally(sample, "", Map.of(), List.of());
     assertBindsNormally(sample, null, Map.of(), List.of());
+  }
+
+  /** The framework samples log on their own (Tomcat, Spring): the agent adds nothing to that. */
+  @ParameterizedTest
+  @ValueSource(classes = {JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  void frameworksWithoutServerStarterPortBindNormally(Class<?> sample) throws Exception {
+    assertThat(assertBindsNormally(sample, "", Map.of(), null)).noneMatch(line -> line.contains("baton-agent"));
+    assertBindsNormally(sample, null, Map.of(), null);
   }
 
   @ParameterizedTest

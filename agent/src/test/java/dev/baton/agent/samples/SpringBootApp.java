@@ -1,0 +1,41 @@
+package dev.baton.agent.samples;
+
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.context.annotation.Import;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * A Spring Boot 4 web application (Spring MVC on embedded Tomcat, graceful shutdown on by default),
+ * answering {@code pid:<pid>}; {@code /slow?ms=N} waits. No component scan: the samples package holds
+ * other applications.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@Import(SpringBootApp.PidController.class)
+public class SpringBootApp {
+
+  public static void main(String[] args) {
+    SpringApplication.run(SpringBootApp.class, "--server.port=" + args[0], "--spring.main.banner-mode=off");
+    System.out.println("listening on " + args[0]);
+  }
+
+  @RestController
+  public static class PidController {
+
+    @GetMapping("/")
+    public String pid() {
+      return Sample.body();
+    }
+
+    @GetMapping("/slow")
+    public String slow(@RequestParam("ms") long ms) {
+      System.out.println("handling /slow?ms=" + ms);
+      Sample.sleep(ms);
+      return Sample.body();
+    }
+  }
+}
