@@ -75,6 +75,10 @@ public final class AgentCost implements Callable<Integer> {
       description = "wrk's connections (default: ${DEFAULT-VALUE}).")
   int connections;
 
+  @Option(names = "--jvm-args", paramLabel = "ARGS",
+      description = "Options for the sample's JVM in both variants, space-separated (default: none).")
+  String jvmArgs;
+
   @Option(names = "--out", paramLabel = "DIR", description = "Where the Markdown report goes (default: bench/results).")
   Path out;
 
@@ -177,10 +181,11 @@ public final class AgentCost implements Callable<Integer> {
     }
   }
 
-  private static Process start(BatonHome home, String java, String worker, int port, boolean withAgent)
+  private Process start(BatonHome home, String java, String worker, int port, boolean withAgent)
       throws IOException {
     List<String> command = new ArrayList<>(List.of("perl", "-e", LAUNCHER, withAgent ? Integer.toString(port) : "-",
-        java, "-XX:+UseSerialGC"));
+        java));
+    command.addAll(List.of(ReloadUnderLoad.jvmArgs(jvmArgs)));
     if (withAgent) {
       command.add("-javaagent:" + home.agentJar());
     }
@@ -231,7 +236,8 @@ public final class AgentCost implements Callable<Integer> {
     md.append(String.format(Locale.ROOT, "Sample servers (`e2e/target/baton-sample.jar`, handler without sleep) "
         + "started %d times each way, interleaved; time from spawn to the first HTTP 200 (median, min-max). "
         + "Per request: wrk -t2 -c%d, %d s after a %d s warm-up. Target: at most +100 ms to the median time to "
-        + "first response, no measurable per-request cost.%n%n", runs, connections, duration, duration));
+        + "first response, no measurable per-request cost. JVM options: %s.%n%n", runs, connections, duration, duration,
+        jvmArgs == null || jvmArgs.isBlank() ? "none (the JVM's defaults)" : "`" + jvmArgs.trim() + "`"));
     md.append("| JVM | server | first response, no agent | with agent | added (median) | ratio |"
         + " req/s, no agent | with agent | ratio | p50 ms, no agent | with agent |\n");
     md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

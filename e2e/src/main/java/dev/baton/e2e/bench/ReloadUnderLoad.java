@@ -77,6 +77,11 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       description = "Reloads timed at low traffic, per worker (default: ${DEFAULT-VALUE}).")
   int idleReloads;
 
+  @Option(names = "--worker-jvm-args", paramLabel = "ARGS",
+      description = "Options for the JVM workers, space-separated, e.g. \"-XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=app.jsa\""
+          + " (default: none, the JVM's defaults).")
+  String workerJvmArgs;
+
   @Option(names = "--quick", description = "A smaller run: -n 20000 -c 200, wrk 5 s.")
   boolean quick;
 
@@ -105,13 +110,16 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       home.requireBuilt();
     }
     say(String.format(Locale.ROOT, "reload under load: -n %d -c %d, HUP every %.1f s, handler sleeps %d ms; workers %s;"
-        + " clients %s", n, c, hupPeriod, sleepMillis, workers, clients));
+        + " clients %s; worker JVM options: %s", n, c, hupPeriod, sleepMillis, workers, clients,
+        workerJvmArgs == null || workerJvmArgs.isBlank() ? "none" : workerJvmArgs));
 
     List<WorkerRun> runs = new ArrayList<>();
     for (WorkerKind kind : kinds) {
       runs.add(measure(home, kind, n, c, wrkSeconds));
     }
-    String report = Report.markdown(Machine.facts(home.root(), home.agentJar()), n, c, hupPeriod, sleepMillis, starletWorkers,
+    Map<String, String> facts = Machine.facts(home.root(), home.agentJar());
+    facts.put("worker JVM options", workerJvmArgs == null || workerJvmArgs.isBlank() ? "none" : workerJvmArgs.trim());
+    String report = Report.markdown(facts, n, c, hupPeriod, sleepMillis, starletWorkers,
         wrkSeconds, maxSeconds, runs);
     System.out.println(report);
     if (!noWrite) {
@@ -130,6 +138,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   private WorkerRun measure(BatonHome home, WorkerKind kind, long n, int c, int wrkSeconds) throws Exception {
     say("== " + kind.title() + " under " + kind.supervisor());
     try (SupervisedServer server = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
+        .workerJvmArgs(jvmArgs(workerJvmArgs))
         .starletWorkers(starletWorkers).start()) {
       server.awaitServing(Duration.ofSeconds(120));
       Thread.sleep(1000);
@@ -238,6 +247,10 @@ public final class ReloadUnderLoad implements Callable<Integer> {
 
   private void say(String line) {
     log.printf(Locale.ROOT, "[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, line);
+  }
+
+  static String[] jvmArgs(String text) {
+    return text == null || text.isBlank() ? new String[0] : text.trim().split("\\s+");
   }
 
   static long rssMb(long kb) {
