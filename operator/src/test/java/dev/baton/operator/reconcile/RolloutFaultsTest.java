@@ -76,8 +76,8 @@ class RolloutFaultsTest {
   }
 
   /**
-   * Issue 7 asks for 30 s; the test cuts the API server off for 6 s (longer than a pod's reload here,
-   * so the rollout runs into it) to keep CI short. What matters is the same: nothing is lost or repeated.
+   * The API server is cut off for 30 s (issue 7's figure: longer than the client's request timeouts and
+   * a pod's reload here, so the rollout runs into it and the watches drop): nothing is lost or repeated.
    */
   @Test
   void anApiServerOutageMidRolloutDelaysItWithoutReloadingAPodTwice() throws Exception {
@@ -100,7 +100,7 @@ class RolloutFaultsTest {
         proxy.cutOff();
         // The reload in flight finishes meanwhile; the operator cannot record it, nor start the next pod.
         await().atMost(Duration.ofSeconds(6)).until(() -> batons.get(0).servingGeneration() == 2);
-        await("web-1 untouched while the API server is away").during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
+        await("web-1 untouched while the API server is away").during(Duration.ofSeconds(30)).atMost(Duration.ofSeconds(32))
             .until(() -> batons.get(1).status().path("reloads").isEmpty());
         proxy.restore();
 
