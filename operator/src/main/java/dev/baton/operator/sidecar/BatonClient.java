@@ -13,7 +13,7 @@ import java.time.Duration;
 
 /** Talks to one pod's baton control API: {@code GET /status}, {@code POST /reload}, {@code GET /reloads/{id}}. */
 public class BatonClient {
-  /** A reload as baton reports it; {@code state} is queued, starting, draining, succeeded or failed. */
+  /** A reload as baton reports it; {@code state} is queued, starting, retrying, draining, succeeded or failed. */
   public record ReloadState(long id, String state, Long generation, String message) {
     public boolean isDone() {
       return "succeeded".equals(state) || "failed".equals(state);
