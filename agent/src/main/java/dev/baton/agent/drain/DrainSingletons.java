@@ -1,7 +1,7 @@
 package dev.baton.agent.drain;
 
 /**
- * What code injected into application-loaded frameworks (Vert.x) reaches: such classes see the agent's
+ * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat) reaches: such classes see the agent's
  * classes through the system class loader, but not the hook class inside java.base. Set once at start-up.
  */
 public final class DrainSingletons {
@@ -29,7 +29,6 @@ public final class DrainSingletons {
   public static boolean closeAfterResponse() {
     Drainer current = drainer;
     return current != null && current.isDraining();
-
   }
 
   public static void install(JettyServerDrain jetty) {
@@ -40,7 +39,7 @@ public final class DrainSingletons {
     tomcatEndpoints = tomcat;
   }
 
-  /** Called by the code {@code TomcatEndpointInstrumentation} injects. */
+  /** Called by the code {@code FrameworkCreatedInstrumentation.tomcatEndpoint()} injects. */
   public static void tomcatEndpointCreated(Object endpoint) {
     TomcatEndpointDrain drain = tomcatEndpoints;
     if (drain != null) {
@@ -70,7 +69,7 @@ public final class DrainSingletons {
     return drain != null && drain.isDraining();
   }
 
-  /** Called by the code {@code JettyServerInstrumentation} injects. */
+  /** Called by the code {@code FrameworkCreatedInstrumentation.jettyServer()} injects. */
   public static void jettyServerCreated(Object server) {
     JettyServerDrain drain = jettyServers;
     if (drain != null) {
@@ -82,7 +81,7 @@ public final class DrainSingletons {
     }
   }
 
-  /** Called by the code {@code VertxHttpServerInstrumentation} injects. */
+  /** Called by the code {@code FrameworkCreatedInstrumentation.vertxHttpServer()} injects. */
   public static void vertxServerCreated(Object server) {
     VertxHttpServerDrain drain = vertxServers;
     if (drain != null) {

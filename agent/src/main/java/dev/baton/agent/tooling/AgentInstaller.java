@@ -20,14 +20,12 @@ import dev.baton.agent.drain.Drainer;
 import dev.baton.agent.drain.JdkHttpServerDrain;
 import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
+import dev.baton.agent.drain.FrameworkCreatedInstrumentation;
 import dev.baton.agent.drain.JettyServerDrain;
-import dev.baton.agent.drain.JettyServerInstrumentation;
 import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
 import dev.baton.agent.drain.TomcatEndpointDrain;
-import dev.baton.agent.drain.TomcatEndpointInstrumentation;
 import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
-import dev.baton.agent.drain.VertxHttpServerInstrumentation;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
 import dev.baton.agent.fdlimit.LazyJdkFiles;
 import dev.baton.agent.lifeline.SupervisorLifeline;
@@ -93,10 +91,10 @@ public final class AgentInstaller {
         new SelectionKeyInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
-        new VertxHttpServerInstrumentation(),
+        FrameworkCreatedInstrumentation.vertxHttpServer(),
         new VertxKeepAliveInstrumentation(),
-        new JettyServerInstrumentation(),
-        new TomcatEndpointInstrumentation(),
+        FrameworkCreatedInstrumentation.jettyServer(),
+        FrameworkCreatedInstrumentation.tomcatEndpoint(),
         new TomcatAcceptorInstrumentation(),
         new TomcatHttp11ProcessorInstrumentation()));
     if (adopter.inheritsInet4()) {

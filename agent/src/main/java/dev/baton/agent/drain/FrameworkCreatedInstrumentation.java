@@ -1,0 +1,65 @@
+package dev.baton.agent.drain;
+
+import dev.baton.agent.tooling.BatonInstrumentation;
+import dev.baton.agent.tooling.Inject;
+import net.bytebuddy.jar.asm.MethodVisitor;
+import net.bytebuddy.jar.asm.Opcodes;
+
+/**
+ * A framework's server (or endpoint) class: every instance is registered for the drain at the end of
+ * each constructor, through {@code DrainSingletons.<hook>(this)}. Frameworks are loaded by the
+ * application's class loader, which sees the agent's classes through the system class loader (but not
+ * the hook class inside java.base), so the injected code calls {@link DrainSingletons} directly.
+ */
+public final class FrameworkCreatedInstrumentation implements BatonInstrumentation {
+
+  /** Vert.x 4/5: each {@code HttpServerImpl}. */
+  public static FrameworkCreatedInstrumentation vertxHttpServer() {
+    return new FrameworkCreatedInstrumentation("io/vertx/core/http/impl/HttpServerImpl", "vertxServerCreated");
+  }
+
+  /** Jetty 12: each {@code Server}. */
+  public static FrameworkCreatedInstrumentation jettyServer() {
+    return new FrameworkCreatedInstrumentation("org/eclipse/jetty/server/Server", "jettyServerCreated");
+  }
+
+  /** Tomcat: each {@code AbstractEndpoint} (one per connector). */
+  public static FrameworkCreatedInstrumentation tomcatEndpoint() {
+    return new FrameworkCreatedInstrumentation("org/apache/tomcat/util/net/AbstractEndpoint", "tomcatEndpointCreated");
+  }
+
+  private final String typeName;
+  private final String hook;
+
+  private FrameworkCreatedInstrumentation(String typeName, String hook) {
+    this.typeName = typeName;
+    this.hook = hook;
+  }
+
+  @Override
+  public String typeName() {
+    return typeName;
+  }
+
+  @Override
+  public MethodVisitor rewrite(String name, String descriptor, MethodVisitor method) {
+    return "<init>".equals(name) ? new Created(method, hook) : method;
+  }
+
+  /** {@code DrainSingletons.<hook>(this)} before each return of a constructor. */
+  static final class Created extends Inject.Epilogue {
+    private final String hook;
+
+    Created(MethodVisitor method, String hook) {
+      super(method);
+      this.hook = hook;
+    }
+
+    @Override
+    protected void emit(MethodVisitor m) {
+      m.visitVarInsn(Opcodes.ALOAD, 0);
+      m.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons", hook, "(Ljava/lang/Object;)V",
+          false);
+    }
+  }
+}
