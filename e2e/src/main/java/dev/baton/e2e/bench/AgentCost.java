@@ -44,8 +44,9 @@ public final class AgentCost implements Callable<Integer> {
       "use strict; use Socket; use POSIX ();",
       "my $port = shift;",
       "$^F = 3; # fd 3 is not close-on-exec",
+      "my $s; # not scoped to the if: Perl would close the socket at the block's end when it is fd 3",
       "if ($port ne '-') {",
-      "  socket(my $s, PF_INET, SOCK_STREAM, 0) or die \"socket: $!\";",
+      "  socket($s, PF_INET, SOCK_STREAM, 0) or die \"socket: $!\";",
       "  setsockopt($s, SOL_SOCKET, SO_REUSEADDR, 1);",
       "  bind($s, pack_sockaddr_in($port, inet_aton('127.0.0.1'))) or die \"bind $port: $!\";",
       "  listen($s, 1024) or die \"listen: $!\";",
@@ -140,7 +141,8 @@ public final class AgentCost implements Callable<Integer> {
   private long timeToFirstResponse(BatonHome home, String java, String worker, boolean withAgent) throws Exception {
     int port = FreePort.next();
     long start = System.nanoTime();
-    Process server = start(home, java, worker, port, withAgent);
+    Path log = Files.createTempFile("agent-cost-", ".log");
+    Process server = start(home, java, worker, port, withAgent, log);
     try {
       long deadline = start + TimeUnit.SECONDS.toNanos(120);
       while (!answers(port)) {
@@ -152,15 +154,19 @@ public final class AgentCost implements Callable<Integer> {
         }
         Thread.sleep(2);
       }
-      return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+      requireAdoptedIfAgent(withAgent, log);
+      return millis;
     } finally {
       stop(server);
+      Files.deleteIfExists(log);
     }
   }
 
   private LoadResult throughput(BatonHome home, String java, String worker, boolean withAgent) throws Exception {
     int port = FreePort.next();
-    Process server = start(home, java, worker, port, withAgent);
+    Path log = Files.createTempFile("agent-cost-", ".log");
+    Process server = start(home, java, worker, port, withAgent, log);
     try {
       while (!answers(port)) {
         if (!server.isAlive()) {
@@ -168,6 +174,7 @@ public final class AgentCost implements Callable<Integer> {
         }
         Thread.sleep(10);
       }
+      requireAdoptedIfAgent(withAgent, log);
       String url = "http://127.0.0.1:" + port + "/";
       System.err.printf(Locale.ROOT, "  wrk %s agent: %d s warm-up, %d s measured%n", withAgent ? "with" : "without",
           duration, duration);
@@ -178,10 +185,22 @@ public final class AgentCost implements Callable<Integer> {
       return result;
     } finally {
       stop(server);
+      Files.deleteIfExists(log);
     }
   }
 
-  private Process start(BatonHome home, String java, String worker, int port, boolean withAgent)
+  /**
+   * The figures mean something only if the agent took the adoption path: a worker that fell back to a
+   * normal bind (say, the inherited fd was lost on the way) would be measured as "with agent" otherwise.
+   */
+  private static void requireAdoptedIfAgent(boolean withAgent, Path log) throws IOException {
+    if (withAgent && !Files.readString(log).contains("baton-agent: adopted")) {
+      throw new IllegalStateException("the sample under the agent did not adopt the inherited socket, so the "
+          + "figures would not measure the agent's real path; its output:\n" + Files.readString(log));
+    }
+  }
+
+  private Process start(BatonHome home, String java, String worker, int port, boolean withAgent, Path log)
       throws IOException {
     List<String> command = new ArrayList<>(List.of("perl", "-e", LAUNCHER, withAgent ? Integer.toString(port) : "-",
         java));
@@ -191,7 +210,7 @@ public final class AgentCost implements Callable<Integer> {
     }
     command.addAll(List.of("-jar", home.sampleJar().toString(), worker, "--port", Integer.toString(port)));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        .redirectOutput(log.toFile());
     builder.environment().remove("SERVER_STARTER_PORT");
     builder.environment().remove("JAVA_TOOL_OPTIONS");
     return builder.start();
