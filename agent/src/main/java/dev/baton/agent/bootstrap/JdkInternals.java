@@ -17,25 +17,18 @@ import java.net.InetSocketAddress;
  */
 public final class JdkInternals {
 
-  private final Method dup2;
-  private final Method fdVal;
-  private final Method newFd;
-  private final Method configureBlocking;
-  private final Method localAddress;
-  private final Method socketImplIsOpen;
-  private final Method socketImplClose;
+  private static final String IO_UTIL = "sun.nio.ch.IOUtil";
+  private static final String NIO_SOCKET_IMPL = "sun.nio.ch.NioSocketImpl";
 
-  public JdkInternals() throws ReflectiveOperationException {
-    Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil");
-    dup2 = open(Class.forName("sun.nio.ch.InheritedChannel").getDeclaredMethod("dup2", int.class, int.class));
-    fdVal = open(ioUtil.getDeclaredMethod("fdVal", FileDescriptor.class));
-    newFd = open(ioUtil.getDeclaredMethod("newFD", int.class));
-    configureBlocking = open(ioUtil.getDeclaredMethod("configureBlocking", FileDescriptor.class, boolean.class));
-    localAddress = open(Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor.class));
-    Class<?> nioSocketImpl = Class.forName("sun.nio.ch.NioSocketImpl");
-    socketImplIsOpen = open(nioSocketImpl.getDeclaredMethod("isOpen"));
-    socketImplClose = open(nioSocketImpl.getDeclaredMethod("close"));
-  }
+  // Resolved on first use, not up front: resolving loads the class, and sun.nio.ch.NioSocketImpl (for
+  // one) is a class the agent transforms that a server on channels never loads. Races only resolve twice.
+  private volatile Method dup2;
+  private volatile Method fdVal;
+  private volatile Method newFd;
+  private volatile Method configureBlocking;
+  private volatile Method localAddress;
+  private volatile Method socketImplIsOpen;
+  private volatile Method socketImplClose;
 
   /** Full-privilege lookup in {@code sun.nio.ch}, where the hook class is defined. */
   public static MethodHandles.Lookup sunNioChLookup() throws ReflectiveOperationException {
@@ -44,40 +37,80 @@ public final class JdkInternals {
 
   /** dup2(2): makes {@code target} another descriptor of the socket {@code source} refers to. */
   public void dup2(int source, int target) throws IOException {
-    invoke(dup2, null, source, target);
+    invoke(dup2(), null, source, target);
   }
 
   public int fdVal(FileDescriptor fd) throws IOException {
-    return (Integer) invoke(fdVal, null, fd);
+    return (Integer) invoke(fdVal(), null, fd);
   }
 
   /** A {@link FileDescriptor} for an inherited descriptor number (no ownership: nothing closes it). */
   public FileDescriptor newFd(int fd) throws IOException {
-    return (FileDescriptor) invoke(newFd, null, fd);
+    return (FileDescriptor) invoke(newFd(), null, fd);
   }
 
   /** Sets or clears O_NONBLOCK, which lives on the open file description shared with other processes. */
   public void configureBlocking(FileDescriptor fd, boolean blocking) throws IOException {
-    invoke(configureBlocking, null, fd, blocking);
+    invoke(configureBlocking(), null, fd, blocking);
   }
 
   public InetSocketAddress localAddress(FileDescriptor fd) throws IOException {
-    return (InetSocketAddress) invoke(localAddress, null, fd);
+    return (InetSocketAddress) invoke(localAddress(), null, fd);
   }
 
   /** Whether a {@code sun.nio.ch.NioSocketImpl} (a {@code java.net.Socket}'s implementation) is open. */
   public boolean isOpenSocketImpl(Object impl) throws IOException {
-    return (Boolean) invoke(socketImplIsOpen, impl);
+    return (Boolean) invoke(socketImplIsOpen(), impl);
   }
 
   /** Closes a {@code java.net.ServerSocket}'s implementation: a thread blocked in accept gets "Socket closed". */
   public void closeSocketImpl(Object impl) throws IOException {
-    invoke(socketImplClose, impl);
+    invoke(socketImplClose(), impl);
   }
 
-  private static Method open(Method method) {
-    method.setAccessible(true);
-    return method;
+  private Method dup2() {
+    Method method = dup2;
+    return method != null ? method : (dup2 = resolve("sun.nio.ch.InheritedChannel", "dup2", int.class, int.class));
+  }
+
+  private Method fdVal() {
+    Method method = fdVal;
+    return method != null ? method : (fdVal = resolve(IO_UTIL, "fdVal", FileDescriptor.class));
+  }
+
+  private Method newFd() {
+    Method method = newFd;
+    return method != null ? method : (newFd = resolve(IO_UTIL, "newFD", int.class));
+  }
+
+  private Method configureBlocking() {
+    Method method = configureBlocking;
+    return method != null ? method : (configureBlocking = resolve(IO_UTIL, "configureBlocking", FileDescriptor.class, boolean.class));
+  }
+
+  private Method localAddress() {
+    Method method = localAddress;
+    return method != null ? method : (localAddress = resolve("sun.nio.ch.Net", "localAddress", FileDescriptor.class));
+  }
+
+  private Method socketImplIsOpen() {
+    Method method = socketImplIsOpen;
+    return method != null ? method : (socketImplIsOpen = resolve(NIO_SOCKET_IMPL, "isOpen"));
+  }
+
+  private Method socketImplClose() {
+    Method method = socketImplClose;
+    return method != null ? method : (socketImplClose = resolve(NIO_SOCKET_IMPL, "close"));
+  }
+
+  private static Method resolve(String className, String name, Class<?>... parameters) {
+    try {
+      Method method = Class.forName(className).getDeclaredMethod(name, parameters);
+      method.setAccessible(true);
+      return method;
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException(className + "." + name + " not found in this JDK", e);
+    }
   }
 
   private static Object invoke(Method method, Object target, Object... arguments) throws IOException {

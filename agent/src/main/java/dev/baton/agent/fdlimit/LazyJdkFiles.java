@@ -20,14 +20,8 @@ public final class LazyJdkFiles {
 
   private LazyJdkFiles() {}
 
-  /** Loads them on a daemon thread: off the application's start-up path. */
-  public static void preloadInBackground() {
-    Thread preload = new Thread(LazyJdkFiles::preload, "baton-preload");
-    preload.setDaemon(true);
-    preload.start();
-  }
-
-  static void preload() {
+  /** Called on the agent's set-up thread: off the application's start-up path. */
+  public static void preload() {
     // Both time-zone providers read lib/tzdb.dat in their static initializers: sun.util.calendar's
     // ZoneInfoFile (TimeZone) and java.time's ZoneRulesProvider (ZoneId, which SimpleFormatter uses).
     TimeZone.getDefault();

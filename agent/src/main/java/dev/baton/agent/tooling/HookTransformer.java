@@ -8,16 +8,33 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassWriter;
 
 /**
- * Applies each instrumentation to its one class, when that class loads, or at once by
- * retransformation when it is already loaded. Every other class costs one map lookup.
+ * Applies each instrumentation to its one class, when that class loads, or by retransformation when it
+ * was loaded before. Every other class costs one map lookup.
+ *
+ * <p>Registered at the very start of {@code premain}, while the rest of the agent is set up on its own
+ * thread ({@link AgentInstaller}): the application starts meanwhile, and a thread that loads a target
+ * class before the set-up is done waits for it (the injected code calls hooks that must be bound by
+ * then). The set-up thread itself never waits: once the hook class exists (the injected code links
+ * against it, and its hooks do nothing until bound) it transforms what it loads, such as
+ * {@code sun.nio.ch.Net} when it checks the inherited sockets; a target class loaded before that is
+ * retransformed when the gate opens.
  */
 public final class HookTransformer implements ClassFileTransformer {
 
+  /** Far above any set-up time; past it the class runs unchanged rather than hang the application. */
+  private static final long SET_UP_LIMIT_SECONDS = 60;
+
   private final Map<String, BatonInstrumentation> byType = new HashMap<>();
+  private final Object gate = new Object();
+  private volatile Thread setUpThread;
+  private volatile boolean hooksDefined;
+  /** Null while the set-up runs; then TRUE (transform) or FALSE (the set-up failed: transform nothing). */
+  private volatile Boolean installed;
 
   public HookTransformer(List<BatonInstrumentation> instrumentations) {
     for (BatonInstrumentation instrumentation : instrumentations) {
@@ -25,21 +42,47 @@ public final class HookTransformer implements ClassFileTransformer {
     }
   }
 
-  /** Registers the transformer and retransforms the target classes the JVM already loaded. */
-  public void install(Instrumentation inst) {
+  /** Registers the transformer; target classes loaded from now on (by other threads) wait for {@link #open}. */
+  public void register(Instrumentation inst, Thread setUp) {
+    setUpThread = setUp;
     inst.addTransformer(this, true);
+  }
+
+  /** The hook class is defined in java.base: the set-up thread may transform what it loads. */
+  public void hooksDefined() {
+    hooksDefined = true;
+  }
+
+  /**
+   * Called by the set-up thread when the hooks are bound: retransforms the target classes loaded
+   * before, then lets waiting threads transform theirs.
+   */
+  public void open(Instrumentation inst) {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : inst.getAllLoadedClasses()) {
       if (byType.containsKey(type.getName().replace('.', '/'))) {
         loaded.add(type);
       }
     }
+    installed = Boolean.TRUE;
     if (!loaded.isEmpty()) {
       try {
         inst.retransformClasses(loaded.toArray(new Class<?>[0]));
       } catch (Throwable t) {
         Log.error("cannot retransform " + loaded + "; they run unchanged", t);
       }
+    }
+    synchronized (gate) {
+      gate.notifyAll();
+    }
+  }
+
+  /** The set-up failed: waiting threads go on with their classes unchanged. */
+  public void abandon(Instrumentation inst) {
+    installed = Boolean.FALSE;
+    inst.removeTransformer(this);
+    synchronized (gate) {
+      gate.notifyAll();
     }
   }
 
@@ -48,7 +91,7 @@ public final class HookTransformer implements ClassFileTransformer {
       Module module, ClassLoader loader, String className, Class<?> redefined,
       ProtectionDomain domain, byte[] classfile) {
     BatonInstrumentation instrumentation = className == null ? null : byType.get(className);
-    if (instrumentation == null) {
+    if (instrumentation == null || !awaitSetUp(className)) {
       return null;
     }
     try {
@@ -61,5 +104,34 @@ public final class HookTransformer implements ClassFileTransformer {
       Log.error("cannot instrument " + className + "; it runs unchanged", t);
       return null;
     }
+  }
+
+  /** Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself. */
+  private boolean awaitSetUp(String className) {
+    Boolean state = installed;
+    if (state != null) {
+      return state;
+    }
+    if (Thread.currentThread() == setUpThread) {
+      return hooksDefined; // if not, retransformed by open()
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SET_UP_LIMIT_SECONDS);
+    synchronized (gate) {
+      while ((state = installed) == null) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          Log.warn("the agent's set-up did not finish within " + SET_UP_LIMIT_SECONDS + " s; "
+              + className.replace('/', '.') + " runs unchanged");
+          return false;
+        }
+        try {
+          gate.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(left)));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
+      }
+    }
+    return state;
   }
 }
