@@ -80,11 +80,18 @@ public final class AgentCost implements Callable<Integer> {
       description = "Options for the sample's JVM in both variants, space-separated (default: none).")
   String jvmArgs;
 
+  @Option(names = "--cds", description = "Give both variants an AppCDS archive of the sample, made by a training run"
+      + " first (per JVM and server; -XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile).")
+  boolean cds;
+
   @Option(names = "--out", paramLabel = "DIR", description = "Where the Markdown report goes (default: bench/results).")
   Path out;
 
   @Option(names = "--no-write", description = "Print the report only.")
   boolean noWrite;
+
+  /** The sample JVM's options in the current measurement: --jvm-args, and the CDS archive with --cds. */
+  private List<String> sampleJvmOptions = List.of();
 
   /** One server measured both ways. */
   record Row(String java, String worker, List<Long> plainMillis, List<Long> agentMillis, LoadResult plainLoad,
@@ -120,6 +127,12 @@ public final class AgentCost implements Callable<Integer> {
 
   private Row measure(BatonHome home, String java, String worker) throws Exception {
     String version = javaVersion(java);
+    sampleJvmOptions = new ArrayList<>(List.of(ReloadUnderLoad.jvmArgs(jvmArgs)));
+    if (cds) {
+      System.err.printf(Locale.ROOT, "== %s on %s: CDS training run%n", worker, version);
+      Path archive = AppCds.archive(home, java, worker, sampleJvmOptions, Files.createTempDirectory("agent-cost-cds-"));
+      sampleJvmOptions.add("-XX:SharedArchiveFile=" + archive);
+    }
     System.err.printf(Locale.ROOT, "== %s on %s: %d start-ups each way%n", worker, version, runs);
     List<Long> plain = new ArrayList<>();
     List<Long> agent = new ArrayList<>();
@@ -145,7 +158,7 @@ public final class AgentCost implements Callable<Integer> {
     Process server = start(home, java, worker, port, withAgent, log);
     try {
       long deadline = start + TimeUnit.SECONDS.toNanos(120);
-      while (!answers(port)) {
+      while (!AppCds.answers(port)) {
         if (!server.isAlive()) {
           throw new IllegalStateException(worker + " exited with " + server.exitValue() + " before answering");
         }
@@ -168,7 +181,7 @@ public final class AgentCost implements Callable<Integer> {
     Path log = Files.createTempFile("agent-cost-", ".log");
     Process server = start(home, java, worker, port, withAgent, log);
     try {
-      while (!answers(port)) {
+      while (!AppCds.answers(port)) {
         if (!server.isAlive()) {
           throw new IllegalStateException(worker + " exited with " + server.exitValue() + " before answering");
         }
@@ -204,7 +217,7 @@ public final class AgentCost implements Callable<Integer> {
       throws IOException {
     List<String> command = new ArrayList<>(List.of("perl", "-e", LAUNCHER, withAgent ? Integer.toString(port) : "-",
         java));
-    command.addAll(List.of(ReloadUnderLoad.jvmArgs(jvmArgs)));
+    command.addAll(sampleJvmOptions);
     if (withAgent) {
       command.add("-javaagent:" + home.agentJar());
     }
@@ -220,21 +233,6 @@ public final class AgentCost implements Callable<Integer> {
     server.destroy();
     if (!server.waitFor(30, TimeUnit.SECONDS)) {
       server.destroyForcibly().waitFor();
-    }
-  }
-
-  /** One GET on a fresh connection: true on a complete 200 answer. */
-  private static boolean answers(int port) {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-      socket.setSoTimeout(60_000);
-      OutputStream out = socket.getOutputStream();
-      out.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
-      InputStream in = socket.getInputStream();
-      String response = new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-      return response.startsWith("HTTP/1.1 200");
-    } catch (IOException notYet) {
-      return false;
     }
   }
 
@@ -255,8 +253,9 @@ public final class AgentCost implements Callable<Integer> {
     md.append(String.format(Locale.ROOT, "Sample servers (`e2e/target/baton-sample.jar`, handler without sleep) "
         + "started %d times each way, interleaved; time from spawn to the first HTTP 200 (median, min-max). "
         + "Per request: wrk -t2 -c%d, %d s after a %d s warm-up. Target: at most +100 ms to the median time to "
-        + "first response, no measurable per-request cost. JVM options: %s.%n%n", runs, connections, duration, duration,
-        jvmArgs == null || jvmArgs.isBlank() ? "none (the JVM's defaults)" : "`" + jvmArgs.trim() + "`"));
+        + "first response, no measurable per-request cost. JVM options: %s%s.%n%n", runs, connections, duration, duration,
+        jvmArgs == null || jvmArgs.isBlank() ? "none (the JVM's defaults)" : "`" + jvmArgs.trim() + "`",
+        cds ? ", and an AppCDS archive of the sample (made by a training run without the agent) in both variants" : ""));
     md.append("| JVM | server | first response, no agent | with agent | added (median) | ratio |"
         + " req/s, no agent | with agent | ratio | p50 ms, no agent | with agent |\n");
     md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

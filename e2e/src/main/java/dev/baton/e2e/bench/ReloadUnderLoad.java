@@ -82,6 +82,10 @@ public final class ReloadUnderLoad implements Callable<Integer> {
           + " (default: none, the JVM's defaults).")
   String workerJvmArgs;
 
+  @Option(names = "--cds", description = "Start the JVM workers with an AppCDS archive of the sample, made by a"
+      + " training run first (-XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile): a shorter JVM start-up.")
+  boolean cds;
+
   @Option(names = "--quick", description = "A smaller run: -n 20000 -c 200, wrk 5 s.")
   boolean quick;
 
@@ -118,7 +122,8 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       runs.add(measure(home, kind, n, c, wrkSeconds));
     }
     Map<String, String> facts = Machine.facts(home.root(), home.agentJar());
-    facts.put("worker JVM options", workerJvmArgs == null || workerJvmArgs.isBlank() ? "none" : workerJvmArgs.trim());
+    facts.put("worker JVM options", (workerJvmArgs == null || workerJvmArgs.isBlank() ? "none" : workerJvmArgs.trim())
+        + (cds ? " + an AppCDS archive of the sample (--cds)" : ""));
     String report = Report.markdown(facts, n, c, hupPeriod, sleepMillis, starletWorkers,
         wrkSeconds, maxSeconds, runs);
     System.out.println(report);
@@ -137,8 +142,15 @@ public final class ReloadUnderLoad implements Callable<Integer> {
 
   private WorkerRun measure(BatonHome home, WorkerKind kind, long n, int c, int wrkSeconds) throws Exception {
     say("== " + kind.title() + " under " + kind.supervisor());
+    List<String> jvmOptions = new ArrayList<>(List.of(jvmArgs(workerJvmArgs)));
+    if (cds && kind.jvm()) {
+      say("CDS training run of the " + kind.title() + " sample");
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString(); // as SupervisedServer
+      Path archive = AppCds.archive(home, java, kind.id(), jvmOptions, Files.createTempDirectory("reload-under-load-cds-"));
+      jvmOptions.add("-XX:SharedArchiveFile=" + archive);
+    }
     try (SupervisedServer server = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
-        .workerJvmArgs(jvmArgs(workerJvmArgs))
+        .workerJvmArgs(jvmOptions.toArray(new String[0]))
         .starletWorkers(starletWorkers).start()) {
       server.awaitServing(Duration.ofSeconds(120));
       Thread.sleep(1000);

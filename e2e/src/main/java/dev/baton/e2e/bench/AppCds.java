@@ -1,0 +1,83 @@
+package dev.baton.e2e.bench;
+
+import dev.baton.e2e.proc.BatonHome;
+import dev.baton.e2e.proc.FreePort;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An application class-data sharing archive of the sample server, made by a training run: the sample
+ * runs alone (no supervisor, no agent: dumping with an agent attached needs a diagnostic flag), answers
+ * a few hundred requests and exits on TERM, and the JVM writes the classes it loaded
+ * ({@code -XX:ArchiveClassesAtExit}). Workers then start with {@code -XX:SharedArchiveFile}, with and
+ * without the agent alike: the agent's own classes are simply not in it.
+ */
+final class AppCds {
+
+  private static final int TRAINING_REQUESTS = 300;
+
+  private AppCds() {}
+
+  /** Makes (or remakes) {@code dir/sample-WORKER.jsa} with these JVM options; returns its path. */
+  static Path archive(BatonHome home, String java, String worker, List<String> jvmArgs, Path dir)
+      throws IOException, InterruptedException {
+    Files.createDirectories(dir);
+    Path archive = dir.resolve("sample-" + worker + ".jsa").toAbsolutePath();
+    Files.deleteIfExists(archive);
+    Path log = dir.resolve("sample-" + worker + "-cds.log");
+    int port = FreePort.next();
+    List<String> command = new ArrayList<>(List.of(java));
+    command.addAll(jvmArgs);
+    command.add("-XX:ArchiveClassesAtExit=" + archive);
+    command.addAll(List.of("-jar", home.sampleJar().toString(), worker, "--port", Integer.toString(port)));
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().remove("SERVER_STARTER_PORT");
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    Process sample = builder.start();
+    try {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+      while (!answers(port)) {
+        if (!sample.isAlive() || System.nanoTime() > deadline) {
+          throw new IllegalStateException("the CDS training run of the " + worker + " sample did not answer; see " + log);
+        }
+        Thread.sleep(10);
+      }
+      for (int i = 0; i < TRAINING_REQUESTS; i++) {
+        answers(port);
+      }
+    } finally {
+      sample.destroy();
+      if (!sample.waitFor(120, TimeUnit.SECONDS)) {
+        sample.destroyForcibly().waitFor();
+      }
+    }
+    if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
+      throw new IllegalStateException("the JVM wrote no CDS archive for the " + worker + " sample (" + archive
+          + "); see " + log);
+    }
+    return archive;
+  }
+
+  /** One GET on a fresh connection: true on a complete 200 answer. */
+  static boolean answers(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      socket.setSoTimeout(60_000);
+      OutputStream out = socket.getOutputStream();
+      out.write("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      InputStream in = socket.getInputStream();
+      return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 200");
+    } catch (IOException notYet) {
+      return false;
+    }
+  }
+}
