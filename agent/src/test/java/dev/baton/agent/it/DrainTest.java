@@ -7,6 +7,8 @@ import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.SpringBootApp;
 import dev.baton.agent.samples.TomcatApp;
+import dev.baton.agent.samples.UndertowApp;
+import dev.baton.agent.samples.UndertowGracefulApp;
 import dev.baton.agent.samples.NettyApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import dev.baton.agent.samples.VertxApp;
@@ -20,7 +22,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DrainTest {
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class,
+      UndertowApp.class, UndertowGracefulApp.class})
   void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -44,7 +47,8 @@ class DrainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class,
+      UndertowApp.class, UndertowGracefulApp.class})
   void idleWorkerExitsPromptly(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -63,7 +67,7 @@ class DrainTest {
    * the connection closed: never a reset for a request it had already sent.
    */
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, VertxApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, VertxApp.class, UndertowApp.class, UndertowGracefulApp.class})
   void keepAliveClientGetsItsNextRequestAnsweredWithConnectionClose(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -91,6 +95,31 @@ class DrainTest {
       // The last connection is gone: the worker exits well before the 20 s grace.
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * A keep-alive connection that stays idle through the drain is closed once the keep-alive grace (1 s by
+   * default) is over, with a FIN, not a reset: the worker exits long before the drain timeout. Undertow has
+   * no idle timeout of its own by default; the agent closes such connections.
+   */
+  @ParameterizedTest
+  @ValueSource(classes = {UndertowApp.class, UndertowGracefulApp.class})
+  void idleKeepAliveConnectionIsClosedAfterTheGrace(Class<?> sample) throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, sample, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      try (KeepAliveConnection connection = new KeepAliveConnection(port)) {
+        long worker = workerPid(supervisor);
+        assertThat(connection.get("/").keepsAlive()).as("before the drain").isTrue();
+
+        Signals.send("TERM", worker);
+        // Within the connection's 20 s read timeout; a reset would throw instead.
+        assertThat(connection.closedByServer()).as(supervisor.transcript()).isTrue();
+        supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
+        assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      }
     }
   }
 
