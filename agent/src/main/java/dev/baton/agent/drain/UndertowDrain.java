@@ -106,9 +106,16 @@ public final class UndertowDrain implements FrameworkDrain {
       for (Object handler : gracefulHandlers) {
         handler.getClass().getMethod("shutdown").invoke(handler);
       }
+      long start = System.nanoTime();
+      boolean finished = true;
       for (Object handler : gracefulHandlers) {
         long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-        handler.getClass().getMethod("awaitShutdown", long.class).invoke(handler, left);
+        finished &= (boolean) handler.getClass().getMethod("awaitShutdown", long.class).invoke(handler, left);
+      }
+      if (!gracefulHandlers.isEmpty()) {
+        String outcome = finished ? "its requests in flight finished" : "requests still in flight at the drain timeout";
+        Log.info("Undertow GracefulShutdownHandler shut down; " + outcome + " after "
+            + (System.nanoTime() - start) / 1_000_000 + " ms");
       }
       while (!openConnections().isEmpty() && System.nanoTime() - deadline < 0) {
         Thread.sleep(SWEEP_INTERVAL_MILLIS);

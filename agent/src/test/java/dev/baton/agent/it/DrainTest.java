@@ -15,6 +15,7 @@ import dev.baton.agent.samples.VertxApp;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -23,9 +24,27 @@ class DrainTest {
 
   @ParameterizedTest
   @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class,
-      UndertowApp.class, UndertowGracefulApp.class})
+      UndertowApp.class})
   void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
-    int port = Workers.freePort();
+    slowRequestInFlightCompletesThenTheJvmExits(sample, Workers.freePort());
+  }
+
+  /**
+   * An application that wrapped its Undertow handler in a GracefulShutdownHandler: the drain shuts that
+   * handler down and awaits it (the request in flight finishes within it), before the application's own
+   * shutdown hook runs.
+   */
+  @Test
+  void undertowGracefulShutdownHandlerIsShutDownAndAwaited() throws Exception {
+    ServerProcess supervisor = slowRequestInFlightCompletesThenTheJvmExits(UndertowGracefulApp.class,
+        Workers.freePort());
+    supervisor.awaitStderr(line -> line.matches(
+        "baton-agent: Undertow GracefulShutdownHandler shut down; its requests in flight finished after \\d+ ms"),
+        Duration.ofSeconds(5));
+  }
+
+  /** Returns the supervisor, its process gone, for its output. */
+  private static ServerProcess slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample, int port) throws Exception {
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
         "127.0.0.1:" + port, sample, port, "drainTimeout=60s")) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
@@ -43,6 +62,7 @@ class DrainTest {
       assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      return supervisor;
     }
   }
 
