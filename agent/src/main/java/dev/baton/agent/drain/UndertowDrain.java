@@ -172,8 +172,8 @@ public final class UndertowDrain implements FrameworkDrain {
     } catch (Throwable t) {
       if (!idleCheckBroken) {
         idleCheckBroken = true;
-        Log.error("telling idle Undertow connections (this Undertow version's fields differ); idle keep-alive"
-            + " connections stay open until the drain timeout", t);
+        Log.error("cannot tell idle Undertow connections from busy ones (this version's fields differ); idle"
+            + " keep-alive connections stay open until the drain timeout", t);
       }
     }
   }
