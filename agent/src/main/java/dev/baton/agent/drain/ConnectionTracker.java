@@ -4,6 +4,7 @@ import dev.baton.agent.bootstrap.JdkInternals;
 import java.io.IOException;
 import java.nio.channels.Channel;
 import java.nio.channels.SelectableChannel;
+import java.nio.channels.SocketChannel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +102,26 @@ public final class ConnectionTracker {
       }
     }
     return open;
+  }
+
+  /**
+   * Counts the open connections that can still carry a response: not those whose output the server has
+   * shut down after its last response (Undertow does, then reads until the client closes, for up to
+   * 10 s, so that a client still sending gets no reset). A drain need not give them a keep-alive grace.
+   */
+  public int notFinishedCount() {
+    List<Object> snapshot;
+    synchronized (connections) {
+      snapshot = new ArrayList<>(connections.keySet());
+    }
+    int notFinished = 0;
+    for (Object connection : snapshot) {
+      boolean finished = connection instanceof SocketChannel channel && channel.socket().isOutputShutdown();
+      if (!finished && isOpen(connection)) {
+        notFinished++;
+      }
+    }
+    return notFinished;
   }
 
   private boolean isOpen(Object connection) {

@@ -1,8 +1,9 @@
 package dev.baton.agent.drain;
 
 /**
- * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat) reaches: such classes see the agent's
- * classes through the system class loader, but not the hook class inside java.base. Set once at start-up.
+ * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat, Undertow) reaches: such
+ * classes see the agent's classes through the system class loader, but not the hook class inside java.base.
+ * Set once at start-up.
  */
 public final class DrainSingletons {
 
@@ -10,6 +11,7 @@ public final class DrainSingletons {
   private static volatile Drainer drainer;
   private static volatile JettyServerDrain jettyServers;
   private static volatile TomcatEndpointDrain tomcatEndpoints;
+  private static volatile UndertowDrain undertow;
 
   private DrainSingletons() {}
 
@@ -22,9 +24,9 @@ public final class DrainSingletons {
   }
 
   /**
-   * Called by the code {@code VertxKeepAliveInstrumentation} injects: true once draining, so that every
-   * request begun from then on is answered with {@code Connection: close} and its connection closed
-   * after the response.
+   * Called by the code {@code VertxKeepAliveInstrumentation} and {@code UndertowKeepAliveInstrumentation}
+   * inject: true once draining, so that every request begun (Vert.x) or response begun (Undertow) from then
+   * on is answered with {@code Connection: close} and its connection closed after the response.
    */
   public static boolean closeAfterResponse() {
     Drainer current = drainer;
@@ -87,6 +89,46 @@ public final class DrainSingletons {
     if (drain != null) {
       try {
         drain.register(server);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
+  }
+
+  public static void install(UndertowDrain drain) {
+    undertow = drain;
+  }
+
+  /** Called by the code {@code FrameworkCreatedInstrumentation.undertowServer()} injects. */
+  public static void undertowServerCreated(Object server) {
+    UndertowDrain drain = undertow;
+    if (drain != null) {
+      try {
+        drain.register(server);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
+  }
+
+  /** Called by the code {@code FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler()} injects. */
+  public static void undertowGracefulHandlerCreated(Object handler) {
+    UndertowDrain drain = undertow;
+    if (drain != null) {
+      try {
+        drain.registerGracefulHandler(handler);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
+  }
+
+  /** Called by the code {@code FrameworkCreatedInstrumentation.undertowConnection()} injects. */
+  public static void undertowConnectionCreated(Object connection) {
+    UndertowDrain drain = undertow;
+    if (drain != null) {
+      try {
+        drain.registerConnection(connection);
       } catch (Throwable t) {
         // never break the application's constructor
       }

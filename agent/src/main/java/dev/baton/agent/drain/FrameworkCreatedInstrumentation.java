@@ -28,6 +28,23 @@ public final class FrameworkCreatedInstrumentation implements BatonInstrumentati
     return new FrameworkCreatedInstrumentation("org/apache/tomcat/util/net/AbstractEndpoint", "tomcatEndpointCreated");
   }
 
+  /** Undertow 2: each {@code Undertow} (built by {@code Undertow.builder().build()}). */
+  public static FrameworkCreatedInstrumentation undertowServer() {
+    return new FrameworkCreatedInstrumentation("io/undertow/Undertow", "undertowServerCreated");
+  }
+
+  /** Undertow 2: each {@code GracefulShutdownHandler}, present only if the application wrapped its handler in one. */
+  public static FrameworkCreatedInstrumentation undertowGracefulShutdownHandler() {
+    return new FrameworkCreatedInstrumentation("io/undertow/server/handlers/GracefulShutdownHandler",
+        "undertowGracefulHandlerCreated");
+  }
+
+  /** Undertow 2: each HTTP/1.x connection ({@code HttpServerConnection}), so the drain can close the idle ones. */
+  public static FrameworkCreatedInstrumentation undertowConnection() {
+    return new FrameworkCreatedInstrumentation("io/undertow/server/protocol/http/HttpServerConnection",
+        "undertowConnectionCreated");
+  }
+
   private final String typeName;
   private final String hook;
 

@@ -14,6 +14,15 @@ public interface FrameworkDrain {
    */
   void stopAccepting();
 
+  /**
+   * True when, while draining, this framework's responses ask to close their connections and it relies on
+   * the {@link Drainer}'s keep-alive grace for clients to bring one more request (Jetty and Tomcat run a
+   * grace of their own). False when the framework is absent.
+   */
+  default boolean usesKeepAliveGrace() {
+    return false;
+  }
+
   /** Starts the framework's graceful stop, bounded by {@code timeoutMillis}; returns at once. */
   void startShutdown(long timeoutMillis);
 

@@ -25,6 +25,8 @@ import dev.baton.agent.drain.JettyServerDrain;
 import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
 import dev.baton.agent.drain.TomcatEndpointDrain;
 import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
+import dev.baton.agent.drain.UndertowDrain;
+import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
 import dev.baton.agent.fdlimit.LazyJdkFiles;
@@ -92,7 +94,11 @@ public final class AgentInstaller {
         FrameworkCreatedInstrumentation.jettyServer(),
         FrameworkCreatedInstrumentation.tomcatEndpoint(),
         new TomcatAcceptorInstrumentation(),
-        new TomcatHttp11ProcessorInstrumentation());
+        new TomcatHttp11ProcessorInstrumentation(),
+        FrameworkCreatedInstrumentation.undertowServer(),
+        FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler(),
+        FrameworkCreatedInstrumentation.undertowConnection(),
+        new UndertowKeepAliveInstrumentation());
   }
 
   /** The set-up thread (a class, not a lambda: lambdas spin classes at start-up). */
@@ -133,8 +139,10 @@ public final class AgentInstaller {
       DrainSingletons.install(jettyServers);
       TomcatEndpointDrain tomcatEndpoints = new TomcatEndpointDrain();
       DrainSingletons.install(tomcatEndpoints);
+      UndertowDrain undertow = new UndertowDrain();
+      DrainSingletons.install(undertow);
       Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
-          List.of(jettyServers, tomcatEndpoints));
+          List.of(jettyServers, tomcatEndpoints, undertow));
       DrainSingletons.installDrainer(drainer);
 
       HookBindings.bind(hooks, adopter, httpServers, drainer);

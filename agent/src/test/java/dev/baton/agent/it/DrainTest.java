@@ -7,12 +7,15 @@ import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.SpringBootApp;
 import dev.baton.agent.samples.TomcatApp;
+import dev.baton.agent.samples.UndertowApp;
+import dev.baton.agent.samples.UndertowGracefulApp;
 import dev.baton.agent.samples.NettyApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import dev.baton.agent.samples.VertxApp;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,9 +23,28 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DrainTest {
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class,
+      UndertowApp.class})
   void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
-    int port = Workers.freePort();
+    slowRequestInFlightCompletesThenTheJvmExits(sample, Workers.freePort());
+  }
+
+  /**
+   * An application that wrapped its Undertow handler in a GracefulShutdownHandler: the drain shuts that
+   * handler down and awaits it (the request in flight finishes within it), before the application's own
+   * shutdown hook runs.
+   */
+  @Test
+  void undertowGracefulShutdownHandlerIsShutDownAndAwaited() throws Exception {
+    ServerProcess supervisor = slowRequestInFlightCompletesThenTheJvmExits(UndertowGracefulApp.class,
+        Workers.freePort());
+    supervisor.awaitStderr(line -> line.matches(
+        "baton-agent: Undertow GracefulShutdownHandler shut down; its requests in flight finished after \\d+ ms"),
+        Duration.ofSeconds(5));
+  }
+
+  /** Returns the supervisor, its process gone, for its output. */
+  private static ServerProcess slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample, int port) throws Exception {
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
         "127.0.0.1:" + port, sample, port, "drainTimeout=60s")) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
@@ -40,11 +62,13 @@ class DrainTest {
       assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      return supervisor;
     }
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class,
+      UndertowApp.class, UndertowGracefulApp.class})
   void idleWorkerExitsPromptly(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -63,7 +87,7 @@ class DrainTest {
    * the connection closed: never a reset for a request it had already sent.
    */
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, VertxApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, VertxApp.class, UndertowApp.class, UndertowGracefulApp.class})
   void keepAliveClientGetsItsNextRequestAnsweredWithConnectionClose(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -91,6 +115,31 @@ class DrainTest {
       // The last connection is gone: the worker exits well before the 20 s grace.
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * A keep-alive connection that stays idle through the drain is closed once the keep-alive grace (1 s by
+   * default) is over, with a FIN, not a reset: the worker exits long before the drain timeout. Undertow has
+   * no idle timeout of its own by default; the agent closes such connections.
+   */
+  @ParameterizedTest
+  @ValueSource(classes = {UndertowApp.class, UndertowGracefulApp.class})
+  void idleKeepAliveConnectionIsClosedAfterTheGrace(Class<?> sample) throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, sample, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      try (KeepAliveConnection connection = new KeepAliveConnection(port)) {
+        long worker = workerPid(supervisor);
+        assertThat(connection.get("/").keepsAlive()).as("before the drain").isTrue();
+
+        Signals.send("TERM", worker);
+        // Within the connection's 20 s read timeout; a reset would throw instead.
+        assertThat(connection.closedByServer()).as(supervisor.transcript()).isTrue();
+        supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
+        assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      }
     }
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
+import dev.baton.agent.samples.UndertowApp;
 import java.nio.file.Files;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -46,6 +47,24 @@ class Jdk25ReloadTest {
     @Override
     String mainClass() {
       return PlainServerSocketApp.class.getName();
+    }
+
+    @Override
+    String java() {
+      return Workers.JAVA_25.toString();
+    }
+  }
+
+  @Nested
+  class Undertow extends AbstractReloadTest {
+    @BeforeEach
+    void jdk25() {
+      requireJdk25();
+    }
+
+    @Override
+    String mainClass() {
+      return UndertowApp.class.getName();
     }
 
     @Override

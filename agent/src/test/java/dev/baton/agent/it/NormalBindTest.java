@@ -7,6 +7,8 @@ import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.SpringBootApp;
 import dev.baton.agent.samples.TomcatApp;
+import dev.baton.agent.samples.UndertowApp;
+import dev.baton.agent.samples.UndertowGracefulApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +28,8 @@ class NormalBindTest {
 
   /** The framework samples log on their own (Tomcat, Spring): the agent adds nothing to that. */
   @ParameterizedTest
-  @ValueSource(classes = {JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  @ValueSource(classes = {JettyApp.class, TomcatApp.class, SpringBootApp.class, UndertowApp.class,
+      UndertowGracefulApp.class})
   void frameworksWithoutServerStarterPortBindNormally(Class<?> sample) throws Exception {
     assertThat(assertBindsNormally(sample, "", Map.of(), null)).noneMatch(line -> line.contains("baton-agent"));
     assertBindsNormally(sample, null, Map.of(), null);

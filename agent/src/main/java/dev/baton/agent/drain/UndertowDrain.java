@@ -1,0 +1,226 @@
+package dev.baton.agent.drain;
+
+import dev.baton.agent.Log;
+import java.io.Closeable;
+import java.lang.reflect.Field;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Graceful stop of Undertow 2 ({@code io.undertow.Undertow}, HTTP/1.x over XNIO).
+ *
+ * <p>Undertow has no graceful stop of its own beyond {@code GracefulShutdownHandler}, which an application
+ * may or may not have wrapped its handler in, and which answers every request begun after its
+ * {@code shutdown()} with 503, a keep-alive client's next request included. So:
+ *
+ * <ol>
+ *   <li>{@link #stopAccepting}: each server's XNIO accepting channels are closed (XNIO cancels its
+ *       selection keys itself). Connections XNIO accepted before are queued for their I/O thread and
+ *       still set up and served.
+ *   <li>While draining, every response is prepared as not persistent ({@code UndertowKeepAliveInstrumentation}):
+ *       Undertow writes {@code Connection: close} and closes the connection after it. The {@link Drainer}
+ *       gives keep-alive clients its keep-alive grace to bring one more request that way.
+ *   <li>{@link #startShutdown}: the HTTP/1.x connections still idle (no request being read or served) are
+ *       closed, each on its own I/O thread, where no request can begin meanwhile; then each
+ *       {@code GracefulShutdownHandler}'s {@code shutdown()}, and {@code awaitShutdown} for the requests
+ *       still in flight, bounded by the drain timeout. Idle connections are closed first so that the
+ *       handler's 503 reaches no keep-alive client. Connections that become idle later (a response begun
+ *       before the drain, sent keep-alive) are closed the same way until none is left.
+ * </ol>
+ *
+ * Reached by reflection: the agent does not depend on Undertow. With no Undertow in the application,
+ * nothing is registered and every step does nothing.
+ */
+public final class UndertowDrain implements FrameworkDrain {
+
+  private static final long SWEEP_INTERVAL_MILLIS = 50;
+
+  private final List<Object> servers = new CopyOnWriteArrayList<>();
+  private final List<Object> gracefulHandlers = new CopyOnWriteArrayList<>();
+  // HttpServerConnection does not override equals: identity keys, weakly held (Undertow drops closed ones).
+  private final Set<Object> connections = Collections.newSetFromMap(new WeakHashMap<>());
+  private final List<Thread> stops = new CopyOnWriteArrayList<>();
+  private volatile boolean idleCheckBroken;
+
+  /** Hook target: an {@code io.undertow.Undertow} was built. */
+  public void register(Object server) {
+    servers.add(server);
+  }
+
+  /** Hook target: a {@code GracefulShutdownHandler} was constructed. */
+  public void registerGracefulHandler(Object handler) {
+    gracefulHandlers.add(handler);
+  }
+
+  /** Hook target: an HTTP/1.x connection ({@code HttpServerConnection}) was set up. */
+  public void registerConnection(Object connection) {
+    synchronized (connections) {
+      connections.add(connection);
+    }
+  }
+
+  @Override
+  public boolean usesKeepAliveGrace() {
+    return !servers.isEmpty() || !gracefulHandlers.isEmpty();
+  }
+
+  @Override
+  public void stopAccepting() {
+    for (Object server : servers) {
+      try {
+        List<?> accepting = (List<?>) field(server, "channels").get(server);
+        if (accepting == null) {
+          continue; // not started, or stopped
+        }
+        for (Object channel : accepting) {
+          ((Closeable) channel).close();
+        }
+      } catch (Throwable t) {
+        Log.error("closing the listeners of an Undertow server", t);
+      }
+    }
+  }
+
+  @Override
+  public void startShutdown(long timeoutMillis) {
+    if (!usesKeepAliveGrace()) {
+      return;
+    }
+    Thread stop = new Thread(() -> shutdown(timeoutMillis), "baton-undertow-stop");
+    stop.setDaemon(true);
+    stops.add(stop);
+    stop.start();
+  }
+
+  private void shutdown(long timeoutMillis) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    try {
+      closeIdleConnections(deadline);
+      for (Object handler : gracefulHandlers) {
+        handler.getClass().getMethod("shutdown").invoke(handler);
+      }
+      long start = System.nanoTime();
+      boolean finished = true;
+      for (Object handler : gracefulHandlers) {
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        finished &= (boolean) handler.getClass().getMethod("awaitShutdown", long.class).invoke(handler, left);
+      }
+      if (!gracefulHandlers.isEmpty()) {
+        String outcome = finished ? "its requests in flight finished" : "requests still in flight at the drain timeout";
+        Log.info("Undertow GracefulShutdownHandler shut down; " + outcome + " after "
+            + (System.nanoTime() - start) / 1_000_000 + " ms");
+      }
+      while (!openConnections().isEmpty() && System.nanoTime() - deadline < 0) {
+        Thread.sleep(SWEEP_INTERVAL_MILLIS);
+        closeIdleConnections(deadline);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable t) {
+      Log.error("shutting down an Undertow GracefulShutdownHandler", t);
+    }
+  }
+
+  /**
+   * Asks each open connection's I/O thread to close it if it is idle there, and waits (until the
+   * deadline) until they all have: a {@code GracefulShutdownHandler} shut down before would answer 503 to
+   * a request arriving meanwhile.
+   */
+  private void closeIdleConnections(long deadline) throws InterruptedException {
+    if (idleCheckBroken) {
+      return;
+    }
+    List<Object> open = openConnections();
+    CountDownLatch checked = new CountDownLatch(open.size());
+    for (Object connection : open) {
+      try {
+        Executor ioThread = (Executor) connection.getClass().getMethod("getIoThread").invoke(connection);
+        ioThread.execute(() -> {
+          try {
+            closeIfIdle(connection);
+          } finally {
+            checked.countDown();
+          }
+        });
+      } catch (Throwable t) {
+        checked.countDown(); // the worker is shutting down (rejects tasks) and closes its connections itself
+      }
+    }
+    checked.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * On the connection's I/O thread: closes it unless a request is being read ({@code HttpReadListener}'s
+   * exchange under construction) or served ({@code AbstractServerConnection.current}), the moment
+   * Undertow itself treats as idle (where its own no-request timeout starts).
+   */
+  private void closeIfIdle(Object connection) {
+    try {
+      Object served = field(connection, "current").get(connection);
+      Object listener = field(connection, "readListener").get(connection);
+      Object reading = listener == null ? null : field(listener, "httpServerExchange").get(listener);
+      if (served == null && reading == null) {
+        ((Closeable) connection).close();
+      }
+    } catch (Throwable t) {
+      if (!idleCheckBroken) {
+        idleCheckBroken = true;
+        Log.error("cannot tell idle Undertow connections from busy ones (this version's fields differ); idle"
+            + " keep-alive connections stay open until the drain timeout", t);
+      }
+    }
+  }
+
+  private List<Object> openConnections() {
+    List<Object> snapshot;
+    synchronized (connections) {
+      snapshot = new ArrayList<>(connections);
+    }
+    List<Object> open = new ArrayList<>();
+    for (Object connection : snapshot) {
+      try {
+        if ((boolean) connection.getClass().getMethod("isOpen").invoke(connection)) {
+          open.add(connection);
+          continue;
+        }
+      } catch (Throwable t) {
+        // not usable: forget it
+      }
+      synchronized (connections) {
+        connections.remove(connection);
+      }
+    }
+    return open;
+  }
+
+  @Override
+  public boolean isDone() {
+    for (Thread stop : stops) {
+      if (stop.isAlive()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** A field declared by the object's class or one of its superclasses. */
+  private static Field field(Object owner, String name) throws NoSuchFieldException {
+    for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
+      try {
+        Field field = type.getDeclaredField(name);
+        field.setAccessible(true);
+        return field;
+      } catch (NoSuchFieldException absent) {
+        // keep looking
+      }
+    }
+    throw new NoSuchFieldException(owner.getClass().getName() + "." + name);
+  }
+}
