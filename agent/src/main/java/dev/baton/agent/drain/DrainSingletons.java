@@ -1,7 +1,7 @@
 package dev.baton.agent.drain;
 
 /**
- * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat) reaches: such classes see the agent's
+ * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat, Reactor Netty) reaches: such classes see the agent's
  * classes through the system class loader, but not the hook class inside java.base. Set once at start-up.
  */
 public final class DrainSingletons {
@@ -10,6 +10,7 @@ public final class DrainSingletons {
   private static volatile Drainer drainer;
   private static volatile JettyServerDrain jettyServers;
   private static volatile TomcatEndpointDrain tomcatEndpoints;
+  private static volatile ReactorNettyServerDrain reactorNettyServers;
 
   private DrainSingletons() {}
 
@@ -29,6 +30,30 @@ public final class DrainSingletons {
   public static boolean closeAfterResponse() {
     Drainer current = drainer;
     return current != null && current.isDraining();
+  }
+
+  /**
+   * Called by the code {@code ReactorNettyKeepAliveInstrumentation} injects after each {@code HttpUtil.isKeepAlive}:
+   * false once draining, so that the response ends its connection with {@code Connection: close}.
+   */
+  public static boolean keepAlive(boolean keepAlive) {
+    return keepAlive && !closeAfterResponse();
+  }
+
+  public static void install(ReactorNettyServerDrain reactorNetty) {
+    reactorNettyServers = reactorNetty;
+  }
+
+  /** Called by the code {@code FrameworkCreatedInstrumentation.reactorNettyServer()} injects. */
+  public static void reactorNettyServerCreated(Object server) {
+    ReactorNettyServerDrain drain = reactorNettyServers;
+    if (drain != null) {
+      try {
+        drain.register(server);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
   }
 
   public static void install(JettyServerDrain jetty) {

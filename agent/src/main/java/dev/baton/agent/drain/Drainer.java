@@ -15,7 +15,7 @@ import java.util.List;
  *       descriptor, so connections that arrive now queue in the kernel for the next generation; none is
  *       refused.
  *   <li>Let clients on keep-alive connections finish: from now on every response asks to close its
- *       connection (JDK HttpServer, Vert.x), and for up to the keep-alive grace the drain waits for the
+ *       connection (JDK HttpServer, Vert.x, Reactor Netty), and for up to the keep-alive grace the drain waits for the
  *       connections to close that way, after a response, instead of closing them while idle: a client
  *       may be sending its next request on an idle connection at the very moment it is closed, and gets
  *       a reset for a request it already sent.
@@ -116,7 +116,8 @@ public final class Drainer {
    * open when the grace ends has been idle all along, and the framework's shutdown closes it.
    */
   private void awaitKeepAliveClients(long deadline, Duration grace) {
-    if (httpServers.isEmpty() && vertxServers.isEmpty()) {
+    if (httpServers.isEmpty() && vertxServers.isEmpty()
+        && frameworks.stream().noneMatch(FrameworkDrain::awaitsKeepAliveClients)) {
       return; // no HTTP server known to say Connection: close; the generic drain waits for the application
     }
     long start = System.nanoTime();

@@ -2,7 +2,7 @@ package dev.baton.agent.drain;
 
 /**
  * A server framework's own graceful stop, driven by the {@link Drainer}: one implementation per framework
- * (Jetty, Tomcat, Undertow), each reaching the framework by reflection, since the agent does not link
+ * (Jetty, Tomcat, Reactor Netty), each reaching the framework by reflection, since the agent does not link
  * against any of them. An implementation with no server registered does nothing and is done at once.
  */
 public interface FrameworkDrain {
@@ -13,6 +13,15 @@ public interface FrameworkDrain {
    * failure (or spins), while one told first stops its acceptor quietly.
    */
   void stopAccepting();
+
+  /**
+   * True when the framework answers with {@code Connection: close} while draining but its stop closes idle
+   * connections at once: the Drainer then first gives keep-alive clients the agent's {@code keepAliveGrace}
+   * to send one more request and be told to close (Jetty and Tomcat keep an idle grace of their own).
+   */
+  default boolean awaitsKeepAliveClients() {
+    return false;
+  }
 
   /** Starts the framework's graceful stop, bounded by {@code timeoutMillis}; returns at once. */
   void startShutdown(long timeoutMillis);

@@ -27,6 +27,8 @@ import dev.baton.agent.drain.TomcatEndpointDrain;
 import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
+import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
+import dev.baton.agent.drain.ReactorNettyServerDrain;
 import dev.baton.agent.fdlimit.LazyJdkFiles;
 import dev.baton.agent.lifeline.SupervisorLifeline;
 import dev.baton.agent.notify.Notifier;
@@ -76,8 +78,10 @@ public final class AgentInstaller {
     DrainSingletons.install(jettyServers);
     TomcatEndpointDrain tomcatEndpoints = new TomcatEndpointDrain();
     DrainSingletons.install(tomcatEndpoints);
+    ReactorNettyServerDrain reactorNettyServers = new ReactorNettyServerDrain();
+    DrainSingletons.install(reactorNettyServers);
     Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
-        List.of(jettyServers, tomcatEndpoints));
+        List.of(jettyServers, tomcatEndpoints, reactorNettyServers));
     DrainSingletons.installDrainer(drainer);
 
     Class<?> hooks = BootstrapInjector.defineHooks(JdkInternals.sunNioChLookup());
@@ -96,7 +100,9 @@ public final class AgentInstaller {
         FrameworkCreatedInstrumentation.jettyServer(),
         FrameworkCreatedInstrumentation.tomcatEndpoint(),
         new TomcatAcceptorInstrumentation(),
-        new TomcatHttp11ProcessorInstrumentation()));
+        new TomcatHttp11ProcessorInstrumentation(),
+        FrameworkCreatedInstrumentation.reactorNettyServer(),
+        new ReactorNettyKeepAliveInstrumentation()));
     if (adopter.inheritsInet4()) {
       instrumentations.add(new NetInstrumentation());
     }

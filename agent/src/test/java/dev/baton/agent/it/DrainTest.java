@@ -6,6 +6,8 @@ import dev.baton.agent.samples.AsyncChannelApp;
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.SpringBootApp;
+import dev.baton.agent.samples.SpringBootJettyApp;
+import dev.baton.agent.samples.SpringBootWebFluxApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.NettyApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
@@ -20,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DrainTest {
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class, SpringBootJettyApp.class, SpringBootWebFluxApp.class})
   void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -44,7 +46,7 @@ class DrainTest {
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class, SpringBootJettyApp.class, SpringBootWebFluxApp.class})
   void idleWorkerExitsPromptly(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(

@@ -1,0 +1,12 @@
+package dev.baton.agent.it;
+
+import dev.baton.agent.samples.SpringBootWebFluxApp;
+
+/** TODO */
+class SpringBootWebFluxReloadTest extends AbstractReloadTest {
+
+  @Override
+  String mainClass() {
+    return SpringBootWebFluxApp.class.getName();
+  }
+}
