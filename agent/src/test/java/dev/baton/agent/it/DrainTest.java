@@ -42,6 +42,7 @@ class DrainTest {
       assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      assertSpringContextClosedAfterTheDrain(sample, supervisor);
     }
   }
 
@@ -54,8 +55,21 @@ class DrainTest {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
       assertThat(Http.closeGet(port, "/")).isEqualTo(workerPid(supervisor));
       Signals.send("TERM", workerPid(supervisor));
-      // Far below the 60 s drain timeout: nothing in flight, nothing waited for.
+      // Far below the 60 s drain timeout: nothing in flight, nothing waited for (Spring's graceful
+      // shutdown, 30 s at most, included).
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
+      assertSpringContextClosedAfterTheDrain(sample, supervisor);
+    }
+  }
+
+  /**
+   * Spring Boot samples: after the agent's drain, Spring's shutdown hook closed the context (graceful
+   * shutdown, web server stop, beans destroyed), so the worker left through the JVM's normal shutdown path.
+   */
+  private static void assertSpringContextClosedAfterTheDrain(Class<?> sample, ServerProcess supervisor) {
+    if (sample.getSimpleName().startsWith("SpringBoot")) {
+      assertThat(supervisor.stdout()).as(supervisor.transcript())
+          .containsSubsequence("datagram STOPPING=1", "spring context closed", "exit 143");
     }
   }
 

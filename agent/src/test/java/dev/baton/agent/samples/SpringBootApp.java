@@ -19,7 +19,7 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import(SpringBootApp.PidController.class)
+@Import({SpringBootApp.PidController.class, SpringContextClosed.class})
 public class SpringBootApp {
 
   public static void main(String[] args) {

@@ -13,7 +13,7 @@ import org.springframework.context.annotation.Import;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import(SpringBootApp.PidController.class)
+@Import({SpringBootApp.PidController.class, SpringContextClosed.class})
 public class SpringBootJettyApp {
 
   public static void main(String[] args) {

@@ -20,7 +20,7 @@ import reactor.core.publisher.Mono;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import(SpringBootWebFluxApp.ReactivePidController.class)
+@Import({SpringBootWebFluxApp.ReactivePidController.class, SpringContextClosed.class})
 public class SpringBootWebFluxApp {
 
   public static void main(String[] args) {
