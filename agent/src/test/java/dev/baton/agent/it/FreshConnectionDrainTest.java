@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.SpringBootWebFluxApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.VertxApp;
 import java.io.IOException;
@@ -43,7 +44,7 @@ class FreshConnectionDrainTest {
   private static final int ROUNDS = Integer.getInteger("baton.test.freshRounds", 3);
 
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class})
+  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class, SpringBootWebFluxApp.class})
   void noAcceptedConnectionIsClosedBeforeItsFirstResponse(Class<?> sample) throws Exception {
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicInteger answered = new AtomicInteger();
@@ -97,7 +98,7 @@ class FreshConnectionDrainTest {
    * answered by the draining worker, not closed as idle.
    */
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class})
+  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class, SpringBootWebFluxApp.class})
   void requestSentJustAfterTheDrainSignalOnAnAcceptedConnectionIsAnswered(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
