@@ -1,8 +1,9 @@
 package dev.baton.agent.drain;
 
 /**
- * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat, Reactor Netty) reaches: such classes see the agent's
- * classes through the system class loader, but not the hook class inside java.base. Set once at start-up.
+ * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat, Reactor Netty) reaches: such
+ * classes see the agent's classes through the system class loader, but not the hook class inside java.base.
+ * Set once at start-up.
  */
 public final class DrainSingletons {
 
@@ -33,8 +34,9 @@ public final class DrainSingletons {
   }
 
   /**
-   * Called by the code {@code ReactorNettyKeepAliveInstrumentation} injects after each {@code HttpUtil.isKeepAlive}:
-   * false once draining, so that the response ends its connection with {@code Connection: close}.
+   * Called by the code {@code ReactorNettyKeepAliveInstrumentation} injects after each
+   * {@code HttpUtil.isKeepAlive}: false once draining, so that the response ends its connection with
+   * {@code Connection: close}.
    */
   public static boolean keepAlive(boolean keepAlive) {
     return keepAlive && !closeAfterResponse();
