@@ -1,7 +1,7 @@
 package dev.baton.agent.drain;
 
 /**
- * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat, Undertow) reaches: such
+ * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat, Undertow, Reactor Netty) reaches: such
  * classes see the agent's classes through the system class loader, but not the hook class inside java.base.
  * Set once at start-up.
  */
@@ -12,6 +12,7 @@ public final class DrainSingletons {
   private static volatile JettyServerDrain jettyServers;
   private static volatile TomcatEndpointDrain tomcatEndpoints;
   private static volatile UndertowDrain undertow;
+  private static volatile ReactorNettyServerDrain reactorNettyServers;
 
   private DrainSingletons() {}
 
@@ -31,6 +32,31 @@ public final class DrainSingletons {
   public static boolean closeAfterResponse() {
     Drainer current = drainer;
     return current != null && current.isDraining();
+  }
+
+  /**
+   * Called by the code {@code ReactorNettyKeepAliveInstrumentation} injects after each
+   * {@code HttpUtil.isKeepAlive}: false once draining, so that the response ends its connection with
+   * {@code Connection: close}.
+   */
+  public static boolean keepAlive(boolean keepAlive) {
+    return keepAlive && !closeAfterResponse();
+  }
+
+  public static void install(ReactorNettyServerDrain reactorNetty) {
+    reactorNettyServers = reactorNetty;
+  }
+
+  /** Called by the code {@code FrameworkCreatedInstrumentation.reactorNettyServer()} injects. */
+  public static void reactorNettyServerCreated(Object server) {
+    ReactorNettyServerDrain drain = reactorNettyServers;
+    if (drain != null) {
+      try {
+        drain.register(server);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
   }
 
   public static void install(JettyServerDrain jetty) {

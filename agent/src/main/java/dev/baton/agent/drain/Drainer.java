@@ -15,10 +15,10 @@ import java.util.List;
  *       descriptor, so connections that arrive now queue in the kernel for the next generation; none is
  *       refused.
  *   <li>Let clients on keep-alive connections finish: from now on every response asks to close its
- *       connection (JDK HttpServer, Vert.x, Undertow), and for up to the keep-alive grace the drain waits for the
- *       connections to close that way, after a response, instead of closing them while idle: a client
- *       may be sending its next request on an idle connection at the very moment it is closed, and gets
- *       a reset for a request it already sent.
+ *       connection (JDK HttpServer, Vert.x, Undertow, Reactor Netty), and for up to the keep-alive grace the drain
+ *       waits for the connections to close that way, after a response, instead of closing them while
+ *       idle: a client may be sending its next request on an idle connection at the very moment it is
+ *       closed, and gets a reset for a request it already sent.
  *   <li>Let requests in flight finish: frameworks with their own graceful stop are driven through it
  *       (JDK HttpServer, Vert.x: only once every connection accepted before the listener closed has
  *       been taken over by an event loop, see {@code awaitHandOver}); elsewhere the drain waits until
@@ -116,9 +116,8 @@ public final class Drainer {
    * open when the grace ends has been idle all along, and the framework's shutdown closes it.
    */
   private void awaitKeepAliveClients(long deadline, Duration grace) {
-    boolean saysClose = !httpServers.isEmpty() || !vertxServers.isEmpty()
-        || frameworks.stream().anyMatch(FrameworkDrain::usesKeepAliveGrace);
-    if (!saysClose) {
+    if (httpServers.isEmpty() && vertxServers.isEmpty()
+        && frameworks.stream().noneMatch(FrameworkDrain::awaitsKeepAliveClients)) {
       return; // no HTTP server known to say Connection: close; the generic drain waits for the application
     }
     long start = System.nanoTime();

@@ -45,6 +45,12 @@ public final class FrameworkCreatedInstrumentation implements BatonInstrumentati
         "undertowConnectionCreated");
   }
 
+  /** Reactor Netty: each bound server ({@code ServerTransport.DisposableBind}, TCP and HTTP alike). */
+  public static FrameworkCreatedInstrumentation reactorNettyServer() {
+    return new FrameworkCreatedInstrumentation("reactor/netty/transport/ServerTransport$DisposableBind",
+        "reactorNettyServerCreated");
+  }
+
   private final String typeName;
   private final String hook;
 

@@ -2,7 +2,7 @@ package dev.baton.agent.drain;
 
 /**
  * A server framework's own graceful stop, driven by the {@link Drainer}: one implementation per framework
- * (Jetty, Tomcat, Undertow), each reaching the framework by reflection, since the agent does not link
+ * (Jetty, Tomcat, Reactor Netty), each reaching the framework by reflection, since the agent does not link
  * against any of them. An implementation with no server registered does nothing and is done at once.
  */
 public interface FrameworkDrain {
@@ -15,11 +15,11 @@ public interface FrameworkDrain {
   void stopAccepting();
 
   /**
-   * True when, while draining, this framework's responses ask to close their connections and it relies on
-   * the {@link Drainer}'s keep-alive grace for clients to bring one more request (Jetty and Tomcat run a
-   * grace of their own). False when the framework is absent.
+   * True when the framework answers with {@code Connection: close} while draining but its stop closes idle
+   * connections at once: the Drainer then first gives keep-alive clients the agent's {@code keepAliveGrace}
+   * to send one more request and be told to close (Jetty and Tomcat keep an idle grace of their own).
    */
-  default boolean usesKeepAliveGrace() {
+  default boolean awaitsKeepAliveClients() {
     return false;
   }
 

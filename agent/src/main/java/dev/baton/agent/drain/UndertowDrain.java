@@ -67,7 +67,7 @@ public final class UndertowDrain implements FrameworkDrain {
   }
 
   @Override
-  public boolean usesKeepAliveGrace() {
+  public boolean awaitsKeepAliveClients() {
     return !servers.isEmpty() || !gracefulHandlers.isEmpty();
   }
 
@@ -90,7 +90,7 @@ public final class UndertowDrain implements FrameworkDrain {
 
   @Override
   public void startShutdown(long timeoutMillis) {
-    if (!usesKeepAliveGrace()) {
+    if (!awaitsKeepAliveClients()) {
       return;
     }
     Thread stop = new Thread(() -> shutdown(timeoutMillis), "baton-undertow-stop");

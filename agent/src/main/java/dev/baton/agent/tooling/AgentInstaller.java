@@ -29,6 +29,8 @@ import dev.baton.agent.drain.UndertowDrain;
 import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
+import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
+import dev.baton.agent.drain.ReactorNettyServerDrain;
 import dev.baton.agent.fdlimit.LazyJdkFiles;
 import dev.baton.agent.lifeline.SupervisorLifeline;
 import dev.baton.agent.notify.Notifier;
@@ -98,7 +100,9 @@ public final class AgentInstaller {
         FrameworkCreatedInstrumentation.undertowServer(),
         FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler(),
         FrameworkCreatedInstrumentation.undertowConnection(),
-        new UndertowKeepAliveInstrumentation());
+        new UndertowKeepAliveInstrumentation(),
+        FrameworkCreatedInstrumentation.reactorNettyServer(),
+        new ReactorNettyKeepAliveInstrumentation());
   }
 
   /** The set-up thread (a class, not a lambda: lambdas spin classes at start-up). */
@@ -141,8 +145,10 @@ public final class AgentInstaller {
       DrainSingletons.install(tomcatEndpoints);
       UndertowDrain undertow = new UndertowDrain();
       DrainSingletons.install(undertow);
+      ReactorNettyServerDrain reactorNettyServers = new ReactorNettyServerDrain();
+      DrainSingletons.install(reactorNettyServers);
       Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
-          List.of(jettyServers, tomcatEndpoints, undertow));
+          List.of(jettyServers, tomcatEndpoints, undertow, reactorNettyServers));
       DrainSingletons.installDrainer(drainer);
 
       HookBindings.bind(hooks, adopter, httpServers, drainer);

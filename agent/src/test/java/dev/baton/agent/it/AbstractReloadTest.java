@@ -34,6 +34,11 @@ abstract class AbstractReloadTest {
     return Workers.JAVA_17;
   }
 
+  /** How many HUPs the test sends: each retires one worker under traffic. */
+  int reloads() {
+    return RELOADS;
+  }
+
   @Test
   void hupReplacesWorkersWithoutAFailedRequest() throws Exception {
     assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
@@ -48,23 +53,25 @@ abstract class AbstractReloadTest {
           .until(() -> Http.closeGet(port, "/") > 0);
       Set<Long> servedBy = new HashSet<>();
       try (Load load = new Load(port)) {
-        for (int reload = 1; reload <= RELOADS; reload++) {
+        for (int reload = 1; reload <= reloads(); reload++) {
           int diedBefore = oldWorkersDied(supervisor);
           await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
           servedBy.addAll(load.pids());
           supervisor.signal("HUP");
           await().atMost(Duration.ofSeconds(60)).until(() -> oldWorkersDied(supervisor) > diedBefore);
-          // The new worker answers, the old one is gone.
-          await().atMost(Duration.ofSeconds(20)).until(() -> !servedBy.containsAll(load.pids()));
+          // The new worker answers, the old one is gone. Perl's start_server retires the old worker one
+          // second after spawning the new one, ready or not: a Spring Boot worker may still be starting
+          // (well over 20 s on two cores shared with other builds), its clients waiting in the backlog.
+          await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
           servedBy.addAll(load.pids());
         }
         load.close(); // stop the traffic before asserting on it
         System.out.printf("%s: %d requests answered, %d failed, pids %s%n",
             getClass().getSimpleName(), load.successes(), load.failures().size(), load.pids());
         assertThat(load.failures()).as(supervisor.transcript()).isEmpty();
-        assertThat(load.successes()).isGreaterThan(RELOADS * 10);
+        assertThat(load.successes()).isGreaterThan(reloads() * 10);
       }
-      assertThat(servedBy).as("pids that answered").hasSizeGreaterThanOrEqualTo(RELOADS + 1);
+      assertThat(servedBy).as("pids that answered").hasSizeGreaterThanOrEqualTo(reloads() + 1);
       assertThat(withoutKnownNoise(supervisor.transcript()))
           .as("no JVM or agent warning, nothing thrown")
           .doesNotContain("WARNING", "Exception", "ERROR");

@@ -6,6 +6,8 @@ import dev.baton.agent.samples.AsyncChannelApp;
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.SpringBootApp;
+import dev.baton.agent.samples.SpringBootJettyApp;
+import dev.baton.agent.samples.SpringBootWebFluxApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.UndertowApp;
 import dev.baton.agent.samples.UndertowGracefulApp;
@@ -23,8 +25,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DrainTest {
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class,
-      UndertowApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class, SpringBootJettyApp.class, SpringBootWebFluxApp.class, UndertowApp.class})
   void slowRequestInFlightCompletesThenTheJvmExits(Class<?> sample) throws Exception {
     slowRequestInFlightCompletesThenTheJvmExits(sample, Workers.freePort());
   }
@@ -62,13 +63,13 @@ class DrainTest {
       assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      assertSpringContextClosedAfterTheDrain(sample, supervisor);
       return supervisor;
     }
   }
 
   @ParameterizedTest
-  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class,
-      UndertowApp.class, UndertowGracefulApp.class})
+  @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class, VertxApp.class, NettyApp.class, AsyncChannelApp.class, JettyApp.class, TomcatApp.class, SpringBootApp.class, SpringBootJettyApp.class, SpringBootWebFluxApp.class, UndertowApp.class, UndertowGracefulApp.class})
   void idleWorkerExitsPromptly(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -76,8 +77,21 @@ class DrainTest {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
       assertThat(Http.closeGet(port, "/")).isEqualTo(workerPid(supervisor));
       Signals.send("TERM", workerPid(supervisor));
-      // Far below the 60 s drain timeout: nothing in flight, nothing waited for.
+      // Far below the 60 s drain timeout: nothing in flight, nothing waited for (Spring's graceful
+      // shutdown, 30 s at most, included).
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(10));
+      assertSpringContextClosedAfterTheDrain(sample, supervisor);
+    }
+  }
+
+  /**
+   * Spring Boot samples: after the agent's drain, Spring's shutdown hook closed the context (graceful
+   * shutdown, web server stop, beans destroyed), so the worker left through the JVM's normal shutdown path.
+   */
+  private static void assertSpringContextClosedAfterTheDrain(Class<?> sample, ServerProcess supervisor) {
+    if (sample.getSimpleName().startsWith("SpringBoot")) {
+      assertThat(supervisor.stdout()).as(supervisor.transcript())
+          .containsSubsequence("datagram STOPPING=1", "spring context closed", "exit 143");
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.SpringBootWebFluxApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.UndertowApp;
 import dev.baton.agent.samples.UndertowGracefulApp;
@@ -44,6 +45,9 @@ class FreshConnectionDrainTest {
   private static final int CLIENTS = Integer.getInteger("baton.test.freshClients", 24);
   private static final int ROUNDS = Integer.getInteger("baton.test.freshRounds", 3);
 
+  // Not Spring Boot WebFlux (Reactor Netty): a Spring start per round costs ~15 s here. Reactor Netty leaves
+  // connections set up after its server channel closed alone (Vert.x's race is its load balancer's); one
+  // run with it answered 1,033 fresh-connection requests, none failed. The test below does run it.
   @ParameterizedTest
   // Undertow: the variant with a GracefulShutdownHandler only, whose shutdown would answer 503 to a request
   // read after it; the plain variant drains the same way without it.
@@ -101,8 +105,7 @@ class FreshConnectionDrainTest {
    * answered by the draining worker, not closed as idle.
    */
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class, UndertowApp.class,
-      UndertowGracefulApp.class})
+  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class, SpringBootWebFluxApp.class, UndertowApp.class, UndertowGracefulApp.class})
   void requestSentJustAfterTheDrainSignalOnAnAcceptedConnectionIsAnswered(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.SpringBootApp;
+import dev.baton.agent.samples.SpringBootJettyApp;
+import dev.baton.agent.samples.SpringBootWebFluxApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.UndertowApp;
 import dev.baton.agent.samples.UndertowGracefulApp;
@@ -29,8 +31,7 @@ class KeepAliveDrainTest {
   private static final Pattern CONTENT_LENGTH = Pattern.compile("(?i)\\ncontent-length: *(\\d+)");
 
   @ParameterizedTest
-  @ValueSource(classes = {JettyApp.class, TomcatApp.class, SpringBootApp.class, UndertowApp.class,
-      UndertowGracefulApp.class})
+  @ValueSource(classes = {JettyApp.class, TomcatApp.class, SpringBootApp.class, SpringBootJettyApp.class, SpringBootWebFluxApp.class, UndertowApp.class, UndertowGracefulApp.class})
   void responseInFlightDuringTheDrainClosesItsKeepAliveConnection(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
