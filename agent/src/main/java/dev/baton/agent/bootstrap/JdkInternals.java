@@ -22,6 +22,7 @@ public final class JdkInternals {
   private final Method newFd;
   private final Method configureBlocking;
   private final Method localAddress;
+  private final Method getIntOption;
   private final Method socketImplIsOpen;
   private final Method socketImplClose;
 
@@ -31,7 +32,9 @@ public final class JdkInternals {
     fdVal = open(ioUtil.getDeclaredMethod("fdVal", FileDescriptor.class));
     newFd = open(ioUtil.getDeclaredMethod("newFD", int.class));
     configureBlocking = open(ioUtil.getDeclaredMethod("configureBlocking", FileDescriptor.class, boolean.class));
-    localAddress = open(Class.forName("sun.nio.ch.Net").getDeclaredMethod("localAddress", FileDescriptor.class));
+    Class<?> net = Class.forName("sun.nio.ch.Net");
+    localAddress = open(net.getDeclaredMethod("localAddress", FileDescriptor.class));
+    getIntOption = open(net.getDeclaredMethod("getIntOption0", FileDescriptor.class, boolean.class, int.class, int.class));
     Class<?> nioSocketImpl = Class.forName("sun.nio.ch.NioSocketImpl");
     socketImplIsOpen = open(nioSocketImpl.getDeclaredMethod("isOpen"));
     socketImplClose = open(nioSocketImpl.getDeclaredMethod("close"));
@@ -63,6 +66,14 @@ public final class JdkInternals {
 
   public InetSocketAddress localAddress(FileDescriptor fd) throws IOException {
     return (InetSocketAddress) invoke(localAddress, null, fd);
+  }
+
+  /**
+   * Whether {@code fd} is a SOCK_STREAM socket: {@code getsockopt(SOL_SOCKET, SO_TYPE)} (1, 3 and
+   * SOCK_STREAM 1 on Linux, the only system Netty's epoll transport runs on).
+   */
+  public boolean isStreamSocket(int fd) throws IOException {
+    return (Integer) invoke(getIntOption, null, newFd(fd), false, 1, 3) == 1;
   }
 
   /** Whether a {@code sun.nio.ch.NioSocketImpl} (a {@code java.net.Socket}'s implementation) is open. */
