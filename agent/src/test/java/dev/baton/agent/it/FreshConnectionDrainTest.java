@@ -6,6 +6,7 @@ import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.VertxApp;
+import dev.baton.agent.samples.VertxEpollApp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -43,8 +44,9 @@ class FreshConnectionDrainTest {
   private static final int ROUNDS = Integer.getInteger("baton.test.freshRounds", 3);
 
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class})
+  @ValueSource(classes = {VertxApp.class, VertxEpollApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class})
   void noAcceptedConnectionIsClosedBeforeItsFirstResponse(Class<?> sample) throws Exception {
+    Workers.assumeTransportAvailable(sample);
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicInteger answered = new AtomicInteger();
     for (int round = 0; round < ROUNDS; round++) {

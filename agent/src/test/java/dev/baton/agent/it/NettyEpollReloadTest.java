@@ -1,10 +1,8 @@
 package dev.baton.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.NettyEpollApp;
-import io.netty.channel.epoll.Epoll;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,8 +25,7 @@ class NettyEpollReloadTest extends AbstractReloadTest {
 
   @BeforeEach
   void epollAvailable() {
-    assumeTrue(Epoll.isAvailable(), () -> "Netty's native epoll transport is not available here: "
-        + Epoll.unavailabilityCause());
+    Workers.assumeTransportAvailable(NettyEpollApp.class);
   }
 
   @Override
