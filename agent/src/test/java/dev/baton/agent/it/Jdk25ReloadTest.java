@@ -3,8 +3,10 @@ package dev.baton.agent.it;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.agent.samples.NettyEpollApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 
@@ -51,6 +53,31 @@ class Jdk25ReloadTest {
     @Override
     String java() {
       return Workers.JAVA_25.toString();
+    }
+  }
+
+  /** Netty's native epoll transport (JNI) on 25; the application enables native access for Netty's library. */
+  @Nested
+  class NettyEpoll extends AbstractReloadTest {
+    @BeforeEach
+    void jdk25() {
+      requireJdk25();
+      Workers.assumeTransportAvailable(NettyEpollApp.class);
+    }
+
+    @Override
+    String mainClass() {
+      return NettyEpollApp.class.getName();
+    }
+
+    @Override
+    String java() {
+      return Workers.JAVA_25.toString();
+    }
+
+    @Override
+    List<String> jvmOptions() {
+      return List.of("--enable-native-access=ALL-UNNAMED");
     }
   }
 }
