@@ -4,9 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.NettyEpollApp;
 import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +75,34 @@ class NettyEpollReloadTest extends AbstractReloadTest {
       assertThat(supervisor.stderr()).as(supervisor.transcript())
           .anyMatch(line -> line.startsWith("baton-agent: drained in "))
           .noneMatch(line -> line.contains("WARNING") || line.contains("Exception"));
+    }
+  }
+
+  /**
+   * A UDP channel bound to the listed port before the TCP one (HTTP/3 beside HTTP/1.1) is not adopted:
+   * only a stream socket takes the inherited listener, so both work.
+   */
+  @Test
+  void datagramBindOfTheListedPortIsNotAdopted() throws Exception {
+    int port = Workers.freePort();
+    List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
+    command.addAll(Workers.java(Workers.JAVA_17, "", NettyEpollApp.class.getName(), Integer.toString(port), "udp"));
+    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = Long.parseLong(supervisor.awaitStdout(line -> line.startsWith("worker "), Duration.ofSeconds(5))
+          .substring("worker ".length()));
+      assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
+      try (DatagramSocket udp = new DatagramSocket()) {
+        udp.setSoTimeout(10_000);
+        byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+        udp.send(new DatagramPacket(ping, ping.length, InetAddress.getLoopbackAddress(), port));
+        DatagramPacket answer = new DatagramPacket(new byte[64], 64);
+        udp.receive(answer);
+        assertThat(new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII))
+            .isEqualTo("pid:" + worker + "\n");
+      }
+      assertThat(supervisor.stdout()).as(supervisor.transcript())
+          .filteredOn(line -> line.startsWith("datagram STATUS=adopted ")).hasSize(1);
     }
   }
 
