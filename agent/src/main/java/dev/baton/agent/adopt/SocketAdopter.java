@@ -147,12 +147,13 @@ public final class SocketAdopter {
       return false;
     }
     listener.nettyChannel = null; // known once the new server channel starts reading
-    // Netty registered its fresh socket with epoll before binding; the dup2 closes that socket and so
-    // ends the registration: the next epoll call on fd must add it again.
-    lostEpollRegistrations.add(fd);
     adopt(listener, socket, null, fd);
-    // Netty creates its sockets non-blocking and its event loop accepts until EAGAIN: the shared open
-    // file description must be non-blocking too (never cleared, see adoptChannel).
+    // Netty registered its fresh socket with epoll before binding; the dup2 closed that socket and so
+    // ended the registration: the next epoll call on fd (on this same event loop) must add it again.
+    lostEpollRegistrations.add(fd);
+    // Netty creates its sockets non-blocking, and its event loop must never block in accept (a
+    // generation that loses the race for a connection to another would): the shared open file
+    // description becomes non-blocking too (never cleared, see adoptChannel).
     jdk.configureBlocking(jdk.newFd(fd), false);
     return true;
   }
