@@ -8,7 +8,8 @@ import java.nio.file.Path;
 
 /**
  * A listening socket inherited from the supervisor, and which of the application's listeners (a
- * {@code ServerSocketChannel} or a {@code java.net.ServerSocket}'s implementation) now uses it.
+ * {@code ServerSocketChannel}, a {@code java.net.ServerSocket}'s implementation, or the
+ * {@code io.netty.channel.unix.Socket} of a Netty epoll server channel) now uses it.
  */
 final class InheritedListener {
 
@@ -19,8 +20,10 @@ final class InheritedListener {
 
   /** The application object that adopted it; null until the application binds that port. */
   volatile Object owner;
-  /** The owner's own descriptor object, now a dup of {@link #inheritedFd}. */
+  /** The owner's own descriptor object, now a dup of {@link #inheritedFd} (null for a Netty socket). */
   volatile FileDescriptor ownerFd;
+  /** For a Netty epoll owner: its server channel, known once it starts reading (accepting). */
+  volatile Object nettyChannel;
   volatile boolean accepting;
 
   InheritedListener(ListenerSpec spec, FileDescriptor inheritedFd, InetSocketAddress boundAddress) {

@@ -12,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ProtocolFamily;
 import java.net.SocketAddress;
+import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
@@ -32,8 +33,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * the supervisor's socket as if the application had bound it. The inherited descriptor itself stays
  * open: closing the application's listener then stops accepting in this process only, and the queued
  * connections wait in the kernel for the next generation.
+ *
+ * <p>Netty's native epoll transport binds through JNI ({@code io.netty.channel.unix.Socket}), never
+ * through the JDK; there the int descriptor Netty created is the one {@code dup2} replaces, with the same
+ * effect.
  */
 public final class SocketAdopter {
+
+  /** How long a drain waits for an epoll event loop to deregister an adopted listener. */
+  private static final long EPOLL_DEREGISTER_WAIT_MILLIS = 5_000;
 
   private final JdkInternals jdk;
   private final List<InheritedListener> listeners;
@@ -42,6 +50,8 @@ public final class SocketAdopter {
   private final boolean anyInet4;
   private volatile boolean allAccepting;
   private final Set<Thread> acceptingThreads = ConcurrentHashMap.newKeySet();
+  /** Netty descriptors adopted after their epoll registration; see {@code EpollNativeInstrumentation}. */
+  private final Set<Integer> lostEpollRegistrations = ConcurrentHashMap.newKeySet();
 
   public SocketAdopter(
       JdkInternals jdk, List<ListenerSpec> specs, Notifier notifier, ConnectionTracker connections)
@@ -93,7 +103,7 @@ public final class SocketAdopter {
     if (listener == null) {
       return null;
     }
-    adopt(listener, channel, fd);
+    adopt(listener, channel, fd, jdk.fdVal(fd));
     boolean nonBlocking = channel instanceof SelectableChannel selectable
         ? !selectable.isBlocking()
         : channel instanceof AsynchronousServerSocketChannel;
@@ -114,8 +124,61 @@ public final class SocketAdopter {
     if (listener == null) {
       return -1;
     }
-    adopt(listener, impl, fd);
+    adopt(listener, impl, fd, jdk.fdVal(fd));
     return jdk.localAddress(fd).getPort();
+  }
+
+  /**
+   * Hook for {@code io.netty.channel.unix.Socket.bind} (Netty's native transports): true when the address
+   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Only stream sockets: a
+   * datagram socket may bind the port of a TCP listener (HTTP/3 beside HTTP/1.1 and 2). A TCP client
+   * binding a listed port before connecting would be adopted too; no client does that to a port a
+   * server listens on. Unix-domain binds ({@code DomainSocketAddress}) are left alone, and so are the
+   * io_uring and kqueue transports' sockets: their readiness and drain are not wired.
+   */
+  public boolean adoptNettySocket(Object socket, int fd, SocketAddress requested) throws IOException {
+    if (!(requested instanceof InetSocketAddress)
+        || !socket.getClass().getName().equals("io.netty.channel.epoll.LinuxSocket")
+        || !jdk.isStreamSocket(fd)) {
+      return false;
+    }
+    InheritedListener listener = match(requested);
+    if (listener == null) {
+      return false;
+    }
+    listener.nettyChannel = null; // known once the new server channel starts reading
+    adopt(listener, socket, null, fd);
+    // Netty registered its fresh socket with epoll before binding; the dup2 closed that socket and so
+    // ended the registration: the next epoll call on fd (on this same event loop) must add it again.
+    lostEpollRegistrations.add(fd);
+    // Netty creates its sockets non-blocking, and its event loop must never block in accept (a
+    // generation that loses the race for a connection to another would): the shared open file
+    // description becomes non-blocking too (never cleared, see adoptChannel).
+    jdk.configureBlocking(jdk.newFd(fd), false);
+    return true;
+  }
+
+  /** Hook for Netty's {@code Native.epollCtl*}: true, once, when {@code fd}'s epoll registration was lost. */
+  public boolean takeLostEpollRegistration(int fd) {
+    return !lostEpollRegistrations.isEmpty() && lostEpollRegistrations.remove(fd);
+  }
+
+  /** Hook for {@code io.netty.channel.unix.Socket.listen}: an adopted socket already listens. */
+  public boolean isAdoptedNettySocket(Object socket) {
+    return ownedBy(socket) != null;
+  }
+
+  /**
+   * Hook for {@code AbstractEpollChannel.doBeginRead} (every epoll channel, connections included): an
+   * adopted server channel that starts reading is accepting, as {@code OP_ACCEPT} is for NIO. No thread
+   * is remembered for {@link #awaitAcceptsReturned}: closing an epoll listener waits for its event loop.
+   */
+  public void epollReading(Object channel, Object socket) {
+    InheritedListener listener = ownedBy(socket);
+    if (listener != null) {
+      listener.nettyChannel = channel;
+      markAccepting(listener);
+    }
   }
 
   /** Hook for {@code NioSocketImpl.listen}: an adopted socket already listens with the supervisor's backlog. */
@@ -133,25 +196,25 @@ public final class SocketAdopter {
    * means ready; every thread that accepts on one is remembered for {@link #awaitAcceptsReturned}.
    */
   public void accepting(Object listenerObject) {
-    for (InheritedListener listener : listeners) {
-      if (listener.owner == listenerObject) {
-        acceptingThreads.add(Thread.currentThread());
-        break;
-      }
+    InheritedListener listener = ownedBy(listenerObject);
+    if (listener != null) {
+      acceptingThreads.add(Thread.currentThread());
+      markAccepting(listener);
     }
+  }
+
+  private void markAccepting(InheritedListener listener) {
     if (allAccepting) {
       return;
     }
-    for (InheritedListener listener : listeners) {
-      if (listener.owner == listenerObject && !listener.accepting) {
-        listener.accepting = true;
-        notifier.status("accepting on " + listener.spec.spec());
-      }
+    if (!listener.accepting) {
+      listener.accepting = true;
+      notifier.status("accepting on " + listener.spec.spec());
     }
     synchronized (this) {
       boolean all = true;
-      for (InheritedListener listener : listeners) {
-        all &= listener.accepting;
+      for (InheritedListener each : listeners) {
+        all &= each.accepting;
       }
       if (!allAccepting && all) {
         allAccepting = true;
@@ -160,13 +223,13 @@ public final class SocketAdopter {
     }
   }
 
-  /** Hook for an accepted connection: connections of adopted listeners are waited for by the drain. */
+  /**
+   * Hook for an accepted connection (for Netty epoll: the listener's {@code Socket} and the new
+   * {@code Channel}): connections of adopted listeners are waited for by the drain.
+   */
   public void accepted(Object listenerObject, Object connection) {
-    for (InheritedListener listener : listeners) {
-      if (listener.owner == listenerObject) {
-        connections.add(connection);
-        return;
-      }
+    if (ownedBy(listenerObject) != null) {
+      connections.add(connection);
     }
   }
 
@@ -196,11 +259,15 @@ public final class SocketAdopter {
       try {
         if (owner instanceof Channel channel) {
           channel.close();
-        } else {
+        } else if (owner instanceof SocketImpl) {
           jdk.closeSocketImpl(owner);
+        } else if (!NettyChannels.stopAccepting(listener.nettyChannel, owner, EPOLL_DEREGISTER_WAIT_MILLIS)) {
+          Log.warn("the epoll event loop of " + listener.spec.spec() + " did not deregister it within "
+              + EPOLL_DEREGISTER_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
+          continue;
         }
         closed++;
-      } catch (IOException | RuntimeException e) {
+      } catch (IOException | ReflectiveOperationException | RuntimeException e) {
         Log.error("closing listener " + listener.spec.spec(), e);
       }
     }
@@ -268,14 +335,30 @@ public final class SocketAdopter {
       return true;
     }
     try {
-      return owner instanceof Channel channel ? !channel.isOpen() : !jdk.isOpenSocketImpl(owner);
-    } catch (IOException | RuntimeException e) {
+      if (owner instanceof Channel channel) {
+        return !channel.isOpen();
+      }
+      return owner instanceof SocketImpl ? !jdk.isOpenSocketImpl(owner) : !NettyChannels.isOpenSocket(owner);
+    } catch (IOException | ReflectiveOperationException | RuntimeException e) {
       return false;
     }
   }
 
-  private void adopt(InheritedListener listener, Object owner, FileDescriptor ownFd) throws IOException {
-    jdk.dup2(listener.spec.fd(), jdk.fdVal(ownFd));
+  private InheritedListener ownedBy(Object owner) {
+    if (owner == null) {
+      return null;
+    }
+    for (InheritedListener listener : listeners) {
+      if (listener.owner == owner) {
+        return listener;
+      }
+    }
+    return null;
+  }
+
+  private void adopt(InheritedListener listener, Object owner, FileDescriptor ownFd, int ownFdNumber)
+      throws IOException {
+    jdk.dup2(listener.spec.fd(), ownFdNumber);
     listener.ownerFd = ownFd;
     listener.owner = owner;
     Log.info("adopted " + listener.spec.describe());

@@ -27,6 +27,7 @@ public final class JdkInternals {
   private volatile Method newFd;
   private volatile Method configureBlocking;
   private volatile Method localAddress;
+  private volatile Method getIntOption;
   private volatile Method socketImplIsOpen;
   private volatile Method socketImplClose;
 
@@ -56,6 +57,14 @@ public final class JdkInternals {
 
   public InetSocketAddress localAddress(FileDescriptor fd) throws IOException {
     return (InetSocketAddress) invoke(localAddress(), null, fd);
+  }
+
+  /**
+   * Whether {@code fd} is a SOCK_STREAM socket: {@code getsockopt(SOL_SOCKET, SO_TYPE)} (1, 3 and
+   * SOCK_STREAM 1 on Linux, the only system Netty's epoll transport runs on).
+   */
+  public boolean isStreamSocket(int fd) throws IOException {
+    return (Integer) invoke(getIntOption(), null, newFd(fd), false, 1, 3) == 1;
   }
 
   /** Whether a {@code sun.nio.ch.NioSocketImpl} (a {@code java.net.Socket}'s implementation) is open. */
@@ -91,6 +100,12 @@ public final class JdkInternals {
   private Method localAddress() {
     Method method = localAddress;
     return method != null ? method : (localAddress = resolve("sun.nio.ch.Net", "localAddress", FileDescriptor.class));
+  }
+
+  private Method getIntOption() {
+    Method method = getIntOption;
+    return method != null ? method
+        : (getIntOption = resolve("sun.nio.ch.Net", "getIntOption0", FileDescriptor.class, boolean.class, int.class, int.class));
   }
 
   private Method socketImplIsOpen() {

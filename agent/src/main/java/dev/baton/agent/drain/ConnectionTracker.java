@@ -1,7 +1,9 @@
 package dev.baton.agent.drain;
 
+import dev.baton.agent.adopt.NettyChannels;
 import dev.baton.agent.bootstrap.JdkInternals;
 import java.io.IOException;
+import java.net.SocketImpl;
 import java.nio.channels.Channel;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.SocketChannel;
@@ -18,14 +20,17 @@ import java.util.WeakHashMap;
 public final class ConnectionTracker {
 
   private final JdkInternals jdk;
-  // Neither SocketChannelImpl nor NioSocketImpl overrides equals: identity keys. Value: served yet.
+  // SocketChannelImpl and NioSocketImpl keep Object's equals, Netty's AbstractChannel compares identity. Value: served yet.
   private final Map<Object, Boolean> connections = new WeakHashMap<>();
 
   public ConnectionTracker(JdkInternals jdk) {
     this.jdk = jdk;
   }
 
-  /** Adds a {@code SocketChannel} or a {@code java.net.Socket}'s {@code NioSocketImpl}. */
+  /**
+   * Adds a {@code SocketChannel}, a {@code java.net.Socket}'s {@code NioSocketImpl}, or a Netty
+   * {@code Channel} (a connection of Netty's native epoll transport, which the JDK never sees).
+   */
   public void add(Object connection) {
     synchronized (connections) {
       connections.put(connection, Boolean.FALSE);
@@ -68,8 +73,9 @@ public final class ConnectionTracker {
    * frameworks (Netty, hence Vert.x; the JDK HttpServer) register each accepted {@code SocketChannel}
    * with a selector on their I/O thread, asynchronously after the accept. Until then the framework has
    * not set the connection up and, if it is shutting down meanwhile, may close it unread (Vert.x's
-   * {@code ServerChannelLoadBalancer} closes a channel it has no worker for). Connections of
-   * {@code java.net.Socket}s, served by blocking threads, are never counted.
+   * {@code ServerChannelLoadBalancer} closes a channel it has no worker for). Netty epoll connections
+   * count until Netty registers them with their event loop. Connections of {@code java.net.Socket}s,
+   * served by blocking threads, are never counted.
    */
   public int notHandedOverCount() {
     List<Object> snapshot;
@@ -78,7 +84,11 @@ public final class ConnectionTracker {
     }
     int pending = 0;
     for (Object connection : snapshot) {
-      if (connection instanceof SelectableChannel channel && channel.isOpen() && !channel.isRegistered()) {
+      if (connection instanceof SelectableChannel channel) {
+        if (channel.isOpen() && !channel.isRegistered()) {
+          pending++;
+        }
+      } else if (!(connection instanceof SocketImpl) && nettyNotRegistered(connection)) {
         pending++;
       }
     }
@@ -129,8 +139,16 @@ public final class ConnectionTracker {
       return channel.isOpen();
     }
     try {
-      return jdk.isOpenSocketImpl(connection);
-    } catch (IOException | RuntimeException e) {
+      return connection instanceof SocketImpl ? jdk.isOpenSocketImpl(connection) : NettyChannels.isOpen(connection);
+    } catch (IOException | ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean nettyNotRegistered(Object channel) {
+    try {
+      return NettyChannels.isOpen(channel) && !NettyChannels.isRegistered(channel);
+    } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
     }
   }

@@ -2,6 +2,11 @@ package dev.baton.agent.tooling;
 
 import dev.baton.agent.Log;
 import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.EpollChannelInstrumentation;
+import dev.baton.agent.adopt.EpollNativeInstrumentation;
+import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.NettySingletons;
+import dev.baton.agent.adopt.NettySocketInstrumentation;
 import dev.baton.agent.adopt.NetInstrumentation;
 import dev.baton.agent.adopt.NioSocketImplInstrumentation;
 import dev.baton.agent.adopt.SelectionKeyInstrumentation;
@@ -89,6 +94,10 @@ public final class AgentInstaller {
         new NioSocketImplInstrumentation(),
         new SelectionKeyInstrumentation(),
         new NetInstrumentation(),
+        new NettySocketInstrumentation(),
+        new EpollChannelInstrumentation(),
+        new EpollServerSocketChannelInstrumentation(),
+        new EpollNativeInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
         FrameworkCreatedInstrumentation.vertxHttpServer(),
@@ -136,6 +145,7 @@ public final class AgentInstaller {
       notifier.status("baton-agent attached, waiting for the application to bind");
       ConnectionTracker connections = new ConnectionTracker(jdk);
       SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
+      NettySingletons.install(adopter);
       JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
       VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
       DrainSingletons.install(vertxServers);

@@ -39,6 +39,11 @@ abstract class AbstractReloadTest {
     return RELOADS;
   }
 
+  /** Options for the worker JVM, after the {@code java} executable. */
+  List<String> jvmOptions() {
+    return List.of();
+  }
+
   @Test
   void hupReplacesWorkersWithoutAFailedRequest() throws Exception {
     assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
@@ -46,7 +51,9 @@ abstract class AbstractReloadTest {
     Path pidFile = tempDir.resolve("start_server.pid");
     List<String> command = new ArrayList<>(List.of(
         Workers.START_SERVER.toString(), "--port=" + port, "--pid-file=" + pidFile, "--"));
-    command.addAll(Workers.java(java(), "", mainClass(), Integer.toString(port)));
+    List<String> worker = new ArrayList<>(Workers.java(java(), "", mainClass(), Integer.toString(port)));
+    worker.addAll(1, jvmOptions());
+    command.addAll(worker);
 
     try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions()

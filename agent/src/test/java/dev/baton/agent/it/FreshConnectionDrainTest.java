@@ -9,6 +9,7 @@ import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.UndertowApp;
 import dev.baton.agent.samples.UndertowGracefulApp;
 import dev.baton.agent.samples.VertxApp;
+import dev.baton.agent.samples.VertxEpollApp;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -51,8 +52,9 @@ class FreshConnectionDrainTest {
   @ParameterizedTest
   // Undertow: the variant with a GracefulShutdownHandler only, whose shutdown would answer 503 to a request
   // read after it; the plain variant drains the same way without it.
-  @ValueSource(classes = {VertxApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class, UndertowGracefulApp.class})
+  @ValueSource(classes = {VertxApp.class, VertxEpollApp.class, JdkHttpServerApp.class, JettyApp.class, TomcatApp.class, UndertowGracefulApp.class})
   void noAcceptedConnectionIsClosedBeforeItsFirstResponse(Class<?> sample) throws Exception {
+    Workers.assumeTransportAvailable(sample);
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicInteger answered = new AtomicInteger();
     for (int round = 0; round < ROUNDS; round++) {

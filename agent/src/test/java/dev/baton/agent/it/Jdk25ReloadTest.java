@@ -3,9 +3,11 @@ package dev.baton.agent.it;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.agent.samples.NettyEpollApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import dev.baton.agent.samples.UndertowApp;
 import java.nio.file.Files;
+import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 
@@ -75,6 +77,16 @@ class Jdk25ReloadTest {
     @Override
     String java() {
       return Workers.JAVA_25.toString();
+    }
+
+    /**
+     * Vert.x probes Netty's native transport, and with netty-transport-native-epoll on the class path
+     * Netty loads its JNI library: JDK 25 warns about that unless the application enables native access
+     * (a flag of the application's, as for any JNI user, not of the agent's).
+     */
+    @Override
+    List<String> jvmOptions() {
+      return List.of("--enable-native-access=ALL-UNNAMED");
     }
 
     @Override
@@ -175,6 +187,31 @@ class Jdk25ReloadTest {
     @Override
     int reloads() {
       return FRAMEWORK_RELOADS;
+    }
+  }
+
+  /** Netty's native epoll transport (JNI) on 25; the application enables native access for Netty's library. */
+  @Nested
+  class NettyEpoll extends AbstractReloadTest {
+    @BeforeEach
+    void jdk25() {
+      requireJdk25();
+      Workers.assumeTransportAvailable(NettyEpollApp.class);
+    }
+
+    @Override
+    String mainClass() {
+      return NettyEpollApp.class.getName();
+    }
+
+    @Override
+    String java() {
+      return Workers.JAVA_25.toString();
+    }
+
+    @Override
+    List<String> jvmOptions() {
+      return List.of("--enable-native-access=ALL-UNNAMED");
     }
   }
 }

@@ -57,7 +57,7 @@ class NormalBindTest {
   }
 
   /** Starts the sample directly, awaits an answer on its port, returns its stderr. */
-  private static List<String> assertBindsNormally(
+  static List<String> assertBindsNormally(
       Class<?> sample, String agentOptions, Map<String, String> env, List<String> expectedStderr) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess worker = ServerProcess.start(

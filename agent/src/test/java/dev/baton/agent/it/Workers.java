@@ -56,6 +56,15 @@ final class Workers {
     return script.toString();
   }
 
+  /** Skips the test when the sample needs Netty's native epoll transport and this machine has none. */
+  static void assumeTransportAvailable(Class<?> sample) {
+    if (sample.getSimpleName().contains("Epoll")) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(),
+          () -> "Netty's native epoll transport is not available here: "
+              + io.netty.channel.epoll.Epoll.unavailabilityCause());
+    }
+  }
+
   static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();

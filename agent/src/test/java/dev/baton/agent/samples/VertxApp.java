@@ -1,6 +1,7 @@
 package dev.baton.agent.samples;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.concurrent.TimeUnit;
@@ -9,13 +10,17 @@ import java.util.concurrent.TimeUnit;
 public final class VertxApp {
 
   public static void main(String[] args) throws Exception {
-    int port = Integer.parseInt(args[0]);
-    Vertx vertx = Vertx.vertx();
+    start(Integer.parseInt(args[0]), new VertxOptions());
+  }
+
+  static Vertx start(int port, VertxOptions options) throws Exception {
+    Vertx vertx = Vertx.vertx(options);
     HttpServer server = vertx.createHttpServer()
         .requestHandler(request -> handle(vertx, request))
         .listen(port)
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     System.out.println("listening on " + server.actualPort());
+    return vertx;
   }
 
   private static void handle(Vertx vertx, HttpServerRequest request) {

@@ -1,0 +1,139 @@
+package dev.baton.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.baton.agent.samples.NettyEpollApp;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Plain Netty on the native epoll transport, which binds through JNI ({@code unix.Socket.bind}), not the
+ * JDK: adoption by {@code dup2} onto Netty's descriptor (its lost epoll registration added again),
+ * {@code doBeginRead} for readiness, a drain that deregisters the channel from its event loop before
+ * closing Netty's descriptor, and the connection-level drain for the epoll connections.
+ */
+class NettyEpollReloadTest extends AbstractReloadTest {
+
+  @BeforeEach
+  void epollAvailable() {
+    Workers.assumeTransportAvailable(NettyEpollApp.class);
+  }
+
+  @Override
+  String mainClass() {
+    return NettyEpollApp.class.getName();
+  }
+
+  /**
+   * Under a supervisor whose listener is blocking (the agent must make it non-blocking, or the event
+   * loop would block in accept), bound to 127.0.0.1 while the application binds the wildcard: the
+   * channel reports the adopted address, says READY once it accepts, and on TERM answers the request in
+   * flight before the JVM exits.
+   */
+  @Test
+  void adoptedChannelAcceptsReportsReadyAndDrains() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, NettyEpollApp.class, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("datagram STATUS=accepting on 127.0.0.1:" + port);
+      // The application asked for the wildcard address; its channel reports the adopted socket's. (READY
+      // comes from the event loop and may precede the main thread's line.)
+      supervisor.awaitStdout(("listening on /127.0.0.1:" + port + " (EpollServerSocketChannel)")::equals,
+          Duration.ofSeconds(10));
+      long worker = Long.parseLong(supervisor.awaitStdout(line -> line.startsWith("worker "), Duration.ofSeconds(5))
+          .substring("worker ".length()));
+      assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
+      assertThat(nonBlocking(worker, inheritedFd(supervisor))).as("O_NONBLOCK on the shared listener").isTrue();
+
+      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Http.closeGet(port, "/slow?ms=2000");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+      Signals.send("TERM", worker);
+
+      assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      assertThat(supervisor.stderr()).as(supervisor.transcript())
+          .anyMatch(line -> line.startsWith("baton-agent: drained in "))
+          .noneMatch(line -> line.contains("WARNING") || line.contains("Exception"));
+    }
+  }
+
+  /**
+   * A UDP channel bound to the listed port before the TCP one (HTTP/3 beside HTTP/1.1) is not adopted:
+   * only a stream socket takes the inherited listener, so both work.
+   */
+  @Test
+  void datagramBindOfTheListedPortIsNotAdopted() throws Exception {
+    int port = Workers.freePort();
+    List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
+    command.addAll(Workers.java(Workers.JAVA_17, "", NettyEpollApp.class.getName(), Integer.toString(port), "udp"));
+    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = Long.parseLong(supervisor.awaitStdout(line -> line.startsWith("worker "), Duration.ofSeconds(5))
+          .substring("worker ".length()));
+      assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
+      try (DatagramSocket udp = new DatagramSocket()) {
+        udp.setSoTimeout(10_000);
+        byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
+        udp.send(new DatagramPacket(ping, ping.length, InetAddress.getLoopbackAddress(), port));
+        DatagramPacket answer = new DatagramPacket(new byte[64], 64);
+        udp.receive(answer);
+        assertThat(new String(answer.getData(), 0, answer.getLength(), StandardCharsets.US_ASCII))
+            .isEqualTo("pid:" + worker + "\n");
+      }
+      assertThat(supervisor.stdout()).as(supervisor.transcript())
+          .filteredOn(line -> line.startsWith("datagram STATUS=adopted ")).hasSize(1);
+    }
+  }
+
+  /** The descriptor number in {@code STATUS=adopted <spec> (fd N)}. */
+  private static int inheritedFd(ServerProcess supervisor) {
+    String status = supervisor.awaitStdout(line -> line.startsWith("datagram STATUS=adopted "), Duration.ofSeconds(5));
+    Matcher fd = Pattern.compile("\\(fd (\\d+)\\)").matcher(status);
+    assertThat(fd.find()).as(status).isTrue();
+    return Integer.parseInt(fd.group(1));
+  }
+
+  /**
+   * O_NONBLOCK (octal 04000) in the open file description's flags, as {@code /proc/PID/fdinfo/FD} shows
+   * them. Netty's event loop accepts once per wake-up; on a blocking listener shared with another
+   * generation, the one that loses the race for a connection would block in accept.
+   */
+  private static boolean nonBlocking(long pid, int fd) throws IOException {
+    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "fdinfo", Integer.toString(fd)))) {
+      if (line.startsWith("flags:")) {
+        return (Integer.parseInt(line.substring("flags:".length()).trim(), 8) & 04000) != 0;
+      }
+    }
+    throw new AssertionError("no flags in /proc/" + pid + "/fdinfo/" + fd);
+  }
+
+  @Test
+  void bindsNormallyWithoutServerStarterPort() throws Exception {
+    assertThat(NormalBindTest.assertBindsNormally(NettyEpollApp.class, "", Map.of(), null))
+        .noneMatch(line -> line.contains("baton-agent"));
+    NormalBindTest.assertBindsNormally(NettyEpollApp.class, null, Map.of(), null);
+  }
+}
