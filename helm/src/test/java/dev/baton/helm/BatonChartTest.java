@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
+import dev.baton.operator.BatonOperator;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +18,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
 
 /** helm/baton rendered by the real Helm 3.16 (helm-java): helm-unittest's shape, JUnit's assertions. */
 class BatonChartTest {
@@ -151,6 +154,36 @@ class BatonChartTest {
     Map<String, Object> pdbMax = find(Charts.render(BATON, t -> t.set("podDisruptionBudget.enabled", true)
         .set("podDisruptionBudget.maxUnavailable", 1)), "PodDisruptionBudget", FULLNAME);
     assertThat((Map<String, Object>) get(pdbMax, "spec")).containsEntry("maxUnavailable", 1).doesNotContainKey("minAvailable");
+  }
+
+  @Test
+  void leaseTimingReachesTheOperatorAsFlagsItTakes() {
+    // Defaults: the operator's own, so two replicas behave as the operator documents them.
+    List<String> defaults = operatorArgs(Charts.render(BATON, c -> c.set("replicaCount", 2)));
+    CommandSpec operator = new CommandLine(new BatonOperator()).getCommandSpec();
+    for (String flag : List.of("--lease-duration", "--renew-deadline", "--retry-period")) {
+      assertThat(defaults).contains(flag + "=" + operator.findOption(flag).defaultValue());
+    }
+
+    List<String> tuned = operatorArgs(Charts.render(BATON, c -> c.set("replicaCount", 3)
+        .set("operator.leaseDuration", "1m30s").set("operator.renewDeadline", "20s").set("operator.retryPeriod", "500ms")));
+    assertThat(tuned).contains("--leader-election", "--lease-duration=1m30s", "--renew-deadline=20s", "--retry-period=500ms");
+    // Every flag the chart renders is one the operator's command line takes (picocli refuses unknown ones).
+    new CommandLine(new BatonOperator()).parseArgs(tuned.toArray(String[]::new));
+
+    // One replica: no election, so no Lease flags at all.
+    assertThat(operatorArgs(Charts.render(BATON, c -> c.set("operator.leaseDuration", "30s"))))
+        .contains("--no-leader-election").noneMatch(a -> a.startsWith("--lease-") || a.startsWith("--renew-")
+            || a.startsWith("--retry-"));
+
+    assertThatThrownBy(() -> Charts.render(BATON, c -> c.set("operator.renewDeadline", "10 seconds")))
+        .hasMessageContaining("values don't meet the specifications of the schema")
+        .hasMessageContaining("operator.renewDeadline");
+  }
+
+  private static List<String> operatorArgs(List<Map<String, Object>> docs) {
+    List<Object> args = get(find(docs, "Deployment", FULLNAME), "spec.template.spec.containers.0.args");
+    return args.stream().map(String::valueOf).toList();
   }
 
   @Test

@@ -173,6 +173,7 @@ public class BatonOperator implements Callable<Integer> {
 
   /** Starts metrics and the controller (behind leader election unless {@code --no-leader-election}). */
   public Running start(KubernetesClient client, ControlAddressResolver addresses) throws java.io.IOException {
+    LeaseTiming lease = leaderElection ? leaseTiming() : null;
     OperatorMetrics metrics = new OperatorMetrics();
     int colon = metricsAddress.lastIndexOf(':');
     Running running = new Running(metrics.serve(new InetSocketAddress(metricsAddress.substring(0, colon),
@@ -209,9 +210,9 @@ public class BatonOperator implements Callable<Integer> {
     running.election = client.leaderElector().withConfig(new LeaderElectionConfigBuilder()
         .withName(leaseName)
         .withLock(new LeaseLock(leaseNamespace, leaseName, identity))
-        .withLeaseDuration(duration("--lease-duration", leaseDuration))
-        .withRenewDeadline(duration("--renew-deadline", renewDeadline))
-        .withRetryPeriod(duration("--retry-period", retryPeriod))
+        .withLeaseDuration(lease.duration())
+        .withRenewDeadline(lease.renewDeadline())
+        .withRetryPeriod(lease.retryPeriod())
         .withReleaseOnCancel(true)
         // The elector calls onStartLeading on its own renewal thread: starting the informers there would
         // hold the renewals back (the Lease lapses and another replica takes it while this one still starts).
@@ -221,6 +222,25 @@ public class BatonOperator implements Callable<Integer> {
         }, leader -> LOG.info("leader is now {}", leader)))
         .build()).build().start();
     return running;
+  }
+
+  private record LeaseTiming(Duration duration, Duration renewDeadline, Duration retryPeriod) {}
+
+  /** The Lease timing flags, checked before anything starts: the ordering is what keeps one leader at a time. */
+  private LeaseTiming leaseTiming() {
+    LeaseTiming t = new LeaseTiming(duration("--lease-duration", leaseDuration),
+        duration("--renew-deadline", renewDeadline), duration("--retry-period", retryPeriod));
+    if (t.renewDeadline.compareTo(t.duration) >= 0) {
+      throw new CommandLine.ParameterException(new CommandLine(new BatonOperator()), "--renew-deadline=" + renewDeadline
+          + " must be shorter than --lease-duration=" + leaseDuration + ": a leader that cannot renew must stop"
+          + " before another replica may take the Lease");
+    }
+    if (t.retryPeriod.compareTo(t.renewDeadline) >= 0) {
+      throw new CommandLine.ParameterException(new CommandLine(new BatonOperator()), "--retry-period=" + retryPeriod
+          + " must be shorter than --renew-deadline=" + renewDeadline + ": the leader retries its renewal within"
+          + " the deadline");
+    }
+    return t;
   }
 
   private static Duration duration(String option, String text) {

@@ -48,6 +48,18 @@ class LeaderElectionTest {
   @TempDir
   Path tmp;
 
+  @Test
+  void leaseTimingsOutOfOrderAreRefusedInOneLine() {
+    assertThatThrownBy(() -> Fixtures.startOperator(client, "--leader-election", "--lease-duration=10s",
+        "--renew-deadline=10s")).hasMessage("--renew-deadline=10s must be shorter than --lease-duration=10s: a leader"
+        + " that cannot renew must stop before another replica may take the Lease");
+    assertThatThrownBy(() -> Fixtures.startOperator(client, "--leader-election", "--renew-deadline=2s",
+        "--retry-period=2000ms")).hasMessage("--retry-period=2000ms must be shorter than --renew-deadline=2s: the"
+        + " leader retries its renewal within the deadline");
+    assertThatThrownBy(() -> Fixtures.startOperator(client, "--leader-election", "--lease-duration=soon"))
+        .hasMessage("--lease-duration must be a positive duration such as 15s or 500ms, not 'soon'");
+  }
+
   /** What fabric8's LeaseLock relies on: a merge patch carrying a stale resourceVersion is refused (409). */
   @Test
   void theMockApiServerRefusesAStaleLeaseUpdate() {

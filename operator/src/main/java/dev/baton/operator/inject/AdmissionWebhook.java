@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * The mutating admission webhook: HTTPS {@code POST /mutate} with an AdmissionReview (admission.k8s.io/v1)
  * of a Pod, answered with the {@link PodInjector}'s JSON Patch. It always allows the pod: one it cannot
  * inject is admitted unchanged, with the reason as an AdmissionReview warning (shown by kubectl) and a
- * Warning Event. The certificate and key are read once at start (a new Secret means a new pod).
+ * Warning Event. The certificate and key are read again when their files change ({@link ReloadingKeyManager}).
  */
 public final class AdmissionWebhook implements AutoCloseable {
   public static final String PATH = "/mutate";

@@ -10,14 +10,19 @@ import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.PrivateKey;
-import java.security.cert.Certificate;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * An {@link SSLContext} from the PEM files of a {@code kubernetes.io/tls} Secret ({@code tls.crt},
@@ -33,22 +38,60 @@ final class PemKeys {
 
   private PemKeys() {}
 
+  /** A server context whose certificate follows the files: see {@link ReloadingKeyManager}. */
   static SSLContext serverContext(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
-    Certificate[] chain = CertificateFactory.getInstance("X.509")
-        .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(certFile))).toArray(Certificate[]::new);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(new KeyManager[] {new ReloadingKeyManager(certFile, keyFile)}, null, null);
+    return context;
+  }
+
+  static X509Certificate[] certificates(Path certFile) throws IOException, GeneralSecurityException {
+    X509Certificate[] chain;
+    try {
+      chain = CertificateFactory.getInstance("X.509")
+          .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(certFile))).toArray(X509Certificate[]::new);
+    } catch (CertificateException e) {
+      throw new GeneralSecurityException(certFile + " is not a whole PEM certificate chain: " + e.getMessage(), e);
+    }
     if (chain.length == 0) {
       throw new GeneralSecurityException(certFile + " holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
     }
-    PrivateKey key = privateKey(keyFile);
+    return chain;
+  }
+
+  /** Fails unless {@code key} is the private half of the certificate's public key (a test signature). */
+  static void checkPair(X509Certificate cert, PrivateKey key, Path certFile, Path keyFile)
+      throws GeneralSecurityException {
+    PublicKey publicKey = cert.getPublicKey();
+    if (!publicKey.getAlgorithm().equals(key.getAlgorithm())) {
+      throw new GeneralSecurityException(keyFile + " holds an " + key.getAlgorithm() + " key but " + certFile
+          + " certifies an " + publicKey.getAlgorithm() + " key: they are not a pair");
+    }
+    String algorithm = "EC".equals(key.getAlgorithm()) ? "SHA256withECDSA" : "SHA256withRSA";
+    byte[] probe = "baton-webhook key check".getBytes(StandardCharsets.US_ASCII);
+    Signature signer = Signature.getInstance(algorithm);
+    signer.initSign(key);
+    signer.update(probe);
+    byte[] signature = signer.sign();
+    Signature verifier = Signature.getInstance(algorithm);
+    verifier.initVerify(publicKey);
+    verifier.update(probe);
+    if (!verifier.verify(signature)) {
+      throw new GeneralSecurityException(keyFile + " is not the key of the certificate in " + certFile
+          + " (serial " + cert.getSerialNumber().toString(16) + "): they are not a pair");
+    }
+  }
+
+  /** The JDK's own key manager (SunX509, which answers with the key store's alias) for one pair. */
+  static X509ExtendedKeyManager keyManager(String alias, X509Certificate[] chain, PrivateKey key)
+      throws IOException, GeneralSecurityException {
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
     char[] password = new char[0];
-    store.setKeyEntry("webhook", key, password, chain);
-    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    store.setKeyEntry(alias, key, password, chain);
+    KeyManagerFactory keys = KeyManagerFactory.getInstance("SunX509");
     keys.init(store, password);
-    SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keys.getKeyManagers(), null, null);
-    return context;
+    return (X509ExtendedKeyManager) keys.getKeyManagers()[0];
   }
 
   static PrivateKey privateKey(Path keyFile) throws IOException, GeneralSecurityException {
