@@ -48,7 +48,8 @@ import java.util.List;
  *
  * <p>Everything here is on the application's start-up path, so {@code premain} itself only parses the
  * configuration, registers the transformer and starts a thread for the rest (opening JDK internals,
- * checking the inherited sockets, defining and binding the hooks, the signal handler): that work then
+ * checking the inherited sockets, defining and binding the hooks, the signal handler), and another
+ * thread loads ASM meanwhile ({@link HookTransformer#warmUp()}): that work then
  * overlaps the JVM's and the application's own start-up, and a thread that loads one of the target
  * classes before it is done waits for it ({@link HookTransformer}). The set-up thread touches no
  * target class of the application's path (JDK internals are resolved lazily, see {@link JdkInternals}),
@@ -67,6 +68,9 @@ public final class AgentInstaller {
           + "); the application binds its ports normally");
       return;
     }
+    Thread warmUp = new Thread(new WarmUp(), "baton-agent-warm-up");
+    warmUp.setDaemon(true);
+    warmUp.start();
     AgentOptions options;
     try {
       options = AgentOptions.parse(args);
@@ -112,6 +116,14 @@ public final class AgentInstaller {
         new UndertowKeepAliveInstrumentation(),
         FrameworkCreatedInstrumentation.reactorNettyServer(),
         new ReactorNettyKeepAliveInstrumentation());
+  }
+
+  /** See {@link HookTransformer#warmUp()}. */
+  private static final class WarmUp implements Runnable {
+    @Override
+    public void run() {
+      HookTransformer.warmUp();
+    }
   }
 
   /** The set-up thread (a class, not a lambda: lambdas spin classes at start-up). */
