@@ -24,6 +24,9 @@ public final class JdkInternals {
   private final Method localAddress;
   private final Method socketImplIsOpen;
   private final Method socketImplClose;
+  private final Method channelFd;
+  private final Method poll;
+  private final int pollIn;
 
   public JdkInternals() throws ReflectiveOperationException {
     Class<?> ioUtil = Class.forName("sun.nio.ch.IOUtil");
@@ -35,6 +38,10 @@ public final class JdkInternals {
     Class<?> nioSocketImpl = Class.forName("sun.nio.ch.NioSocketImpl");
     socketImplIsOpen = open(nioSocketImpl.getDeclaredMethod("isOpen"));
     socketImplClose = open(nioSocketImpl.getDeclaredMethod("close"));
+    Class<?> net = Class.forName("sun.nio.ch.Net");
+    channelFd = open(Class.forName("sun.nio.ch.SelChImpl").getDeclaredMethod("getFD"));
+    poll = open(net.getDeclaredMethod("poll", FileDescriptor.class, int.class, long.class));
+    pollIn = net.getField("POLLIN").getShort(null);
   }
 
   /** Full-privilege lookup in {@code sun.nio.ch}, where the hook class is defined. */
@@ -73,6 +80,15 @@ public final class JdkInternals {
   /** Closes a {@code java.net.ServerSocket}'s implementation: a thread blocked in accept gets "Socket closed". */
   public void closeSocketImpl(Object impl) throws IOException {
     invoke(socketImplClose, impl);
+  }
+
+  /**
+   * Whether input waits unread on a {@code SocketChannel}: bytes, or the peer's end of stream. poll(2)
+   * with no timeout, so nothing is read or waited for; a closed channel has none.
+   */
+  public boolean hasUnreadInput(Object socketChannel) throws IOException {
+    FileDescriptor fd = (FileDescriptor) invoke(channelFd, socketChannel);
+    return (Integer) invoke(poll, null, fd, pollIn, 0L) != 0;
   }
 
   private static Method open(Method method) {

@@ -126,8 +126,8 @@ public final class Drainer {
     }
     int open = connections.openCount();
     if (open > 0) {
-      Log.info(open + " idle keep-alive connection(s) left after " + grace.toMillis()
-          + " ms (keepAliveGrace); closing them");
+      Log.info(open + " connection(s) still open after " + grace.toMillis()
+          + " ms (keepAliveGrace); those with nothing in flight are closed");
     }
   }
 

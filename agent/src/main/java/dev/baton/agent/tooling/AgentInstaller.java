@@ -69,7 +69,7 @@ public final class AgentInstaller {
     notifier.status("baton-agent attached, waiting for the application to bind");
     ConnectionTracker connections = new ConnectionTracker(jdk);
     SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
-    JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
+    JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections, jdk);
     VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
     DrainSingletons.install(vertxServers);
     JettyServerDrain jettyServers = new JettyServerDrain();

@@ -2,6 +2,7 @@ package dev.baton.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.SpringBootApp;
 import dev.baton.agent.samples.TomcatApp;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -49,6 +51,43 @@ class KeepAliveDrainTest {
         assertThat(response).as(supervisor.transcript()).startsWith("HTTP/1.1 200")
             .containsIgnoringCase("connection: close").endsWith("pid:" + worker + "\n");
         assertThat(socket.getInputStream().read()).as("the server closes the connection after it").isEqualTo(-1);
+      }
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * The JDK HttpServer reads requests on one dispatcher thread. On a loaded machine that thread can be
+   * descheduled while a keep-alive client's next request waits unread in the socket, and the server's
+   * books still show the connection idle. A drain that then stops the server closed that connection with
+   * the request in it (the kernel resets it: ab -k counted an "exception" in one of 52 reloads). Here the
+   * dispatcher is suspended (the sample's {@code /freeze-dispatcher}) for longer than the keep-alive
+   * grace, and the request sent meanwhile must still be answered, with {@code Connection: close}.
+   */
+  @Test
+  void jdkHttpServerAnswersARequestWaitingUnreadWhenTheGraceEnds() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, JdkHttpServerApp.class, port, "drainTimeout=30s,keepAliveGrace=3s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
+          .substring("worker ".length()));
+      try (KeepAliveConnection client = new KeepAliveConnection(port);
+          KeepAliveConnection freezer = new KeepAliveConnection(port)) {
+        assertThat(client.get("/").keepsAlive()).as("before the drain").isTrue();
+        assertThat(freezer.get("/").keepsAlive()).isTrue();
+        Signals.send("TERM", worker);
+        supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
+        // Frozen from about 0.3 s after the drain began until well after the 3 s grace has ended.
+        freezer.get("/freeze-dispatcher?ms=6000");
+        supervisor.awaitStdout("dispatcher frozen"::equals, Duration.ofSeconds(10));
+
+        KeepAliveConnection.Response during = client.get("/");
+
+        assertThat(during.body()).isEqualTo("pid:" + worker + "\n");
+        assertThat(during.head()).as("response during the drain").doesNotContain("keep-alive");
+        assertThat(client.closedByServer()).isTrue();
       }
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
