@@ -124,9 +124,12 @@ public final class JdkHttpServerDrain {
     // handler has left reqConnections for rspConnections before its ExchangeImpl counts as an exchange.
     int reading = size(requestConnections, server);
     int answering = size(responseConnections, server);
+    if (exchanges + reading + answering > 0) {
+      return exchanges + reading + answering; // no need to poll every socket yet
+    }
     int unread = withUnreadInput(server);
     mostUnread = Math.max(mostUnread, unread);
-    return exchanges + reading + answering + unread;
+    return unread;
   }
 
   /** Connections whose next request (or end of stream) waits in the socket, not yet read by the server. */
