@@ -94,6 +94,43 @@ class KeepAliveDrainTest {
     }
   }
 
+  /**
+   * A keep-alive client on a loaded machine can take longer than the grace to come back with its next
+   * request. While other clients keep coming back (their connections close after a
+   * {@code Connection: close} answer) the grace restarts, so it is answered too instead of having its
+   * connection closed as idle under it. Here one client comes back after half the grace, the other
+   * after 1.5 graces (past a fixed grace, well within the restarted one).
+   */
+  @Test
+  void keepAliveGraceRestartsWhileClientsKeepComingBack() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, JdkHttpServerApp.class, port, "drainTimeout=30s,keepAliveGrace=3s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
+          .substring("worker ".length()));
+      try (KeepAliveConnection early = new KeepAliveConnection(port);
+          KeepAliveConnection late = new KeepAliveConnection(port)) {
+        assertThat(early.get("/").keepsAlive()).as("before the drain").isTrue();
+        assertThat(late.get("/").keepsAlive()).isTrue();
+        Signals.send("TERM", worker);
+        supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
+
+        Thread.sleep(1_500); // a client's think time, not a wait for the server
+        KeepAliveConnection.Response first = early.get("/");
+        Thread.sleep(3_000);
+        KeepAliveConnection.Response second = late.get("/");
+
+        assertThat(first.body()).isEqualTo("pid:" + worker + "\n");
+        assertThat(second.body()).as("answered 4.5 s into a drain with a 3 s grace").isEqualTo("pid:" + worker + "\n");
+        assertThat(second.head()).doesNotContain("keep-alive");
+        assertThat(late.closedByServer()).isTrue();
+      }
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
   private static String exchange(Socket socket, String path) throws IOException {
     socket.getOutputStream().write(request(path));
     return readResponse(socket.getInputStream());
