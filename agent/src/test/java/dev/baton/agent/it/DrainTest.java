@@ -13,6 +13,7 @@ import dev.baton.agent.samples.VertxApp;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -38,6 +39,37 @@ class DrainTest {
       Signals.send("TERM", worker);
 
       assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * start_server (and baton) send signal-on-hup to every old worker each time a new generation is
+   * ready, also to one still draining: with reloads faster than drains the same signal comes again.
+   * It must not cut the drain short: the request in flight is still answered.
+   */
+  @Test
+  void theDrainSignalAgainDuringTheDrainDoesNotCutItShort() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, JdkHttpServerApp.class, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Http.closeGet(port, "/slow?ms=3000");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+      Signals.send("TERM", worker);
+      supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
+      Signals.send("TERM", worker);
+
+      assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
+      supervisor.awaitStderr(line -> line.contains("again while draining: ignored"), Duration.ofSeconds(10));
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
     }
