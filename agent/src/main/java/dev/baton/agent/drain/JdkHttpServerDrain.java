@@ -119,6 +119,11 @@ public final class JdkHttpServerDrain {
 
   private int inFlight(Object server) throws ReflectiveOperationException {
     resolve(server.getClass());
+    if (!anyConnectionOpen(server)) {
+      // The counts below leak when a client goes away mid-response (the exchange count is decremented
+      // only after a complete response): with no connection open, nothing can be answered any more.
+      return 0;
+    }
     int exchanges = (int) exchangeCount.invoke(server);
     // A request whose headers are being read is not an exchange yet; one read but not yet handed to its
     // handler has left reqConnections for rspConnections before its ExchangeImpl counts as an exchange.
@@ -130,6 +135,19 @@ public final class JdkHttpServerDrain {
     int unread = withUnreadInput(server);
     mostUnread = Math.max(mostUnread, unread);
     return unread;
+  }
+
+  private boolean anyConnectionOpen(Object server) throws ReflectiveOperationException {
+    if (allConnections == null || httpConnectionChannel == null) {
+      return true; // unknown: trust the counts
+    }
+    Collection<?> all = (Collection<?>) allConnections.get(server);
+    for (Object connection : all == null ? new Object[0] : all.toArray()) {
+      if (httpConnectionChannel.get(connection) instanceof java.nio.channels.Channel channel && channel.isOpen()) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Connections whose next request (or end of stream) waits in the socket, not yet read by the server. */
