@@ -30,6 +30,9 @@ public final class JdkInternals {
   private volatile Method getIntOption;
   private volatile Method socketImplIsOpen;
   private volatile Method socketImplClose;
+  private volatile Method channelFd;
+  private volatile Method poll;
+  private volatile int pollIn = -1;
 
   /** Full-privilege lookup in {@code sun.nio.ch}, where the hook class is defined. */
   public static MethodHandles.Lookup sunNioChLookup() throws ReflectiveOperationException {
@@ -75,6 +78,15 @@ public final class JdkInternals {
   /** Closes a {@code java.net.ServerSocket}'s implementation: a thread blocked in accept gets "Socket closed". */
   public void closeSocketImpl(Object impl) throws IOException {
     invoke(socketImplClose(), impl);
+  }
+
+  /**
+   * Whether input waits unread on a {@code SocketChannel}: bytes, or the peer's end of stream. poll(2)
+   * with no timeout, so nothing is read or waited for; a closed channel has none.
+   */
+  public boolean hasUnreadInput(Object socketChannel) throws IOException {
+    FileDescriptor fd = (FileDescriptor) invoke(channelFd(), socketChannel);
+    return (Integer) invoke(poll(), null, fd, pollIn(), 0L) != 0;
   }
 
   private Method dup2() {
@@ -126,6 +138,28 @@ public final class JdkInternals {
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException(className + "." + name + " not found in this JDK", e);
     }
+  }
+
+  private Method channelFd() {
+    Method method = channelFd;
+    return method != null ? method : (channelFd = resolve("sun.nio.ch.SelChImpl", "getFD"));
+  }
+
+  private Method poll() {
+    Method method = poll;
+    return method != null ? method : (poll = resolve("sun.nio.ch.Net", "poll", FileDescriptor.class, int.class, long.class));
+  }
+
+  private int pollIn() {
+    int value = pollIn;
+    if (value < 0) {
+      try {
+        pollIn = value = Class.forName("sun.nio.ch.Net").getField("POLLIN").getShort(null);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("sun.nio.ch.Net.POLLIN not found in this JDK", e);
+      }
+    }
+    return value;
   }
 
   private static Object invoke(Method method, Object target, Object... arguments) throws IOException {

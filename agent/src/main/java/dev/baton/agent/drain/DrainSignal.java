@@ -10,7 +10,12 @@ import sun.misc.SignalHandler;
  * Starts the drain on the drain signal (TERM by default), then hands the signal to the handler that was
  * there before, normally the JVM's own: it runs the shutdown hooks and exits with 128+signal (143 for
  * TERM), as without the agent; with no previous handler the exit code is the same. Hooks thus run after the drain, when no request is in flight any more.
- * A second signal during the drain goes straight to the previous handler: an impatient operator wins.
+ *
+ * <p>The same signal again during the drain is ignored: start_server, and baton after it, send
+ * signal-on-hup to every old worker each time a new generation is ready, also to those already
+ * draining. Exiting on it cut drains short whenever reloads came faster than drains (HUP every second
+ * under load): every request in flight was lost. The drain stays bounded by {@code drainTimeout}; to
+ * stop at once, send KILL (or INT, which the JVM handles).
  */
 public final class DrainSignal implements SignalHandler {
 
@@ -40,7 +45,8 @@ public final class DrainSignal implements SignalHandler {
   @Override
   public void handle(Signal signal) {
     if (!draining.compareAndSet(false, true)) {
-      chain(signal);
+      Log.info("SIG" + signal.getName() + " again while draining: ignored (the drain ends within drainTimeout "
+          + timeout + "; KILL stops at once)");
       return;
     }
     // The JVM runs signal handlers in daemon threads: if the application's last thread ended during

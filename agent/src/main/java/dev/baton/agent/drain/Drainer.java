@@ -18,7 +18,7 @@ import java.util.List;
  *       connection (JDK HttpServer, Vert.x, Undertow, Reactor Netty), and for up to the keep-alive grace the drain
  *       waits for the connections to close that way, after a response, instead of closing them while
  *       idle: a client may be sending its next request on an idle connection at the very moment it is
- *       closed, and gets a reset for a request it already sent.
+ *       closed, and gets a reset for a request it already sent. The grace restarts each time a connection closes.
  *   <li>Let requests in flight finish: frameworks with their own graceful stop are driven through it
  *       (JDK HttpServer, Vert.x: only once every connection accepted before the listener closed has
  *       been taken over by an event loop, see {@code awaitHandOver}); elsewhere the drain waits until
@@ -112,8 +112,12 @@ public final class Drainer {
   /**
    * Gives the clients of HTTP servers whose responses now say {@code Connection: close} the time to send
    * one more request on their open connections and get it answered; returns as soon as no connection
-   * is open. Under load every connection is busy and closes within one request's time; what is still
-   * open when the grace ends has been idle all along, and the framework's shutdown closes it.
+   * is open. The grace restarts whenever a connection closes: a client came back and was answered, so
+   * others may still be on their way. Under load every connection comes back, but on a loaded machine a
+   * client can take longer than the grace to read its last keep-alive response and send the next request
+   * (ab -k at load 20-30 took 2-3 s per round trip); closing its connection as idle then races that request.
+   * What is still open once no connection has closed for a whole grace has been idle all along, and the
+   * framework's shutdown closes it.
    */
   private void awaitKeepAliveClients(long deadline, Duration grace) {
     if (httpServers.isEmpty() && vertxServers.isEmpty()
@@ -122,13 +126,18 @@ public final class Drainer {
     }
     long start = System.nanoTime();
     long limit = Math.min(deadline, start + grace.toNanos());
-    while (connections.notFinishedCount() > 0 && System.nanoTime() - limit < 0) {
-      pause();
-    }
     int open = connections.notFinishedCount();
+    while (open > 0 && System.nanoTime() - limit < 0) {
+      pause();
+      int stillOpen = connections.notFinishedCount();
+      if (stillOpen < open) {
+        limit = Math.min(deadline, System.nanoTime() + grace.toNanos());
+      }
+      open = stillOpen;
+    }
     if (open > 0) {
-      Log.info(open + " idle keep-alive connection(s) left after " + grace.toMillis()
-          + " ms (keepAliveGrace); closing them");
+      Log.info(open + " connection(s) still open after " + Duration.ofNanos(System.nanoTime() - start).toMillis()
+          + " ms, none closed in the last " + grace.toMillis() + " ms (keepAliveGrace); those with nothing in flight are closed");
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.baton.agent.drain;
 
 import dev.baton.agent.Log;
+import dev.baton.agent.bootstrap.JdkInternals;
 import java.lang.reflect.Field;
 import java.lang.reflect.Method;
 import java.util.Collection;
@@ -11,25 +12,37 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * Graceful stop of the JDK's {@code com.sun.net.httpserver.HttpServer} ({@code sun.net.httpserver.ServerImpl}).
  *
  * <p>{@code HttpServer.stop(delay)} would do, but on 17.0.15 it waits the full delay even when no
- * exchange is in flight (JDK-8304065). So the drain watches the server's own exchange count and calls
+ * exchange is in flight (JDK-8304065). So the drain watches the server's own bookkeeping and calls
  * {@code stop(0)} once nothing is in flight; {@code stop(0)} then closes the idle keep-alive
  * connections. While draining every response carries {@code Connection: close} (see
  * {@code JdkHttpServerInstrumentation}), so a connection that served a request is closed by the server
  * right after its response, never while the client may be sending the next request on it.
+ *
+ * <p>"Idle" in the server's books is not idle on the wire: a keep-alive client's next request can sit
+ * in the socket for as long as the server's one dispatcher thread has not selected it (it is busy, or
+ * descheduled on a loaded machine). {@code stop(0)} would close such a connection with the request
+ * unread, and the kernel answers a close with unread input with a reset. So a connection with unread
+ * input counts as in flight until the dispatcher has read it.
  */
 public final class JdkHttpServerDrain {
 
   private final ConnectionTracker connections;
+  private final JdkInternals jdk;
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final List<Object> stopped = new CopyOnWriteArrayList<>();
   private volatile Method exchangeCount;
   private volatile Field requestConnections;
+  private volatile Field responseConnections;
+  private volatile Field allConnections;
+  private volatile Field httpConnectionChannel;
+  private int mostUnread; // only the drain thread polls
   private volatile Method stop;
   private volatile Field exchangeConnection;
   private volatile Field connectionChannel;
 
-  public JdkHttpServerDrain(ConnectionTracker connections) {
+  public JdkHttpServerDrain(ConnectionTracker connections, JdkInternals jdk) {
     this.connections = connections;
+    this.jdk = jdk;
   }
 
   /** Hook target: an exchange ({@code sun.net.httpserver.ExchangeImpl}) is answering on its connection. */
@@ -58,8 +71,9 @@ public final class JdkHttpServerDrain {
   }
 
   /**
-   * Stops every server that has nothing in flight: no exchange, no request being read, and no
-   * connection accepted but not served yet (its request may be in the socket buffer already).
+   * Stops every server that has nothing in flight: no exchange, no request being read or waiting to be
+   * read (unread input on any of its connections), and no connection accepted but not served yet (its
+   * request may be on its way).
    *
    * @return true when all servers are stopped
    */
@@ -72,6 +86,10 @@ public final class JdkHttpServerDrain {
       }
       try {
         if (!unserved && inFlight(server) == 0) {
+          if (mostUnread > 0) {
+            Log.info("JDK HttpServer: waited for up to " + mostUnread
+                + " request(s) left unread in their sockets by its dispatcher before stopping it");
+          }
           stop(server);
           stopped.add(server);
         } else {
@@ -101,10 +119,62 @@ public final class JdkHttpServerDrain {
 
   private int inFlight(Object server) throws ReflectiveOperationException {
     resolve(server.getClass());
+    if (!anyConnectionOpen(server)) {
+      // The counts below leak when a client goes away mid-response (the exchange count is decremented
+      // only after a complete response): with no connection open, nothing can be answered any more.
+      return 0;
+    }
     int exchanges = (int) exchangeCount.invoke(server);
-    // A request whose headers are being read is not an exchange yet, but its client is waiting.
-    Collection<?> reading = requestConnections == null ? List.of() : (Collection<?>) requestConnections.get(server);
-    return exchanges + (reading == null ? 0 : reading.size());
+    // A request whose headers are being read is not an exchange yet; one read but not yet handed to its
+    // handler has left reqConnections for rspConnections before its ExchangeImpl counts as an exchange.
+    int reading = size(requestConnections, server);
+    int answering = size(responseConnections, server);
+    if (exchanges + reading + answering > 0) {
+      return exchanges + reading + answering; // no need to poll every socket yet
+    }
+    int unread = withUnreadInput(server);
+    mostUnread = Math.max(mostUnread, unread);
+    return unread;
+  }
+
+  private boolean anyConnectionOpen(Object server) throws ReflectiveOperationException {
+    if (allConnections == null || httpConnectionChannel == null) {
+      return true; // unknown: trust the counts
+    }
+    Collection<?> all = (Collection<?>) allConnections.get(server);
+    for (Object connection : all == null ? new Object[0] : all.toArray()) {
+      if (httpConnectionChannel.get(connection) instanceof java.nio.channels.Channel channel && channel.isOpen()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Connections whose next request (or end of stream) waits in the socket, not yet read by the server. */
+  private int withUnreadInput(Object server) throws ReflectiveOperationException {
+    if (allConnections == null || httpConnectionChannel == null) {
+      return 0;
+    }
+    Collection<?> all = (Collection<?>) allConnections.get(server);
+    // toArray: the JDK's synchronized set copies itself under its lock
+    Object[] snapshot = all == null ? new Object[0] : all.toArray();
+    int unread = 0;
+    for (Object connection : snapshot) {
+      Object channel = httpConnectionChannel.get(connection);
+      try {
+        if (channel != null && jdk.hasUnreadInput(channel)) {
+          unread++;
+        }
+      } catch (java.io.IOException closedMeanwhile) {
+        // nothing left to read on it
+      }
+    }
+    return unread;
+  }
+
+  private static int size(Field set, Object server) throws IllegalAccessException {
+    Collection<?> value = set == null ? null : (Collection<?>) set.get(server);
+    return value == null ? 0 : value.size();
   }
 
   private void stop(Object server) throws ReflectiveOperationException {
@@ -118,17 +188,30 @@ public final class JdkHttpServerDrain {
     }
     Method count = serverImpl.getDeclaredMethod("getExchangeCount");
     count.setAccessible(true);
-    Field reading = null;
+    // Older or newer ServerImpls may lack some of these: the exchange count alone still covers requests
+    // being handled.
+    requestConnections = optionalField(serverImpl, "reqConnections");
+    responseConnections = optionalField(serverImpl, "rspConnections");
+    allConnections = optionalField(serverImpl, "allConnections");
     try {
-      reading = serverImpl.getDeclaredField("reqConnections");
-      reading.setAccessible(true);
-    } catch (NoSuchFieldException absent) {
-      // Older or newer ServerImpl: the exchange count alone still covers requests being handled.
+      Class<?> httpConnection = Class.forName("sun.net.httpserver.HttpConnection", false, serverImpl.getClassLoader());
+      httpConnectionChannel = optionalField(httpConnection, "chan");
+    } catch (ClassNotFoundException absent) {
+      httpConnectionChannel = null;
     }
     Method stopMethod = serverImpl.getDeclaredMethod("stop", int.class);
     stopMethod.setAccessible(true);
     exchangeCount = count;
-    requestConnections = reading;
     stop = stopMethod;
+  }
+
+  private static Field optionalField(Class<?> type, String name) {
+    try {
+      Field field = type.getDeclaredField(name);
+      field.setAccessible(true);
+      return field;
+    } catch (NoSuchFieldException absent) {
+      return null;
+    }
   }
 }

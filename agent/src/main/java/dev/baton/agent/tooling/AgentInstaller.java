@@ -158,7 +158,7 @@ public final class AgentInstaller {
       ConnectionTracker connections = new ConnectionTracker(jdk);
       SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
       NettySingletons.install(adopter);
-      JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections);
+      JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections, jdk);
       VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
       DrainSingletons.install(vertxServers);
       JettyServerDrain jettyServers = new JettyServerDrain();

@@ -14,6 +14,9 @@ import dev.baton.agent.samples.UndertowGracefulApp;
 import dev.baton.agent.samples.NettyApp;
 import dev.baton.agent.samples.PlainServerSocketApp;
 import dev.baton.agent.samples.VertxApp;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -65,6 +68,63 @@ class DrainTest {
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
       assertSpringContextClosedAfterTheDrain(sample, supervisor);
       return supervisor;
+    }
+  }
+
+  /**
+   * start_server (and baton) send signal-on-hup to every old worker each time a new generation is
+   * ready, also to one still draining: with reloads faster than drains the same signal comes again.
+   * It must not cut the drain short: the request in flight is still answered.
+   */
+  @Test
+  void theDrainSignalAgainDuringTheDrainDoesNotCutItShort() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, JdkHttpServerApp.class, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
+        try {
+          return Http.closeGet(port, "/slow?ms=3000");
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+      Signals.send("TERM", worker);
+      supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
+      Signals.send("TERM", worker);
+
+      assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
+      supervisor.awaitStderr(line -> line.contains("again while draining: ignored"), Duration.ofSeconds(10));
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * The JDK HttpServer counts an exchange as over only after a complete response: one whose client went
+   * away first (reset) is counted in flight for ever. The drain must not wait for it until the drain
+   * timeout: its connection is closed, nothing can be answered any more.
+   */
+  @Test
+  void jdkHttpServerExchangeWhoseClientWentAwayDoesNotHoldTheDrain() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+        "127.0.0.1:" + port, JdkHttpServerApp.class, port, "drainTimeout=60s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      try (Socket impatient = new Socket()) {
+        impatient.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        impatient.getOutputStream().write("GET /slow?ms=500 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+            .getBytes(StandardCharsets.ISO_8859_1));
+        supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+        impatient.setSoLinger(true, 0); // close with a reset: the handler's response then fails
+      }
+      Signals.send("TERM", worker);
+      // Far below the 60 s drain timeout: the exchange ends, failed, about 0.5 s in.
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(20));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
     }
   }
 
