@@ -76,8 +76,10 @@ public final class Drainer {
     adopter.closeListeners();
     awaitAcceptsReturned(deadline);
     awaitKeepAliveClients(deadline, keepAliveGrace);
-    if (!vertxServers.isEmpty()) {
+    if (!vertxServers.isEmpty() || frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {
       awaitHandOver(System.nanoTime(), deadline);
+    }
+    if (!vertxServers.isEmpty()) {
       vertxServers.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
     for (FrameworkDrain framework : frameworks) {

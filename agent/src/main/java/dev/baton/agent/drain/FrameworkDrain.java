@@ -23,6 +23,16 @@ public interface FrameworkDrain {
     return false;
   }
 
+  /**
+   * True when this framework is present and sets each accepted connection up on a selector thread,
+   * after the accept (Jetty's {@code ManagedSelector}, XNIO, Netty under Reactor): its stop may close a
+   * connection accepted just before the listener closed but not yet set up, unread, so the
+   * {@link Drainer} first waits (bounded) until such connections are registered.
+   */
+  default boolean setsUpConnectionsAfterAccept() {
+    return false;
+  }
+
   /** Starts the framework's graceful stop, bounded by {@code timeoutMillis}; returns at once. */
   void startShutdown(long timeoutMillis);
 

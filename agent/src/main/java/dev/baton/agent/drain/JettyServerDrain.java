@@ -67,6 +67,11 @@ public final class JettyServerDrain implements FrameworkDrain {
   }
 
   @Override
+  public boolean setsUpConnectionsAfterAccept() {
+    return !servers.isEmpty();
+  }
+
+  @Override
   public boolean isDone() {
     for (Thread stop : stops) {
       if (stop.isAlive()) {

@@ -147,6 +147,11 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
   }
 
   @Override
+  public boolean setsUpConnectionsAfterAccept() {
+    return !servers.isEmpty();
+  }
+
+  @Override
   public boolean isDone() {
     for (Thread stop : stops) {
       if (stop.isAlive()) {

@@ -201,6 +201,11 @@ public final class UndertowDrain implements FrameworkDrain {
   }
 
   @Override
+  public boolean setsUpConnectionsAfterAccept() {
+    return !servers.isEmpty();
+  }
+
+  @Override
   public boolean isDone() {
     for (Thread stop : stops) {
       if (stop.isAlive()) {
