@@ -19,47 +19,49 @@ public final class JdkInternals {
 
   private static final String IO_UTIL = "sun.nio.ch.IOUtil";
   private static final String NIO_SOCKET_IMPL = "sun.nio.ch.NioSocketImpl";
+  private static final String NET = "sun.nio.ch.Net";
 
-  // Resolved on first use, not up front: resolving loads the class, and sun.nio.ch.NioSocketImpl (for
-  // one) is a class the agent transforms that a server on channels never loads. Races only resolve twice.
-  private volatile Method dup2;
-  private volatile Method fdVal;
-  private volatile Method newFd;
-  private volatile Method configureBlocking;
-  private volatile Method localAddress;
-  private volatile Method getIntOption;
-  private volatile Method socketImplIsOpen;
-  private volatile Method socketImplClose;
-  private volatile Method channelFd;
-  private volatile Method poll;
+  // Each looked up on first use (see LazyMethod).
+  private final LazyMethod dup2 = new LazyMethod("sun.nio.ch.InheritedChannel", "dup2", int.class, int.class);
+  private final LazyMethod fdVal = new LazyMethod(IO_UTIL, "fdVal", FileDescriptor.class);
+  private final LazyMethod newFd = new LazyMethod(IO_UTIL, "newFD", int.class);
+  private final LazyMethod configureBlocking =
+      new LazyMethod(IO_UTIL, "configureBlocking", FileDescriptor.class, boolean.class);
+  private final LazyMethod localAddress = new LazyMethod(NET, "localAddress", FileDescriptor.class);
+  private final LazyMethod getIntOption =
+      new LazyMethod(NET, "getIntOption0", FileDescriptor.class, boolean.class, int.class, int.class);
+  private final LazyMethod socketImplIsOpen = new LazyMethod(NIO_SOCKET_IMPL, "isOpen");
+  private final LazyMethod socketImplClose = new LazyMethod(NIO_SOCKET_IMPL, "close");
+  private final LazyMethod channelFd = new LazyMethod("sun.nio.ch.SelChImpl", "getFD");
+  private final LazyMethod poll = new LazyMethod(NET, "poll", FileDescriptor.class, int.class, long.class);
   private volatile int pollIn = -1;
 
   /** Full-privilege lookup in {@code sun.nio.ch}, where the hook class is defined. */
   public static MethodHandles.Lookup sunNioChLookup() throws ReflectiveOperationException {
-    return MethodHandles.privateLookupIn(Class.forName("sun.nio.ch.IOUtil"), MethodHandles.lookup());
+    return MethodHandles.privateLookupIn(Class.forName(IO_UTIL), MethodHandles.lookup());
   }
 
   /** dup2(2): makes {@code target} another descriptor of the socket {@code source} refers to. */
   public void dup2(int source, int target) throws IOException {
-    invoke(dup2(), null, source, target);
+    invoke(dup2.get(), null, source, target);
   }
 
   public int fdVal(FileDescriptor fd) throws IOException {
-    return (Integer) invoke(fdVal(), null, fd);
+    return (Integer) invoke(fdVal.get(), null, fd);
   }
 
   /** A {@link FileDescriptor} for an inherited descriptor number (no ownership: nothing closes it). */
   public FileDescriptor newFd(int fd) throws IOException {
-    return (FileDescriptor) invoke(newFd(), null, fd);
+    return (FileDescriptor) invoke(newFd.get(), null, fd);
   }
 
   /** Sets or clears O_NONBLOCK, which lives on the open file description shared with other processes. */
   public void configureBlocking(FileDescriptor fd, boolean blocking) throws IOException {
-    invoke(configureBlocking(), null, fd, blocking);
+    invoke(configureBlocking.get(), null, fd, blocking);
   }
 
   public InetSocketAddress localAddress(FileDescriptor fd) throws IOException {
-    return (InetSocketAddress) invoke(localAddress(), null, fd);
+    return (InetSocketAddress) invoke(localAddress.get(), null, fd);
   }
 
   /**
@@ -67,17 +69,17 @@ public final class JdkInternals {
    * SOCK_STREAM 1 on Linux, the only system Netty's epoll transport runs on).
    */
   public boolean isStreamSocket(int fd) throws IOException {
-    return (Integer) invoke(getIntOption(), null, newFd(fd), false, 1, 3) == 1;
+    return (Integer) invoke(getIntOption.get(), null, newFd(fd), false, 1, 3) == 1;
   }
 
   /** Whether a {@code sun.nio.ch.NioSocketImpl} (a {@code java.net.Socket}'s implementation) is open. */
   public boolean isOpenSocketImpl(Object impl) throws IOException {
-    return (Boolean) invoke(socketImplIsOpen(), impl);
+    return (Boolean) invoke(socketImplIsOpen.get(), impl);
   }
 
   /** Closes a {@code java.net.ServerSocket}'s implementation: a thread blocked in accept gets "Socket closed". */
   public void closeSocketImpl(Object impl) throws IOException {
-    invoke(socketImplClose(), impl);
+    invoke(socketImplClose.get(), impl);
   }
 
   /**
@@ -85,76 +87,47 @@ public final class JdkInternals {
    * with no timeout, so nothing is read or waited for; a closed channel has none.
    */
   public boolean hasUnreadInput(Object socketChannel) throws IOException {
-    FileDescriptor fd = (FileDescriptor) invoke(channelFd(), socketChannel);
-    return (Integer) invoke(poll(), null, fd, pollIn(), 0L) != 0;
+    FileDescriptor fd = (FileDescriptor) invoke(channelFd.get(), socketChannel);
+    return (Integer) invoke(poll.get(), null, fd, pollIn(), 0L) != 0;
   }
 
-  private Method dup2() {
-    Method method = dup2;
-    return method != null ? method : (dup2 = resolve("sun.nio.ch.InheritedChannel", "dup2", int.class, int.class));
-  }
+  /**
+   * A private JDK method, looked up (and made accessible) on first use. Not up front: looking it up loads
+   * its class, and {@code sun.nio.ch.NioSocketImpl} (for one) is a class the agent transforms that a
+   * server on channels never loads. Races only look it up twice.
+   */
+  private static final class LazyMethod {
+    private final String className;
+    private final String name;
+    private final Class<?>[] parameters;
+    private volatile Method method;
 
-  private Method fdVal() {
-    Method method = fdVal;
-    return method != null ? method : (fdVal = resolve(IO_UTIL, "fdVal", FileDescriptor.class));
-  }
-
-  private Method newFd() {
-    Method method = newFd;
-    return method != null ? method : (newFd = resolve(IO_UTIL, "newFD", int.class));
-  }
-
-  private Method configureBlocking() {
-    Method method = configureBlocking;
-    return method != null ? method : (configureBlocking = resolve(IO_UTIL, "configureBlocking", FileDescriptor.class, boolean.class));
-  }
-
-  private Method localAddress() {
-    Method method = localAddress;
-    return method != null ? method : (localAddress = resolve("sun.nio.ch.Net", "localAddress", FileDescriptor.class));
-  }
-
-  private Method getIntOption() {
-    Method method = getIntOption;
-    return method != null ? method
-        : (getIntOption = resolve("sun.nio.ch.Net", "getIntOption0", FileDescriptor.class, boolean.class, int.class, int.class));
-  }
-
-  private Method socketImplIsOpen() {
-    Method method = socketImplIsOpen;
-    return method != null ? method : (socketImplIsOpen = resolve(NIO_SOCKET_IMPL, "isOpen"));
-  }
-
-  private Method socketImplClose() {
-    Method method = socketImplClose;
-    return method != null ? method : (socketImplClose = resolve(NIO_SOCKET_IMPL, "close"));
-  }
-
-  private static Method resolve(String className, String name, Class<?>... parameters) {
-    try {
-      Method method = Class.forName(className).getDeclaredMethod(name, parameters);
-      method.setAccessible(true);
-      return method;
-    } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException(className + "." + name + " not found in this JDK", e);
+    LazyMethod(String className, String name, Class<?>... parameters) {
+      this.className = className;
+      this.name = name;
+      this.parameters = parameters;
     }
-  }
 
-  private Method channelFd() {
-    Method method = channelFd;
-    return method != null ? method : (channelFd = resolve("sun.nio.ch.SelChImpl", "getFD"));
-  }
-
-  private Method poll() {
-    Method method = poll;
-    return method != null ? method : (poll = resolve("sun.nio.ch.Net", "poll", FileDescriptor.class, int.class, long.class));
+    Method get() {
+      Method resolved = method;
+      if (resolved == null) {
+        try {
+          resolved = Class.forName(className).getDeclaredMethod(name, parameters);
+        } catch (ReflectiveOperationException e) {
+          throw new IllegalStateException(className + "." + name + " not found in this JDK", e);
+        }
+        resolved.setAccessible(true);
+        method = resolved;
+      }
+      return resolved;
+    }
   }
 
   private int pollIn() {
     int value = pollIn;
     if (value < 0) {
       try {
-        pollIn = value = Class.forName("sun.nio.ch.Net").getField("POLLIN").getShort(null);
+        pollIn = value = Class.forName(NET).getField("POLLIN").getShort(null);
       } catch (ReflectiveOperationException e) {
         throw new IllegalStateException("sun.nio.ch.Net.POLLIN not found in this JDK", e);
       }

@@ -19,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class JettyServerDrain implements FrameworkDrain {
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
-  private final List<Thread> stops = new CopyOnWriteArrayList<>();
+  private final StopThreads stops = new StopThreads();
 
   /** Hook target: a {@code Server} was constructed (once per constructor in a {@code this(...)} chain). */
   public void register(Object server) {
@@ -50,10 +50,7 @@ public final class JettyServerDrain implements FrameworkDrain {
   @Override
   public void startShutdown(long timeoutMillis) {
     for (Object server : servers) {
-      Thread stop = new Thread(() -> stop(server, timeoutMillis), "baton-jetty-stop");
-      stop.setDaemon(true);
-      stops.add(stop);
-      stop.start();
+      stops.start("baton-jetty-stop", () -> stop(server, timeoutMillis));
     }
   }
 
@@ -73,11 +70,6 @@ public final class JettyServerDrain implements FrameworkDrain {
 
   @Override
   public boolean isDone() {
-    for (Thread stop : stops) {
-      if (stop.isAlive()) {
-        return false;
-      }
-    }
-    return true;
+    return stops.allFinished();
   }
 }

@@ -31,7 +31,7 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
   private static final long CLOSE_WAIT_MILLIS = 500;
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
-  private final List<Thread> stops = new CopyOnWriteArrayList<>();
+  private final StopThreads stops = new StopThreads();
 
   /** Hook target: a server was bound (a {@code DisposableBind} constructed). */
   public void register(Object server) {
@@ -68,10 +68,7 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
   @Override
   public void startShutdown(long timeoutMillis) {
     for (Object server : servers) {
-      Thread stop = new Thread(() -> closeConnections(server, timeoutMillis), "baton-reactor-netty-stop");
-      stop.setDaemon(true);
-      stops.add(stop);
-      stop.start();
+      stops.start("baton-reactor-netty-stop", () -> closeConnections(server, timeoutMillis));
     }
   }
 
@@ -153,11 +150,6 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
 
   @Override
   public boolean isDone() {
-    for (Thread stop : stops) {
-      if (stop.isAlive()) {
-        return false;
-      }
-    }
-    return true;
+    return stops.allFinished();
   }
 }

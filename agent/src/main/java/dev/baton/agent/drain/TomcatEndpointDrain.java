@@ -30,7 +30,7 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
 
   private final List<Object> endpoints = new CopyOnWriteArrayList<>();
   private final Set<Object> notAccepting = ConcurrentHashMap.newKeySet();
-  private final List<Thread> stops = new CopyOnWriteArrayList<>();
+  private final StopThreads stops = new StopThreads();
 
   /** Hook target: true once draining, so every response ends its connection ({@code Connection: close}). */
   public boolean isDraining() {
@@ -80,10 +80,7 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
   public void startShutdown(long timeoutMillis) {
     for (Object endpoint : endpoints) {
       if (notAccepting.contains(endpoint)) {
-        Thread stop = new Thread(() -> stopWhenQuiet(endpoint, timeoutMillis), "baton-tomcat-stop");
-        stop.setDaemon(true);
-        stops.add(stop);
-        stop.start();
+        stops.start("baton-tomcat-stop", () -> stopWhenQuiet(endpoint, timeoutMillis));
       }
     }
   }
@@ -143,12 +140,7 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
 
   @Override
   public boolean isDone() {
-    for (Thread stop : stops) {
-      if (stop.isAlive()) {
-        return false;
-      }
-    }
-    return true;
+    return stops.allFinished();
   }
 
   private static Class<?> abstractEndpoint(Object endpoint) {

@@ -46,7 +46,7 @@ public final class UndertowDrain implements FrameworkDrain {
   private final List<Object> gracefulHandlers = new CopyOnWriteArrayList<>();
   // HttpServerConnection does not override equals: identity keys, weakly held (Undertow drops closed ones).
   private final Set<Object> connections = Collections.newSetFromMap(new WeakHashMap<>());
-  private final List<Thread> stops = new CopyOnWriteArrayList<>();
+  private final StopThreads stops = new StopThreads();
   private volatile boolean idleCheckBroken;
 
   /** Hook target: an {@code io.undertow.Undertow} was built. */
@@ -93,10 +93,7 @@ public final class UndertowDrain implements FrameworkDrain {
     if (!awaitsKeepAliveClients()) {
       return;
     }
-    Thread stop = new Thread(() -> shutdown(timeoutMillis), "baton-undertow-stop");
-    stop.setDaemon(true);
-    stops.add(stop);
-    stop.start();
+    stops.start("baton-undertow-stop", () -> shutdown(timeoutMillis));
   }
 
   private void shutdown(long timeoutMillis) {
@@ -207,12 +204,7 @@ public final class UndertowDrain implements FrameworkDrain {
 
   @Override
   public boolean isDone() {
-    for (Thread stop : stops) {
-      if (stop.isAlive()) {
-        return false;
-      }
-    }
-    return true;
+    return stops.allFinished();
   }
 
   /** A field declared by the object's class or one of its superclasses. */

@@ -1,5 +1,6 @@
 package dev.baton.agent.it;
 
+import static dev.baton.agent.it.ReadinessTest.workerPid;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.AsyncChannelApp;
@@ -215,10 +216,5 @@ class DrainTest {
         assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
       }
     }
-  }
-
-  private static long workerPid(ServerProcess supervisor) {
-    return Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
-        .substring("worker ".length()));
   }
 }

@@ -64,8 +64,7 @@ class FreshConnectionDrainTest {
       // The listener outlives the worker: connections it never accepted time out instead of being reset.
       try (ServerProcess supervisor = ServerProcess.start(command, Map.of("FAKE_SUPERVISOR_LINGER", "5"))) {
         supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-        long worker = Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
-            .substring("worker ".length()));
+        long worker = ReadinessTest.workerPid(supervisor);
         AtomicInteger roundAnswered = new AtomicInteger();
         List<Thread> clients = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
@@ -113,8 +112,7 @@ class FreshConnectionDrainTest {
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
         "127.0.0.1:" + port, sample, port, "drainTimeout=20s")) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      long worker = Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
-          .substring("worker ".length()));
+      long worker = ReadinessTest.workerPid(supervisor);
       assertThat(Http.closeGet(port, "/")).isEqualTo(worker); // warm: the event loop is accepting
       List<Socket> sockets = new ArrayList<>();
       try {

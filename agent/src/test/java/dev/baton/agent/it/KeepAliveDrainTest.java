@@ -39,8 +39,7 @@ class KeepAliveDrainTest {
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
         "127.0.0.1:" + port, sample, port, "drainTimeout=30s")) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      long worker = Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
-          .substring("worker ".length()));
+      long worker = ReadinessTest.workerPid(supervisor);
       try (Socket socket = new Socket()) {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
         socket.setSoTimeout(20_000);
@@ -75,8 +74,7 @@ class KeepAliveDrainTest {
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
         "127.0.0.1:" + port, JdkHttpServerApp.class, port, "drainTimeout=30s,keepAliveGrace=3s")) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      long worker = Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
-          .substring("worker ".length()));
+      long worker = ReadinessTest.workerPid(supervisor);
       try (KeepAliveConnection client = new KeepAliveConnection(port);
           KeepAliveConnection freezer = new KeepAliveConnection(port)) {
         assertThat(client.get("/").keepsAlive()).as("before the drain").isTrue();
@@ -111,8 +109,7 @@ class KeepAliveDrainTest {
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
         "127.0.0.1:" + port, JdkHttpServerApp.class, port, "drainTimeout=30s,keepAliveGrace=3s")) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      long worker = Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
-          .substring("worker ".length()));
+      long worker = ReadinessTest.workerPid(supervisor);
       try (KeepAliveConnection early = new KeepAliveConnection(port);
           KeepAliveConnection late = new KeepAliveConnection(port)) {
         assertThat(early.get("/").keepsAlive()).as("before the drain").isTrue();

@@ -56,8 +56,7 @@ class NettyEpollReloadTest extends AbstractReloadTest {
       // comes from the event loop and may precede the main thread's line.)
       supervisor.awaitStdout(("listening on /127.0.0.1:" + port + " (EpollServerSocketChannel)")::equals,
           Duration.ofSeconds(10));
-      long worker = Long.parseLong(supervisor.awaitStdout(line -> line.startsWith("worker "), Duration.ofSeconds(5))
-          .substring("worker ".length()));
+      long worker = ReadinessTest.workerPid(supervisor);
       assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
       assertThat(nonBlocking(worker, inheritedFd(supervisor))).as("O_NONBLOCK on the shared listener").isTrue();
 
@@ -91,8 +90,7 @@ class NettyEpollReloadTest extends AbstractReloadTest {
     command.addAll(Workers.java(Workers.JAVA_17, "", NettyEpollApp.class.getName(), Integer.toString(port), "udp"));
     try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      long worker = Long.parseLong(supervisor.awaitStdout(line -> line.startsWith("worker "), Duration.ofSeconds(5))
-          .substring("worker ".length()));
+      long worker = ReadinessTest.workerPid(supervisor);
       assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
       try (DatagramSocket udp = new DatagramSocket()) {
         udp.setSoTimeout(10_000);

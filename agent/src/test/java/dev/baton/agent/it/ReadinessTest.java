@@ -58,6 +58,12 @@ class ReadinessTest {
     }
   }
 
+  /** The pid of the worker the fake supervisor started (it prints {@code worker <pid>}). */
+  static long workerPid(ServerProcess supervisor) {
+    return Long.parseLong(supervisor.awaitStdout(l -> l.startsWith("worker "), Duration.ofSeconds(5))
+        .substring("worker ".length()));
+  }
+
   static ServerProcess startUnderFakeSupervisor(String spec, Class<?> sample, int port, String... agentOptions)
       throws Exception {
     List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), spec, "--"));

@@ -38,14 +38,19 @@ public final class NettyApp {
     Channel server = new ServerBootstrap()
         .group(group)
         .channel(NioServerSocketChannel.class)
-        .childHandler(new ChannelInitializer<SocketChannel>() {
-          @Override
-          protected void initChannel(SocketChannel channel) {
-            channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Handler());
-          }
-        })
+        .childHandler(httpPipeline())
         .bind(port).sync().channel();
     System.out.println("listening on " + server.localAddress());
+  }
+
+  /** The samples' HTTP handling on any Netty transport (also {@link NettyEpollApp}'s). */
+  static ChannelInitializer<SocketChannel> httpPipeline() {
+    return new ChannelInitializer<>() {
+      @Override
+      protected void initChannel(SocketChannel channel) {
+        channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Handler());
+      }
+    };
   }
 
   private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
