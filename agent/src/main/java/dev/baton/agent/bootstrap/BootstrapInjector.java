@@ -5,7 +5,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.instrument.Instrumentation;
 import java.lang.invoke.MethodHandles;
 import java.util.HashMap;
@@ -61,14 +60,7 @@ public final class BootstrapInjector {
   }
 
   private static byte[] renamedHooks() throws IOException {
-    byte[] original;
-    try (InputStream in = BootstrapInjector.class.getResourceAsStream("/" + AGENT_HOOKS + ".class")) {
-      if (in == null) {
-        throw new IOException(AGENT_HOOKS + ".class is missing from the agent jar");
-      }
-      original = in.readAllBytes();
-    }
-    return renameClass(original, AGENT_HOOKS, JDK_HOOKS);
+    return renameClass(AgentClassFiles.read(BootstrapInjector.class, AGENT_HOOKS), AGENT_HOOKS, JDK_HOOKS);
   }
 
   /**

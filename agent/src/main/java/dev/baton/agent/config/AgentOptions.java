@@ -13,11 +13,17 @@ import java.util.Locale;
  *     a client about to send its next request on one gets an answer (with {@code Connection: close})
  *     instead of a closed connection; connections still idle after it are closed. Bounded by
  *     {@code drainTimeout}; a worker with no open connection does not wait for it.
+ * @param rewriteCache where rewritten JDK and framework classes are kept for the next generation's
+ *     start-up: {@link #DEFAULT_CACHE} (a directory under the user's cache home), {@code off}, or a path
  */
-public record AgentOptions(String drainSignal, Duration drainTimeout, Duration keepAliveGrace) {
+public record AgentOptions(String drainSignal, Duration drainTimeout, Duration keepAliveGrace, String rewriteCache) {
+
+  /** {@code cache=} not given: {@code $XDG_CACHE_HOME/baton-agent}, else {@code ~/.cache/baton-agent}. */
+  public static final String DEFAULT_CACHE = "";
+  public static final String NO_CACHE = "off";
 
   public static final AgentOptions DEFAULTS =
-      new AgentOptions("TERM", Duration.ofSeconds(30), Duration.ofSeconds(1));
+      new AgentOptions("TERM", Duration.ofSeconds(30), Duration.ofSeconds(1), DEFAULT_CACHE);
 
   /**
    * Parses the agent argument string.
@@ -28,6 +34,7 @@ public record AgentOptions(String drainSignal, Duration drainTimeout, Duration k
     String signal = DEFAULTS.drainSignal();
     Duration timeout = DEFAULTS.drainTimeout();
     Duration grace = DEFAULTS.keepAliveGrace();
+    String cache = DEFAULTS.rewriteCache();
     if (args == null || args.isBlank()) {
       return DEFAULTS;
     }
@@ -42,11 +49,19 @@ public record AgentOptions(String drainSignal, Duration drainTimeout, Duration k
         case "signal" -> signal = parseSignal(value);
         case "drainTimeout" -> timeout = parseDuration(key, value);
         case "keepAliveGrace" -> grace = parseDuration(key, value);
+        case "cache" -> cache = parseCache(value);
         case "lifeline", "lifelineGrace" -> LifelineOptions.parse(option); // checked here, used by the lifeline
         default -> throw new IllegalArgumentException("unknown agent option '" + key + "'");
       }
     }
-    return new AgentOptions(signal, timeout, grace);
+    return new AgentOptions(signal, timeout, grace, cache);
+  }
+
+  private static String parseCache(String value) {
+    if (value.isEmpty()) {
+      throw new IllegalArgumentException("cache needs a directory or 'off', e.g. cache=/var/cache/baton-agent");
+    }
+    return value;
   }
 
   private static String parseSignal(String value) {

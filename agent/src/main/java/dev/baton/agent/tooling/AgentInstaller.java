@@ -1,18 +1,8 @@
 package dev.baton.agent.tooling;
 
 import dev.baton.agent.Log;
-import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
-import dev.baton.agent.adopt.EpollChannelInstrumentation;
-import dev.baton.agent.adopt.EpollNativeInstrumentation;
-import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.NettySingletons;
-import dev.baton.agent.adopt.NettySocketInstrumentation;
-import dev.baton.agent.adopt.NetInstrumentation;
-import dev.baton.agent.adopt.NioSocketImplInstrumentation;
-import dev.baton.agent.adopt.SelectionKeyInstrumentation;
-import dev.baton.agent.adopt.ServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.SocketAdopter;
-import dev.baton.agent.adopt.UnixAsyncServerSocketChannelInstrumentation;
 import dev.baton.agent.bootstrap.BootstrapInjector;
 import dev.baton.agent.bootstrap.JdkInternals;
 import dev.baton.agent.config.AgentOptions;
@@ -23,18 +13,10 @@ import dev.baton.agent.drain.DrainSignal;
 import dev.baton.agent.drain.DrainSingletons;
 import dev.baton.agent.drain.Drainer;
 import dev.baton.agent.drain.JdkHttpServerDrain;
-import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
-import dev.baton.agent.drain.JdkHttpServerInstrumentation;
-import dev.baton.agent.drain.FrameworkCreatedInstrumentation;
 import dev.baton.agent.drain.JettyServerDrain;
-import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
 import dev.baton.agent.drain.TomcatEndpointDrain;
-import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
 import dev.baton.agent.drain.UndertowDrain;
-import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
 import dev.baton.agent.drain.VertxHttpServerDrain;
-import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
-import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
 import dev.baton.agent.drain.ReactorNettyServerDrain;
 import dev.baton.agent.fdlimit.LazyJdkFiles;
 import dev.baton.agent.lifeline.SupervisorLifeline;
@@ -68,9 +50,6 @@ public final class AgentInstaller {
           + "); the application binds its ports normally");
       return;
     }
-    Thread warmUp = new Thread(new WarmUp(), "baton-agent-warm-up");
-    warmUp.setDaemon(true);
-    warmUp.start();
     AgentOptions options;
     try {
       options = AgentOptions.parse(args);
@@ -78,44 +57,11 @@ public final class AgentInstaller {
       Log.warn("agent options '" + args + "': " + e.getMessage() + "; using " + AgentOptions.DEFAULTS);
       options = AgentOptions.DEFAULTS;
     }
-    HookTransformer transformer = new HookTransformer(instrumentations());
+    HookTransformer transformer = new HookTransformer(new Instrumentations());
     Thread setUp = new Thread(new SetUp(args, specs, options, inst, transformer), "baton-agent-set-up");
     setUp.setDaemon(true);
     transformer.register(inst, setUp);
     setUp.start();
-  }
-
-  /**
-   * One per target class. {@code sun.nio.ch.Net} is always among them, although only an inherited
-   * AF_INET socket needs its hook: whether one was inherited is known only once the sockets are checked,
-   * which loads {@code Net}, and transforming it then at load time costs less than a retransformation.
-   */
-  static List<BatonInstrumentation> instrumentations() {
-    return List.of(
-        new ServerSocketChannelInstrumentation(),
-        new AsyncServerSocketChannelInstrumentation(),
-        new UnixAsyncServerSocketChannelInstrumentation(),
-        new NioSocketImplInstrumentation(),
-        new SelectionKeyInstrumentation(),
-        new NetInstrumentation(),
-        new NettySocketInstrumentation(),
-        new EpollChannelInstrumentation(),
-        new EpollServerSocketChannelInstrumentation(),
-        new EpollNativeInstrumentation(),
-        new JdkHttpServerInstrumentation(),
-        new JdkHttpExchangeInstrumentation(),
-        FrameworkCreatedInstrumentation.vertxHttpServer(),
-        new VertxKeepAliveInstrumentation(),
-        FrameworkCreatedInstrumentation.jettyServer(),
-        FrameworkCreatedInstrumentation.tomcatEndpoint(),
-        new TomcatAcceptorInstrumentation(),
-        new TomcatHttp11ProcessorInstrumentation(),
-        FrameworkCreatedInstrumentation.undertowServer(),
-        FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler(),
-        FrameworkCreatedInstrumentation.undertowConnection(),
-        new UndertowKeepAliveInstrumentation(),
-        FrameworkCreatedInstrumentation.reactorNettyServer(),
-        new ReactorNettyKeepAliveInstrumentation());
   }
 
   /** See {@link HookTransformer#warmUp()}. */
@@ -133,6 +79,13 @@ public final class AgentInstaller {
     @Override
     public void run() {
       try {
+        RewriteCache rewrites = RewriteCache.open(options, System.getenv());
+        transformer.useCache(rewrites);
+        if (rewrites == null || !rewrites.hasEntries()) {
+          Thread warmUp = new Thread(new WarmUp(), "baton-agent-warm-up");
+          warmUp.setDaemon(true);
+          warmUp.start();
+        }
         Notifier notifier = setUp();
         LazyJdkFiles.preload();
         if (notifier != null) {

@@ -5,18 +5,14 @@ import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import net.bytebuddy.jar.asm.ClassReader;
-import net.bytebuddy.jar.asm.ClassWriter;
 
 /**
  * Applies each instrumentation to its one class, when that class loads, or by retransformation when it
- * was loaded before. Every other class costs one map lookup.
+ * was loaded before. Every other class costs one switch on its name ({@link Instrumentations}).
  *
  * <p>Registered at the very start of {@code premain}, while the rest of the agent is set up on its own
  * thread ({@link AgentInstaller}): the application starts meanwhile, and a thread that loads a target
@@ -31,7 +27,15 @@ public final class HookTransformer implements ClassFileTransformer {
   /** Far above any set-up time; past it the class runs unchanged rather than hang the application. */
   private static final long SET_UP_LIMIT_SECONDS = 60;
 
-  private final Map<String, BatonInstrumentation> byType = new HashMap<>();
+  /** Which classes are rewritten, and how; asked once per class load. */
+  public interface Targets {
+    /** The instrumentation of the class named {@code internalName}, or null to leave it alone. */
+    BatonInstrumentation forType(String internalName);
+  }
+
+  private final Targets targets;
+  /** Set by the set-up thread before anything is transformed; null: no cache. */
+  private volatile RewriteCache cache;
   /**
    * Names already transformed at load, which open() need not retransform. By name alone: a second copy
    * of a class in another loader is loaded after the transformer exists, so it is transformed at load.
@@ -43,16 +47,19 @@ public final class HookTransformer implements ClassFileTransformer {
   /** Null while the set-up runs; then TRUE (transform) or FALSE (the set-up failed: transform nothing). */
   private volatile Boolean installed;
 
-  public HookTransformer(List<BatonInstrumentation> instrumentations) {
-    for (BatonInstrumentation instrumentation : instrumentations) {
-      byType.put(instrumentation.typeName(), instrumentation);
-    }
+  public HookTransformer(Targets targets) {
+    this.targets = targets;
   }
 
   /** Registers the transformer; target classes loaded from now on (by other threads) wait for {@link #open}. */
   public void register(Instrumentation inst, Thread setUp) {
     setUpThread = setUp;
     inst.addTransformer(this, true);
+  }
+
+  /** Rewrites are looked up in and kept in {@code cache} (null: none); before {@link #hooksDefined}. */
+  void useCache(RewriteCache rewrites) {
+    cache = rewrites;
   }
 
   /** The hook class is defined in java.base: the set-up thread may transform what it loads. */
@@ -68,7 +75,7 @@ public final class HookTransformer implements ClassFileTransformer {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : inst.getAllLoadedClasses()) {
       String name = type.getName().replace('.', '/');
-      if (byType.containsKey(name) && !transformed.contains(name)) {
+      if (!transformed.contains(name) && targets.forType(name) != null) {
         loaded.add(type);
       }
     }
@@ -98,16 +105,19 @@ public final class HookTransformer implements ClassFileTransformer {
   public byte[] transform(
       Module module, ClassLoader loader, String className, Class<?> redefined,
       ProtectionDomain domain, byte[] classfile) {
-    BatonInstrumentation instrumentation = className == null ? null : byType.get(className);
+    BatonInstrumentation instrumentation = className == null ? null : targets.forType(className);
     if (instrumentation == null || !awaitSetUp(className)) {
       return null;
     }
     try {
-      ClassReader reader = new ClassReader(classfile);
-      // No COMPUTE_FRAMES: it would load classes from inside the transformer. Inject gives the frames.
-      ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-      reader.accept(new MethodRewriter(writer, instrumentation), 0);
-      byte[] rewritten = writer.toByteArray();
+      RewriteCache rewrites = cache;
+      byte[] rewritten = rewrites == null ? null : rewrites.lookup(className, classfile);
+      if (rewritten == null) {
+        rewritten = ClassRewriting.rewrite(classfile, instrumentation);
+        if (rewrites != null) {
+          rewrites.store(className, classfile, rewritten);
+        }
+      }
       transformed.add(className);
       return rewritten;
     } catch (Throwable t) {
@@ -116,38 +126,9 @@ public final class HookTransformer implements ClassFileTransformer {
     }
   }
 
-  /**
-   * Runs ASM once over a small class of the agent's own, on a thread of its own started first thing in
-   * {@code premain}: loading and first running ASM's classes is the largest single cost of the set-up
-   * (~60 ms on two cores), and done here it overlaps the set-up's other work instead of delaying the
-   * first target class.
-   */
+  /** See {@link ClassRewriting#warmUp()}. */
   public static void warmUp() {
-    try (java.io.InputStream in = HookTransformer.class.getResourceAsStream("MethodRewriter.class")) {
-      if (in == null) {
-        return;
-      }
-      ClassReader reader = new ClassReader(in.readAllBytes());
-      ClassWriter writer = new ClassWriter(reader, ClassWriter.COMPUTE_MAXS);
-      reader.accept(new MethodRewriter(writer, new WarmUpInstrumentation()), 0);
-      writer.toByteArray();
-    } catch (Throwable ignored) {
-      // only a warm-up: the real transformations report their own failures
-    }
-  }
-
-  /** Matches every method of the warmed-up class with a visitor that injects nothing. */
-  private static final class WarmUpInstrumentation implements BatonInstrumentation {
-    @Override
-    public String typeName() {
-      return "";
-    }
-
-    @Override
-    public net.bytebuddy.jar.asm.MethodVisitor rewrite(String name, String descriptor,
-        net.bytebuddy.jar.asm.MethodVisitor method) {
-      return new net.bytebuddy.jar.asm.MethodVisitor(net.bytebuddy.jar.asm.Opcodes.ASM9, method) {};
-    }
+    ClassRewriting.warmUp();
   }
 
   /** Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself. */

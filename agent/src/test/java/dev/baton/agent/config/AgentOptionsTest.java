@@ -11,16 +11,23 @@ class AgentOptionsTest {
   @Test
   void defaultsToTermThirtySecondsAndOneSecondOfKeepAliveGrace() {
     assertThat(AgentOptions.parse(null))
-        .isEqualTo(new AgentOptions("TERM", Duration.ofSeconds(30), Duration.ofSeconds(1)));
+        .isEqualTo(new AgentOptions("TERM", Duration.ofSeconds(30), Duration.ofSeconds(1), ""));
     assertThat(AgentOptions.parse("")).isEqualTo(AgentOptions.DEFAULTS);
   }
 
   @Test
   void parsesSignalAndTimeout() {
     assertThat(AgentOptions.parse("signal=SIGUSR1,drainTimeout=500ms,keepAliveGrace=200ms"))
-        .isEqualTo(new AgentOptions("USR1", Duration.ofMillis(500), Duration.ofMillis(200)));
+        .isEqualTo(new AgentOptions("USR1", Duration.ofMillis(500), Duration.ofMillis(200), ""));
     assertThat(AgentOptions.parse("drainTimeout=2m").drainTimeout()).isEqualTo(Duration.ofMinutes(2));
     assertThat(AgentOptions.parse("drainTimeout=45").drainTimeout()).isEqualTo(Duration.ofSeconds(45));
+  }
+
+  @Test
+  void rewriteCacheIsADirectoryOrOff() {
+    assertThat(AgentOptions.parse("cache=/var/cache/baton").rewriteCache()).isEqualTo("/var/cache/baton");
+    assertThat(AgentOptions.parse("cache=off").rewriteCache()).isEqualTo(AgentOptions.NO_CACHE);
+    assertThatThrownBy(() -> AgentOptions.parse("cache=")).hasMessageContaining("cache needs a directory or 'off'");
   }
 
   @Test

@@ -1,0 +1,100 @@
+package dev.baton.agent.tooling;
+
+import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.EpollChannelInstrumentation;
+import dev.baton.agent.adopt.EpollNativeInstrumentation;
+import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.NetInstrumentation;
+import dev.baton.agent.adopt.NettySocketInstrumentation;
+import dev.baton.agent.adopt.NioSocketImplInstrumentation;
+import dev.baton.agent.adopt.SelectionKeyInstrumentation;
+import dev.baton.agent.adopt.ServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.UnixAsyncServerSocketChannelInstrumentation;
+import dev.baton.agent.drain.FrameworkCreatedInstrumentation;
+import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
+import dev.baton.agent.drain.JdkHttpServerInstrumentation;
+import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
+import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
+import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
+import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
+import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
+import java.util.List;
+
+/**
+ * Every class the agent rewrites, and the instrumentation for it, created when that class loads.
+ *
+ * <p>A switch on the class name rather than a map of instances: an instrumentation's classes (it and
+ * its injecting visitors) load only if its target does, so a JDK HttpServer pays for the four classes it
+ * uses and not for Netty's, Tomcat's or Undertow's ({@code premain} used to construct all 24 before the
+ * application's {@code main}: ~50 ms of class loading on its critical path). {@link #all()} lists the
+ * same set for tests and must stay in step with the switch, which {@code InstrumentationsTest} checks.
+ */
+final class Instrumentations implements HookTransformer.Targets {
+
+  /** The instrumentation of {@code internalName}, or null for every class the agent leaves alone. */
+  @Override
+  public BatonInstrumentation forType(String internalName) {
+    return switch (internalName) {
+      case "sun/nio/ch/ServerSocketChannelImpl" -> new ServerSocketChannelInstrumentation();
+      case "sun/nio/ch/AsynchronousServerSocketChannelImpl" -> new AsyncServerSocketChannelInstrumentation();
+      case "sun/nio/ch/UnixAsynchronousServerSocketChannelImpl" -> new UnixAsyncServerSocketChannelInstrumentation();
+      case "sun/nio/ch/NioSocketImpl" -> new NioSocketImplInstrumentation();
+      case "sun/nio/ch/SelectionKeyImpl" -> new SelectionKeyInstrumentation();
+      // Always, although only an inherited AF_INET socket needs its hook: whether one was inherited is
+      // known only once the sockets are checked, which loads Net, and transforming it then costs less
+      // than a retransformation later.
+      case "sun/nio/ch/Net" -> new NetInstrumentation();
+      case "io/netty/channel/unix/Socket" -> new NettySocketInstrumentation();
+      case "io/netty/channel/epoll/AbstractEpollChannel" -> new EpollChannelInstrumentation();
+      case "io/netty/channel/epoll/EpollServerSocketChannel" -> new EpollServerSocketChannelInstrumentation();
+      case "io/netty/channel/epoll/Native" -> new EpollNativeInstrumentation();
+      case "sun/net/httpserver/ServerImpl" -> new JdkHttpServerInstrumentation();
+      case "sun/net/httpserver/ExchangeImpl" -> new JdkHttpExchangeInstrumentation();
+      case "io/vertx/core/http/impl/HttpServerImpl" -> FrameworkCreatedInstrumentation.vertxHttpServer();
+      case "io/vertx/core/http/impl/HttpUtils" -> new VertxKeepAliveInstrumentation();
+      case "org/eclipse/jetty/server/Server" -> FrameworkCreatedInstrumentation.jettyServer();
+      case "org/apache/tomcat/util/net/AbstractEndpoint" -> FrameworkCreatedInstrumentation.tomcatEndpoint();
+      case "org/apache/tomcat/util/net/Acceptor" -> new TomcatAcceptorInstrumentation();
+      case "org/apache/coyote/http11/Http11Processor" -> new TomcatHttp11ProcessorInstrumentation();
+      case "io/undertow/Undertow" -> FrameworkCreatedInstrumentation.undertowServer();
+      case "io/undertow/server/handlers/GracefulShutdownHandler" ->
+          FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler();
+      case "io/undertow/server/protocol/http/HttpServerConnection" ->
+          FrameworkCreatedInstrumentation.undertowConnection();
+      case "io/undertow/server/protocol/http/HttpTransferEncoding" -> new UndertowKeepAliveInstrumentation();
+      case "reactor/netty/transport/ServerTransport$DisposableBind" ->
+          FrameworkCreatedInstrumentation.reactorNettyServer();
+      case "reactor/netty/http/server/HttpTrafficHandler" -> new ReactorNettyKeepAliveInstrumentation();
+      default -> null;
+    };
+  }
+
+  /** Every instrumentation, each once: what {@link #forType} answers for its own type name. */
+  static List<BatonInstrumentation> all() {
+    return List.of(
+        new ServerSocketChannelInstrumentation(),
+        new AsyncServerSocketChannelInstrumentation(),
+        new UnixAsyncServerSocketChannelInstrumentation(),
+        new NioSocketImplInstrumentation(),
+        new SelectionKeyInstrumentation(),
+        new NetInstrumentation(),
+        new NettySocketInstrumentation(),
+        new EpollChannelInstrumentation(),
+        new EpollServerSocketChannelInstrumentation(),
+        new EpollNativeInstrumentation(),
+        new JdkHttpServerInstrumentation(),
+        new JdkHttpExchangeInstrumentation(),
+        FrameworkCreatedInstrumentation.vertxHttpServer(),
+        new VertxKeepAliveInstrumentation(),
+        FrameworkCreatedInstrumentation.jettyServer(),
+        FrameworkCreatedInstrumentation.tomcatEndpoint(),
+        new TomcatAcceptorInstrumentation(),
+        new TomcatHttp11ProcessorInstrumentation(),
+        FrameworkCreatedInstrumentation.undertowServer(),
+        FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler(),
+        FrameworkCreatedInstrumentation.undertowConnection(),
+        new UndertowKeepAliveInstrumentation(),
+        FrameworkCreatedInstrumentation.reactorNettyServer(),
+        new ReactorNettyKeepAliveInstrumentation());
+  }
+}
