@@ -1,11 +1,18 @@
 package dev.baton.agent.drain;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * What code injected into application-loaded frameworks (Vert.x, Jetty, Tomcat, Undertow, Reactor Netty) reaches: such
  * classes see the agent's classes through the system class loader, but not the hook class inside java.base.
- * Set once at start-up.
+ *
+ * <p>The drainer is set once at start-up; each framework's drain is created when the framework's first
+ * server registers, so an application pays (in classes loaded at start-up) only for the framework it uses.
  */
 public final class DrainSingletons {
+
+  private static final Object CREATING = new Object();
 
   private static volatile VertxHttpServerDrain vertxServers;
   private static volatile Drainer drainer;
@@ -16,9 +23,6 @@ public final class DrainSingletons {
 
   private DrainSingletons() {}
 
-  public static void install(VertxHttpServerDrain vertx) {
-    vertxServers = vertx;
-  }
 
   public static void installDrainer(Drainer draining) {
     drainer = draining;
@@ -43,13 +47,10 @@ public final class DrainSingletons {
     return keepAlive && !closeAfterResponse();
   }
 
-  public static void install(ReactorNettyServerDrain reactorNetty) {
-    reactorNettyServers = reactorNetty;
-  }
 
   /** Called by the code {@code FrameworkCreatedInstrumentation.reactorNettyServer()} injects. */
   public static void reactorNettyServerCreated(Object server) {
-    ReactorNettyServerDrain drain = reactorNettyServers;
+    ReactorNettyServerDrain drain = reactorNetty();
     if (drain != null) {
       try {
         drain.register(server);
@@ -59,17 +60,11 @@ public final class DrainSingletons {
     }
   }
 
-  public static void install(JettyServerDrain jetty) {
-    jettyServers = jetty;
-  }
 
-  public static void install(TomcatEndpointDrain tomcat) {
-    tomcatEndpoints = tomcat;
-  }
 
   /** Called by the code {@code FrameworkCreatedInstrumentation.tomcatEndpoint()} injects. */
   public static void tomcatEndpointCreated(Object endpoint) {
-    TomcatEndpointDrain drain = tomcatEndpoints;
+    TomcatEndpointDrain drain = tomcat();
     if (drain != null) {
       try {
         drain.register(endpoint);
@@ -99,7 +94,7 @@ public final class DrainSingletons {
 
   /** Called by the code {@code FrameworkCreatedInstrumentation.jettyServer()} injects. */
   public static void jettyServerCreated(Object server) {
-    JettyServerDrain drain = jettyServers;
+    JettyServerDrain drain = jetty();
     if (drain != null) {
       try {
         drain.register(server);
@@ -111,7 +106,7 @@ public final class DrainSingletons {
 
   /** Called by the code {@code FrameworkCreatedInstrumentation.vertxHttpServer()} injects. */
   public static void vertxServerCreated(Object server) {
-    VertxHttpServerDrain drain = vertxServers;
+    VertxHttpServerDrain drain = vertx();
     if (drain != null) {
       try {
         drain.register(server);
@@ -121,13 +116,10 @@ public final class DrainSingletons {
     }
   }
 
-  public static void install(UndertowDrain drain) {
-    undertow = drain;
-  }
 
   /** Called by the code {@code FrameworkCreatedInstrumentation.undertowServer()} injects. */
   public static void undertowServerCreated(Object server) {
-    UndertowDrain drain = undertow;
+    UndertowDrain drain = undertow();
     if (drain != null) {
       try {
         drain.register(server);
@@ -139,7 +131,7 @@ public final class DrainSingletons {
 
   /** Called by the code {@code FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler()} injects. */
   public static void undertowGracefulHandlerCreated(Object handler) {
-    UndertowDrain drain = undertow;
+    UndertowDrain drain = undertow();
     if (drain != null) {
       try {
         drain.registerGracefulHandler(handler);
@@ -151,7 +143,7 @@ public final class DrainSingletons {
 
   /** Called by the code {@code FrameworkCreatedInstrumentation.undertowConnection()} injects. */
   public static void undertowConnectionCreated(Object connection) {
-    UndertowDrain drain = undertow;
+    UndertowDrain drain = undertow();
     if (drain != null) {
       try {
         drain.registerConnection(connection);
@@ -159,5 +151,78 @@ public final class DrainSingletons {
         // never break the application's constructor
       }
     }
+  }
+
+  /** The Vert.x drain if a Vert.x server registered, else null. */
+  public static VertxHttpServerDrain vertxServers() {
+    return vertxServers;
+  }
+
+  /** The drains of the frameworks whose servers registered (none for a plain JDK HttpServer). */
+  public static List<FrameworkDrain> frameworks() {
+    List<FrameworkDrain> created = new ArrayList<>(4);
+    for (FrameworkDrain drain : new FrameworkDrain[] {jettyServers, tomcatEndpoints, undertow, reactorNettyServers}) {
+      if (drain != null) {
+        created.add(drain);
+      }
+    }
+    return created;
+  }
+
+  // Created under one lock, once each: a framework's servers may register from several threads.
+
+  private static VertxHttpServerDrain vertx() {
+    if (vertxServers == null) {
+      synchronized (CREATING) {
+        if (vertxServers == null) {
+          vertxServers = new VertxHttpServerDrain();
+        }
+      }
+    }
+    return vertxServers;
+  }
+
+  private static JettyServerDrain jetty() {
+    if (jettyServers == null) {
+      synchronized (CREATING) {
+        if (jettyServers == null) {
+          jettyServers = new JettyServerDrain();
+        }
+      }
+    }
+    return jettyServers;
+  }
+
+  private static TomcatEndpointDrain tomcat() {
+    if (tomcatEndpoints == null) {
+      synchronized (CREATING) {
+        if (tomcatEndpoints == null) {
+          tomcatEndpoints = new TomcatEndpointDrain();
+        }
+      }
+    }
+    return tomcatEndpoints;
+  }
+
+  private static UndertowDrain undertow() {
+    if (undertow == null) {
+      synchronized (CREATING) {
+        if (undertow == null) {
+          undertow = new UndertowDrain();
+        }
+      }
+    }
+    return undertow;
+  }
+
+  private static ReactorNettyServerDrain reactorNetty() {
+    if (reactorNettyServers == null) {
+      synchronized (CREATING) {
+        if (reactorNettyServers == null) {
+          reactorNettyServers = new ReactorNettyServerDrain();
+        }
+      }
+    }
+    return reactorNettyServers;
   }
 }

@@ -37,24 +37,18 @@ public final class Drainer {
   private final SocketAdopter adopter;
   private final ConnectionTracker connections;
   private final JdkHttpServerDrain httpServers;
-  private final VertxHttpServerDrain vertxServers;
   private final Notifier notifier;
-  private final List<FrameworkDrain> frameworks;
   private volatile boolean draining;
 
   public Drainer(
       SocketAdopter adopter,
       ConnectionTracker connections,
       JdkHttpServerDrain httpServers,
-      VertxHttpServerDrain vertxServers,
-      Notifier notifier,
-      List<FrameworkDrain> frameworks) {
+      Notifier notifier) {
     this.adopter = adopter;
     this.connections = connections;
     this.httpServers = httpServers;
-    this.vertxServers = vertxServers;
     this.notifier = notifier;
-    this.frameworks = List.copyOf(frameworks);
   }
 
   /** Hook target: true once draining started (responses then ask to close the connection). */
@@ -68,6 +62,10 @@ public final class Drainer {
     long deadline = start + timeout.toNanos();
     draining = true;
     notifier.stopping();
+    // The frameworks whose servers registered by now: a server created after the drain began never
+    // bound an adopted listener in time to matter.
+    VertxHttpServerDrain vertxServers = DrainSingletons.vertxServers();
+    List<FrameworkDrain> frameworks = DrainSingletons.frameworks();
     // Listeners first, synchronously: once closed no accept can succeed here. A framework's own
     // shutdown is asynchronous and may stop serving before it stops accepting (Vert.x drops
     // connections accepted in between). Frameworks that close their listener themselves quietly (Jetty)
@@ -75,11 +73,11 @@ public final class Drainer {
     frameworks.forEach(FrameworkDrain::stopAccepting);
     adopter.closeListeners();
     awaitAcceptsReturned(deadline);
-    awaitKeepAliveClients(deadline, keepAliveGrace);
-    if (!vertxServers.isEmpty() || frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {
+    awaitKeepAliveClients(deadline, keepAliveGrace, vertxServers, frameworks);
+    if (vertxServers != null || frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {
       awaitHandOver(System.nanoTime(), deadline);
     }
-    if (!vertxServers.isEmpty()) {
+    if (vertxServers != null) {
       vertxServers.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
     for (FrameworkDrain framework : frameworks) {
@@ -87,7 +85,8 @@ public final class Drainer {
     }
     boolean done = false;
     while (!done) {
-      boolean serversStopped = httpServers.stopIdleServers() && vertxServers.isShutDown() && frameworksDone();
+      boolean serversStopped = httpServers.stopIdleServers() && (vertxServers == null || vertxServers.isShutDown())
+          && frameworksDone(frameworks);
       done = serversStopped && connections.openCount() == 0;
       if (!done) {
         if (System.nanoTime() - deadline >= 0) {
@@ -121,8 +120,9 @@ public final class Drainer {
    * What is still open once no connection has closed for a whole grace has been idle all along, and the
    * framework's shutdown closes it.
    */
-  private void awaitKeepAliveClients(long deadline, Duration grace) {
-    if (httpServers.isEmpty() && vertxServers.isEmpty()
+  private void awaitKeepAliveClients(long deadline, Duration grace, VertxHttpServerDrain vertxServers,
+      List<FrameworkDrain> frameworks) {
+    if (httpServers.isEmpty() && vertxServers == null
         && frameworks.stream().noneMatch(FrameworkDrain::awaitsKeepAliveClients)) {
       return; // no HTTP server known to say Connection: close; the generic drain waits for the application
     }
@@ -174,7 +174,7 @@ public final class Drainer {
     }
   }
 
-  private boolean frameworksDone() {
+  private static boolean frameworksDone(List<FrameworkDrain> frameworks) {
     for (FrameworkDrain framework : frameworks) {
       if (!framework.isDone()) {
         return false;

@@ -23,10 +23,6 @@ public final class VertxHttpServerDrain {
     servers.add(server);
   }
 
-  public boolean isEmpty() {
-    return servers.isEmpty();
-  }
-
   /** Starts every server's shutdown; returns at once (Vert.x shuts down on its event loops). */
   public void startShutdown(long timeoutMillis) {
     for (Object server : servers) {

@@ -13,11 +13,6 @@ import dev.baton.agent.drain.DrainSignal;
 import dev.baton.agent.drain.DrainSingletons;
 import dev.baton.agent.drain.Drainer;
 import dev.baton.agent.drain.JdkHttpServerDrain;
-import dev.baton.agent.drain.JettyServerDrain;
-import dev.baton.agent.drain.TomcatEndpointDrain;
-import dev.baton.agent.drain.UndertowDrain;
-import dev.baton.agent.drain.VertxHttpServerDrain;
-import dev.baton.agent.drain.ReactorNettyServerDrain;
 import dev.baton.agent.fdlimit.LazyJdkFiles;
 import dev.baton.agent.lifeline.SupervisorLifeline;
 import dev.baton.agent.notify.Notifier;
@@ -29,13 +24,15 @@ import java.util.List;
  * Runs only when {@code SERVER_STARTER_PORT} is set.
  *
  * <p>Everything here is on the application's start-up path, so {@code premain} itself only parses the
- * configuration, registers the transformer and starts a thread for the rest (opening JDK internals,
- * checking the inherited sockets, defining and binding the hooks, the signal handler), and another
- * thread loads ASM meanwhile ({@link HookTransformer#warmUp()}): that work then
- * overlaps the JVM's and the application's own start-up, and a thread that loads one of the target
- * classes before it is done waits for it ({@link HookTransformer}). The set-up thread touches no
- * target class of the application's path (JDK internals are resolved lazily, see {@link JdkInternals}),
- * so no class has to be retransformed and nobody waits on anybody else's lock.
+ * configuration, registers the transformer and starts a thread for the rest (the rewrite cache, opening
+ * JDK internals, checking the inherited sockets, defining and binding the hooks, the signal handler);
+ * without earlier rewrites to read back ({@link RewriteCache}) another thread loads ASM meanwhile
+ * ({@link HookTransformer#warmUp()}). That work overlaps the JVM's and the application's own start-up,
+ * and a thread that loads one of the target classes before it is done waits for it
+ * ({@link HookTransformer}). The set-up thread touches no target class of the application's path (JDK
+ * internals are resolved lazily, see {@link JdkInternals}), so no class has to be retransformed and
+ * nobody waits on anybody else's lock. What a framework needs (its instrumentations, its drain) is
+ * created when the framework shows up, not here.
  */
 public final class AgentInstaller {
 
@@ -112,18 +109,8 @@ public final class AgentInstaller {
       SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
       NettySingletons.install(adopter);
       JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections, jdk);
-      VertxHttpServerDrain vertxServers = new VertxHttpServerDrain();
-      DrainSingletons.install(vertxServers);
-      JettyServerDrain jettyServers = new JettyServerDrain();
-      DrainSingletons.install(jettyServers);
-      TomcatEndpointDrain tomcatEndpoints = new TomcatEndpointDrain();
-      DrainSingletons.install(tomcatEndpoints);
-      UndertowDrain undertow = new UndertowDrain();
-      DrainSingletons.install(undertow);
-      ReactorNettyServerDrain reactorNettyServers = new ReactorNettyServerDrain();
-      DrainSingletons.install(reactorNettyServers);
-      Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
-          List.of(jettyServers, tomcatEndpoints, undertow, reactorNettyServers));
+      // The frameworks' drains are created when their first server registers (DrainSingletons).
+      Drainer drainer = new Drainer(adopter, connections, httpServers, notifier);
       DrainSingletons.installDrainer(drainer);
 
       HookBindings.bind(hooks, adopter, httpServers, drainer);
