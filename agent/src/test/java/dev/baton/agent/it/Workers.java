@@ -21,11 +21,16 @@ final class Workers {
 
   /** {@code java [-javaagent:baton-agent.jar[=options]] -cp ... mainClass args}. */
   static List<String> java(String java, String agentOptions, String mainClass, String... args) {
+    return javaOn(classpath(), java, agentOptions, mainClass, args);
+  }
+
+  /** The same on another class path (a sample run on other library versions than the test's). */
+  static List<String> javaOn(String classpath, String java, String agentOptions, String mainClass, String... args) {
     List<String> command = new ArrayList<>(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1"));
     if (agentOptions != null) {
       command.add("-javaagent:" + AGENT_JAR.toAbsolutePath() + (agentOptions.isEmpty() ? "" : "=" + agentOptions));
     }
-    command.addAll(List.of("-cp", classpath(), mainClass));
+    command.addAll(List.of("-cp", classpath, mainClass));
     command.addAll(List.of(args));
     return command;
   }
