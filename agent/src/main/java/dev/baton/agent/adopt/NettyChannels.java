@@ -14,6 +14,7 @@ public final class NettyChannels {
   private static final String CHANNEL = "io.netty.channel.Channel";
   private static final String FILE_DESCRIPTOR = "io.netty.channel.unix.FileDescriptor";
   private static final String FUTURE = "io.netty.util.concurrent.Future";
+  private static final String DOMAIN_SOCKET_ADDRESS = "io.netty.channel.unix.DomainSocketAddress";
 
   private NettyChannels() {}
 
@@ -29,6 +30,16 @@ public final class NettyChannels {
   /** Whether a {@code io.netty.channel.unix.Socket} (a {@code FileDescriptor}) is still open. */
   public static boolean isOpenSocket(Object socket) throws ReflectiveOperationException {
     return (Boolean) call(socket, FILE_DESCRIPTOR, "isOpen");
+  }
+
+  /** Whether {@code address} is Netty's Unix-domain address (its native transports' own, not the JDK's). */
+  public static boolean isDomainSocketAddress(Object address) {
+    return address != null && address.getClass().getName().equals(DOMAIN_SOCKET_ADDRESS);
+  }
+
+  /** The path of a {@code io.netty.channel.unix.DomainSocketAddress}. */
+  public static String domainSocketPath(Object address) throws ReflectiveOperationException {
+    return (String) call(address, DOMAIN_SOCKET_ADDRESS, "path");
   }
 
   /**

@@ -47,6 +47,15 @@ public final class NettySingletons {
     return current != null && current.isAdoptedNettySocket(socket);
   }
 
+  /**
+   * At the start of {@code EpollServerDomainSocketChannel.doClose()}: true closes the channel without
+   * deleting its socket file, which for an adopted path is the supervisor's and the next generation's.
+   */
+  public static boolean keepsSocketFile(Object socket) {
+    SocketAdopter current = adopter;
+    return current != null && current.isAdoptedNettySocket(socket);
+  }
+
   /** At the start of {@code AbstractEpollChannel.doBeginRead()}: {@code channel} and its {@code socket}. */
   public static void reading(Object channel, Object socket) {
     SocketAdopter current = adopter;

@@ -16,9 +16,11 @@ import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.Channel;
 import java.nio.channels.SelectableChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -130,14 +132,14 @@ public final class SocketAdopter {
 
   /**
    * Hook for {@code io.netty.channel.unix.Socket.bind} (Netty's native transports): true when the address
-   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Only stream sockets: a
-   * datagram socket may bind the port of a TCP listener (HTTP/3 beside HTTP/1.1 and 2). A TCP client
-   * binding a listed port before connecting would be adopted too; no client does that to a port a
-   * server listens on. Unix-domain binds ({@code DomainSocketAddress}) are left alone, and so are the
-   * io_uring and kqueue transports' sockets: their readiness and drain are not wired.
+   * (TCP, or a Unix-domain {@code DomainSocketAddress}) was adopted into Netty's descriptor {@code fd} and
+   * the bind is to be skipped. Only stream sockets: a datagram socket may bind the port of a TCP listener
+   * (HTTP/3 beside HTTP/1.1 and 2). A TCP client binding a listed port before connecting would be adopted
+   * too; no client does that to a port a server listens on. The io_uring and kqueue transports' sockets
+   * are left alone: their readiness and drain are not wired.
    */
   public boolean adoptNettySocket(Object socket, int fd, SocketAddress requested) throws IOException {
-    if (!(requested instanceof InetSocketAddress)
+    if (!(requested instanceof InetSocketAddress || NettyChannels.isDomainSocketAddress(requested))
         || !socket.getClass().getName().equals("io.netty.channel.epoll.LinuxSocket")
         || !jdk.isStreamSocket(fd)) {
       return false;
@@ -163,7 +165,11 @@ public final class SocketAdopter {
     return !lostEpollRegistrations.isEmpty() && lostEpollRegistrations.remove(fd);
   }
 
-  /** Hook for {@code io.netty.channel.unix.Socket.listen}: an adopted socket already listens. */
+  /**
+   * Hook for {@code io.netty.channel.unix.Socket.listen}: an adopted socket already listens. Also for
+   * {@code EpollServerDomainSocketChannel.doClose}: the socket file of an adopted path is the supervisor's,
+   * shared with the next generation, and Netty's close would delete it.
+   */
   public boolean isAdoptedNettySocket(Object socket) {
     return ownedBy(socket) != null;
   }
@@ -316,14 +322,29 @@ public final class SocketAdopter {
           + " is not in SERVER_STARTER_PORT; binding it normally");
       return null;
     }
-    if (requested != null && requested.getClass().getName().equals("java.net.UnixDomainSocketAddress")) {
-      java.nio.file.Path path = ((java.net.UnixDomainSocketAddress) requested).getPath();
+    Path path = unixPath(requested);
+    if (path != null) {
       for (InheritedListener listener : listeners) {
         if (isFree(listener) && listener.matchesPath(path)) {
           return listener;
         }
       }
       Log.once("path:" + path, "path " + path + " is not in SERVER_STARTER_PORT; binding it normally");
+    }
+    return null;
+  }
+
+  /** The path of a Unix-domain address, the JDK's or Netty's ({@code io.netty.channel.unix.DomainSocketAddress}). */
+  private static Path unixPath(SocketAddress address) {
+    if (address instanceof UnixDomainSocketAddress unix) {
+      return unix.getPath();
+    }
+    if (NettyChannels.isDomainSocketAddress(address)) {
+      try {
+        return Path.of(NettyChannels.domainSocketPath(address));
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        Log.error("reading the path of " + address + "; it binds normally", e);
+      }
     }
     return null;
   }

@@ -4,6 +4,7 @@ import dev.baton.agent.Log;
 import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.EpollChannelInstrumentation;
 import dev.baton.agent.adopt.EpollNativeInstrumentation;
+import dev.baton.agent.adopt.EpollServerDomainSocketChannelInstrumentation;
 import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.NettySingletons;
 import dev.baton.agent.adopt.NettySocketInstrumentation;
@@ -101,6 +102,7 @@ public final class AgentInstaller {
         new NettySocketInstrumentation(),
         new EpollChannelInstrumentation(),
         new EpollServerSocketChannelInstrumentation(),
+        new EpollServerDomainSocketChannelInstrumentation(),
         new EpollNativeInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
