@@ -56,7 +56,10 @@ public final class NettySingletons {
     return current != null && current.isAdoptedNettySocket(socket);
   }
 
-  /** At the start of {@code AbstractEpollChannel.doBeginRead()}: {@code channel} and its {@code socket}. */
+  /**
+   * At the start of {@code AbstractEpollChannel.doBeginRead()} and {@code AbstractIoUringChannel.doBeginRead()}:
+   * {@code channel} and its {@code socket}.
+   */
   public static void reading(Object channel, Object socket) {
     SocketAdopter current = adopter;
     if (current != null) {
@@ -68,7 +71,10 @@ public final class NettySingletons {
     }
   }
 
-  /** Before {@code EpollServerSocketChannel.newChildChannel} returns: the listener's socket and the connection. */
+  /**
+   * Before {@code newChildChannel} of {@code EpollServerSocketChannel}, {@code EpollServerDomainSocketChannel}
+   * or {@code IoUringServerSocketChannel} returns: the listener's socket and the connection.
+   */
   public static void accepted(Object listenerSocket, Object connection) {
     SocketAdopter current = adopter;
     if (current != null && connection != null) {

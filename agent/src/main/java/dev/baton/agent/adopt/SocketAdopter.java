@@ -42,8 +42,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class SocketAdopter {
 
-  /** How long a drain waits for an epoll event loop to deregister an adopted listener. */
-  private static final long EPOLL_DEREGISTER_WAIT_MILLIS = 5_000;
+  /** How long a drain waits for a Netty epoll or io_uring event loop to stop accepting on an adopted listener. */
+  private static final long NATIVE_STOP_WAIT_MILLIS = 5_000;
 
   private final JdkInternals jdk;
   private final List<InheritedListener> listeners;
@@ -132,16 +132,19 @@ public final class SocketAdopter {
 
   /**
    * Hook for {@code io.netty.channel.unix.Socket.bind} (Netty's native transports): true when the address
-   * (TCP, or a Unix-domain {@code DomainSocketAddress}) was adopted into Netty's descriptor {@code fd} and
-   * the bind is to be skipped. Only stream sockets: a datagram socket may bind the port of a TCP listener
-   * (HTTP/3 beside HTTP/1.1 and 2). A TCP client binding a listed port before connecting would be adopted
-   * too; no client does that to a port a server listens on. The io_uring and kqueue transports' sockets
-   * are left alone: their readiness and drain are not wired.
+   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Epoll sockets (TCP, or a
+   * Unix-domain {@code DomainSocketAddress}) and io_uring ones (TCP only: its domain channel is not
+   * wired). Only stream sockets: a datagram socket may bind the port of a TCP listener (HTTP/3 beside
+   * HTTP/1.1 and 2). A TCP client binding a listed port before connecting would be adopted too; no client
+   * does that to a port a server listens on. The kqueue transport does not run on Linux.
    */
   public boolean adoptNettySocket(Object socket, int fd, SocketAddress requested) throws IOException {
-    if (!(requested instanceof InetSocketAddress || NettyChannels.isDomainSocketAddress(requested))
-        || !socket.getClass().getName().equals("io.netty.channel.epoll.LinuxSocket")
-        || !jdk.isStreamSocket(fd)) {
+    String type = socket.getClass().getName();
+    boolean epoll = type.equals(NettyChannels.EPOLL_SOCKET);
+    boolean tcp = requested instanceof InetSocketAddress;
+    boolean adoptable = epoll ? tcp || NettyChannels.isDomainSocketAddress(requested)
+        : type.equals(NettyChannels.IO_URING_SOCKET) && tcp;
+    if (!adoptable || !jdk.isStreamSocket(fd)) {
       return false;
     }
     InheritedListener listener = match(requested);
@@ -150,12 +153,15 @@ public final class SocketAdopter {
     }
     listener.nettyChannel = null; // known once the new server channel starts reading
     adopt(listener, socket, null, fd);
-    // Netty registered its fresh socket with epoll before binding; the dup2 closed that socket and so
-    // ended the registration: the next epoll call on fd (on this same event loop) must add it again.
-    lostEpollRegistrations.add(fd);
-    // Netty creates its sockets non-blocking, and its event loop must never block in accept (a
-    // generation that loses the race for a connection to another would): the shared open file
-    // description becomes non-blocking too (never cleared, see adoptChannel).
+    if (epoll) {
+      // Netty registered its fresh socket with epoll before binding; the dup2 closed that socket and so
+      // ended the registration: the next epoll call on fd (on this same event loop) must add it again.
+      // (io_uring has no registration per descriptor: each accept it submits names the descriptor.)
+      lostEpollRegistrations.add(fd);
+    }
+    // Netty creates its sockets non-blocking (both transports), and an epoll event loop must never block
+    // in accept (a generation that loses the race for a connection to another would): the shared open
+    // file description becomes non-blocking too (never cleared, see adoptChannel).
     jdk.configureBlocking(jdk.newFd(fd), false);
     return true;
   }
@@ -175,9 +181,10 @@ public final class SocketAdopter {
   }
 
   /**
-   * Hook for {@code AbstractEpollChannel.doBeginRead} (every epoll channel, connections included): an
-   * adopted server channel that starts reading is accepting, as {@code OP_ACCEPT} is for NIO. No thread
-   * is remembered for {@link #awaitAcceptsReturned}: closing an epoll listener waits for its event loop.
+   * Hook for {@code AbstractEpollChannel.doBeginRead} and {@code AbstractIoUringChannel.doBeginRead} (every
+   * channel of those transports, connections included): an adopted server channel that starts reading is
+   * accepting, as {@code OP_ACCEPT} is for NIO. No thread is remembered for {@link #awaitAcceptsReturned}:
+   * stopping a native listener waits for its event loop.
    */
   public void epollReading(Object channel, Object socket) {
     InheritedListener listener = ownedBy(socket);
@@ -267,9 +274,9 @@ public final class SocketAdopter {
           channel.close();
         } else if (owner instanceof SocketImpl) {
           jdk.closeSocketImpl(owner);
-        } else if (!NettyChannels.stopAccepting(listener.nettyChannel, owner, EPOLL_DEREGISTER_WAIT_MILLIS)) {
-          Log.warn("the epoll event loop of " + listener.spec.spec() + " did not deregister it within "
-              + EPOLL_DEREGISTER_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
+        } else if (!NettyChannels.stopAccepting(listener.nettyChannel, owner, NATIVE_STOP_WAIT_MILLIS)) {
+          Log.warn("the Netty event loop of " + listener.spec.spec() + " did not stop accepting on it within "
+              + NATIVE_STOP_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
           continue;
         }
         closed++;

@@ -6,6 +6,8 @@ import dev.baton.agent.adopt.EpollChannelInstrumentation;
 import dev.baton.agent.adopt.EpollNativeInstrumentation;
 import dev.baton.agent.adopt.EpollServerDomainSocketChannelInstrumentation;
 import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.IoUringChannelInstrumentation;
+import dev.baton.agent.adopt.IoUringServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.NettySingletons;
 import dev.baton.agent.adopt.NettySocketInstrumentation;
 import dev.baton.agent.adopt.NetInstrumentation;
@@ -104,6 +106,8 @@ public final class AgentInstaller {
         new EpollServerSocketChannelInstrumentation(),
         new EpollServerDomainSocketChannelInstrumentation(),
         new EpollNativeInstrumentation(),
+        new IoUringChannelInstrumentation(),
+        new IoUringServerSocketChannelInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
         FrameworkCreatedInstrumentation.vertxHttpServer(),

@@ -61,12 +61,17 @@ final class Workers {
     return script.toString();
   }
 
-  /** Skips the test when the sample needs Netty's native epoll transport and this machine has none. */
+  /** Skips the test when the sample needs Netty's native epoll or io_uring transport and this machine has none. */
   static void assumeTransportAvailable(Class<?> sample) {
     if (sample.getSimpleName().contains("Epoll")) {
       org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(),
           () -> "Netty's native epoll transport is not available here: "
               + io.netty.channel.epoll.Epoll.unavailabilityCause());
+    }
+    if (sample.getSimpleName().contains("IoUring")) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.uring.IoUring.isAvailable(),
+          () -> "Netty's io_uring transport is not available here (io_uring_disabled sysctl, seccomp, old "
+              + "kernel): " + io.netty.channel.uring.IoUring.unavailabilityCause());
     }
   }
 
