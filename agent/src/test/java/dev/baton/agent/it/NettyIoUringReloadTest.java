@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.NettyIoUringApp;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
@@ -29,6 +32,11 @@ class NettyIoUringReloadTest extends AbstractReloadTest {
   }
 
   @Override
+  String classpath() {
+    return Workers.classpathWithIoUring();
+  }
+
+  @Override
   void checkTranscript(String transcript) {
     assertThat(transcript).contains("baton-agent: adopted ", "(IoUringServerSocketChannel)");
   }
@@ -37,8 +45,10 @@ class NettyIoUringReloadTest extends AbstractReloadTest {
   @Test
   void adoptedChannelReportsReadyAndDrains() throws Exception {
     int port = Workers.freePort();
-    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
-        "127.0.0.1:" + port, NettyIoUringApp.class, port, "drainTimeout=60s")) {
+    List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
+    command.addAll(Workers.javaOn(classpath(), Workers.JAVA_17, "drainTimeout=60s", NettyIoUringApp.class.getName(),
+        Integer.toString(port)));
+    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
       long worker = ReadinessTest.workerPid(supervisor);
       assertThat(Http.closeGet(port, "/")).isEqualTo(worker);

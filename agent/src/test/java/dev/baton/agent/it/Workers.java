@@ -37,16 +37,29 @@ final class Workers {
 
   /**
    * The samples and their dependencies (Vert.x, Netty): the test class path without the agent's own
-   * classes and ByteBuddy, so the worker sees only what the shaded jar brings, as in production.
+   * classes and ByteBuddy, so the worker sees only what the shaded jar brings, as in production. Without
+   * Netty's io_uring transport too: Reactor Netty prefers io_uring to epoll whenever it is on the class
+   * path and the kernel allows it, and the other samples are meant to run on the transport they name.
    */
   static String classpath() {
+    return classpath(false);
+  }
+
+  /** {@link #classpath()} with Netty's io_uring transport, for the io_uring sample. */
+  static String classpathWithIoUring() {
+    return classpath(true);
+  }
+
+  private static String classpath(boolean ioUring) {
     String full = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> kept = new ArrayList<>();
     for (String entry : full.split(java.io.File.pathSeparator)) {
       Path path = Path.of(entry);
+      String name = path.getFileName() == null ? "" : path.getFileName().toString();
       boolean agentClasses = path.endsWith(Path.of("target", "classes"));
-      boolean byteBuddy = path.getFileName() != null && path.getFileName().toString().startsWith("byte-buddy");
-      if (!entry.isBlank() && !agentClasses && !byteBuddy) {
+      boolean byteBuddy = name.startsWith("byte-buddy");
+      boolean ioUringJar = name.startsWith("netty-transport-classes-io_uring") || name.startsWith("netty-transport-native-io_uring");
+      if (!entry.isBlank() && !agentClasses && !byteBuddy && (ioUring || !ioUringJar)) {
         kept.add(entry);
       }
     }
