@@ -1,5 +1,6 @@
 package dev.baton.agent.adopt;
 
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.util.concurrent.Callable;
@@ -100,33 +101,31 @@ public final class NettyChannels {
     Object config = call(channel, CHANNEL, "config");
     invoke(method(config.getClass(), "io.netty.channel.ChannelConfig", "setAutoRead", boolean.class), config, false);
     ExecutorService eventLoop = (ExecutorService) call(channel, CHANNEL, "eventLoop");
-    java.lang.reflect.Field ioState = Class.forName(IO_URING_CHANNEL, false, channel.getClass().getClassLoader())
+    Field ioState = Class.forName(IO_URING_CHANNEL, false, channel.getClass().getClassLoader())
         .getDeclaredField("ioState");
     ioState.setAccessible(true);
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
-    while (true) {
-      Future<Byte> state = eventLoop.submit(new ReadByte(ioState, channel));
-      try {
-        if ((state.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS) & IO_URING_READ_SCHEDULED) == 0) {
-          break;
+    try {
+      // Queued behind the task that cancels the accept, so the first read already sees the cancel submitted.
+      while ((eventLoop.submit(new ReadByte(ioState, channel)).get(waitMillis, TimeUnit.MILLISECONDS)
+          & IO_URING_READ_SCHEDULED) != 0) {
+        if (System.nanoTime() - deadline > 0) {
+          return false;
         }
-      } catch (ExecutionException | TimeoutException e) {
-        return false;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
       }
-      if (System.nanoTime() - deadline > 0) {
-        return false;
-      }
-      LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
     call(socket, FILE_DESCRIPTOR, "close");
     return true;
   }
 
   /** Reads a {@code byte} field on the event loop that owns it (a class, not a lambda: no class spinning). */
-  private record ReadByte(java.lang.reflect.Field field, Object target) implements Callable<Byte> {
+  private record ReadByte(Field field, Object target) implements Callable<Byte> {
     @Override
     public Byte call() throws IllegalAccessException {
       return field.getByte(target);

@@ -64,7 +64,7 @@ public final class NettySingletons {
     SocketAdopter current = adopter;
     if (current != null) {
       try {
-        current.epollReading(channel, socket);
+        current.nativeReading(channel, socket);
       } catch (Throwable t) {
         Log.error("watching an epoll channel start reading", t);
       }

@@ -36,9 +36,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * open: closing the application's listener then stops accepting in this process only, and the queued
  * connections wait in the kernel for the next generation.
  *
- * <p>Netty's native epoll transport binds through JNI ({@code io.netty.channel.unix.Socket}), never
- * through the JDK; there the int descriptor Netty created is the one {@code dup2} replaces, with the same
- * effect.
+ * <p>Netty's native epoll and io_uring transports bind through JNI ({@code io.netty.channel.unix.Socket}),
+ * never through the JDK; there the int descriptor Netty created is the one {@code dup2} replaces, with the
+ * same effect.
  */
 public final class SocketAdopter {
 
@@ -186,7 +186,7 @@ public final class SocketAdopter {
    * accepting, as {@code OP_ACCEPT} is for NIO. No thread is remembered for {@link #awaitAcceptsReturned}:
    * stopping a native listener waits for its event loop.
    */
-  public void epollReading(Object channel, Object socket) {
+  public void nativeReading(Object channel, Object socket) {
     InheritedListener listener = ownedBy(socket);
     if (listener != null) {
       listener.nettyChannel = channel;
