@@ -58,7 +58,8 @@ final class Workers {
       String name = path.getFileName() == null ? "" : path.getFileName().toString();
       boolean agentClasses = path.endsWith(Path.of("target", "classes"));
       boolean byteBuddy = name.startsWith("byte-buddy");
-      boolean ioUringJar = name.startsWith("netty-transport-classes-io_uring") || name.startsWith("netty-transport-native-io_uring");
+      boolean ioUringJar = name.startsWith("netty-transport-classes-io_uring")
+          || name.startsWith("netty-transport-native-io_uring");
       if (!entry.isBlank() && !agentClasses && !byteBuddy && (ioUring || !ioUringJar)) {
         kept.add(entry);
       }
