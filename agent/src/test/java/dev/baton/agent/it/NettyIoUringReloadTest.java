@@ -46,7 +46,7 @@ class NettyIoUringReloadTest extends AbstractReloadTest {
   void adoptedChannelReportsReadyAndDrains() throws Exception {
     int port = Workers.freePort();
     List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
-    command.addAll(Workers.javaOn(classpath(), Workers.JAVA_17, "drainTimeout=60s", NettyIoUringApp.class.getName(),
+    command.addAll(Workers.javaOn(classpath(), java(), "drainTimeout=60s", NettyIoUringApp.class.getName(),
         Integer.toString(port)));
     try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
