@@ -1,7 +1,15 @@
 package dev.baton.agent.adopt;
 
+import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The few Netty calls the agent makes on the objects of Netty's native transport, by reflection (the
@@ -14,6 +22,13 @@ public final class NettyChannels {
   private static final String CHANNEL = "io.netty.channel.Channel";
   private static final String FILE_DESCRIPTOR = "io.netty.channel.unix.FileDescriptor";
   private static final String FUTURE = "io.netty.util.concurrent.Future";
+  private static final String DOMAIN_SOCKET_ADDRESS = "io.netty.channel.unix.DomainSocketAddress";
+  /** The socket class of each native transport the agent adopts into. */
+  static final String EPOLL_SOCKET = "io.netty.channel.epoll.LinuxSocket";
+  static final String IO_URING_SOCKET = "io.netty.channel.uring.LinuxSocket";
+  private static final String IO_URING_CHANNEL = "io.netty.channel.uring.AbstractIoUringChannel";
+  /** {@code AbstractIoUringChannel.READ_SCHEDULED} (Netty 4.2.9): an accept is submitted and not completed. */
+  private static final int IO_URING_READ_SCHEDULED = 1 << 5;
 
   private NettyChannels() {}
 
@@ -29,6 +44,16 @@ public final class NettyChannels {
   /** Whether a {@code io.netty.channel.unix.Socket} (a {@code FileDescriptor}) is still open. */
   public static boolean isOpenSocket(Object socket) throws ReflectiveOperationException {
     return (Boolean) call(socket, FILE_DESCRIPTOR, "isOpen");
+  }
+
+  /** Whether {@code address} is Netty's Unix-domain address (its native transports' own, not the JDK's). */
+  public static boolean isDomainSocketAddress(Object address) {
+    return address != null && address.getClass().getName().equals(DOMAIN_SOCKET_ADDRESS);
+  }
+
+  /** The path of a {@code io.netty.channel.unix.DomainSocketAddress}. */
+  public static String domainSocketPath(Object address) throws ReflectiveOperationException {
+    return (String) call(address, DOMAIN_SOCKET_ADDRESS, "path");
   }
 
   /**
@@ -48,6 +73,9 @@ public final class NettyChannels {
    */
   public static boolean stopAccepting(Object channel, Object socket, long waitMillis)
       throws ReflectiveOperationException {
+    if (channel != null && socket.getClass().getName().equals(IO_URING_SOCKET)) {
+      return stopAcceptingIoUring(channel, socket, waitMillis);
+    }
     if (channel != null) {
       Object future = call(channel, CHANNEL, "deregister");
       Method await = method(future.getClass(), FUTURE, "awaitUninterruptibly", long.class);
@@ -57,6 +85,51 @@ public final class NettyChannels {
     }
     call(socket, FILE_DESCRIPTOR, "close");
     return true;
+  }
+
+  /**
+   * The same for an io_uring server channel, where {@code deregister()} is not enough: it cancels the
+   * accept Netty submitted, but the cancelled accept's completion submits a new one while the channel
+   * still wants to read. Turning {@code autoRead} off is Netty's own way to stop accepting (on its event
+   * loop it clears the wish to read and cancels the outstanding accept). The descriptor is closed only
+   * once that accept has completed (its {@code READ_SCHEDULED} state bit, read on the event loop, is
+   * clear): an accept in flight holds the shared listening socket itself, not the descriptor number, so
+   * it could still take a connection, and that connection is then served and waited for like any other.
+   */
+  private static boolean stopAcceptingIoUring(Object channel, Object socket, long waitMillis)
+      throws ReflectiveOperationException {
+    Object config = call(channel, CHANNEL, "config");
+    invoke(method(config.getClass(), "io.netty.channel.ChannelConfig", "setAutoRead", boolean.class), config, false);
+    ExecutorService eventLoop = (ExecutorService) call(channel, CHANNEL, "eventLoop");
+    Field ioState = Class.forName(IO_URING_CHANNEL, false, channel.getClass().getClassLoader())
+        .getDeclaredField("ioState");
+    ioState.setAccessible(true);
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+    try {
+      // Queued behind the task that cancels the accept, so the first read already sees the cancel submitted.
+      while ((eventLoop.submit(new ReadByte(ioState, channel)).get(waitMillis, TimeUnit.MILLISECONDS)
+          & IO_URING_READ_SCHEDULED) != 0) {
+        if (System.nanoTime() - deadline > 0) {
+          return false;
+        }
+        LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+      }
+    } catch (ExecutionException | TimeoutException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+    call(socket, FILE_DESCRIPTOR, "close");
+    return true;
+  }
+
+  /** Reads a {@code byte} field on the event loop that owns it (a class, not a lambda: no class spinning). */
+  private record ReadByte(Field field, Object target) implements Callable<Byte> {
+    @Override
+    public Byte call() throws IllegalAccessException {
+      return field.getByte(target);
+    }
   }
 
   private static Object call(Object target, String type, String name) throws ReflectiveOperationException {

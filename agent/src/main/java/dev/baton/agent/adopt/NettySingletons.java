@@ -47,19 +47,34 @@ public final class NettySingletons {
     return current != null && current.isAdoptedNettySocket(socket);
   }
 
-  /** At the start of {@code AbstractEpollChannel.doBeginRead()}: {@code channel} and its {@code socket}. */
+  /**
+   * At the start of {@code EpollServerDomainSocketChannel.doClose()}: true closes the channel without
+   * deleting its socket file, which for an adopted path is the supervisor's and the next generation's.
+   */
+  public static boolean keepsSocketFile(Object socket) {
+    SocketAdopter current = adopter;
+    return current != null && current.isAdoptedNettySocket(socket);
+  }
+
+  /**
+   * At the start of {@code AbstractEpollChannel.doBeginRead()} and {@code AbstractIoUringChannel.doBeginRead()}:
+   * {@code channel} and its {@code socket}.
+   */
   public static void reading(Object channel, Object socket) {
     SocketAdopter current = adopter;
     if (current != null) {
       try {
-        current.epollReading(channel, socket);
+        current.nativeReading(channel, socket);
       } catch (Throwable t) {
         Log.error("watching an epoll channel start reading", t);
       }
     }
   }
 
-  /** Before {@code EpollServerSocketChannel.newChildChannel} returns: the listener's socket and the connection. */
+  /**
+   * Before {@code newChildChannel} of {@code EpollServerSocketChannel}, {@code EpollServerDomainSocketChannel}
+   * or {@code IoUringServerSocketChannel} returns: the listener's socket and the connection.
+   */
   public static void accepted(Object listenerSocket, Object connection) {
     SocketAdopter current = adopter;
     if (current != null && connection != null) {

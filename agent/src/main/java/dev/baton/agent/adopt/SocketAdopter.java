@@ -16,9 +16,11 @@ import java.net.SocketImpl;
 import java.net.SocketOption;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.Channel;
 import java.nio.channels.SelectableChannel;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -34,14 +36,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * open: closing the application's listener then stops accepting in this process only, and the queued
  * connections wait in the kernel for the next generation.
  *
- * <p>Netty's native epoll transport binds through JNI ({@code io.netty.channel.unix.Socket}), never
- * through the JDK; there the int descriptor Netty created is the one {@code dup2} replaces, with the same
- * effect.
+ * <p>Netty's native epoll and io_uring transports bind through JNI ({@code io.netty.channel.unix.Socket}),
+ * never through the JDK; there the int descriptor Netty created is the one {@code dup2} replaces, with the
+ * same effect.
  */
 public final class SocketAdopter {
 
-  /** How long a drain waits for an epoll event loop to deregister an adopted listener. */
-  private static final long EPOLL_DEREGISTER_WAIT_MILLIS = 5_000;
+  /** How long a drain waits for a Netty epoll or io_uring event loop to stop accepting on an adopted listener. */
+  private static final long NATIVE_STOP_WAIT_MILLIS = 5_000;
 
   private final JdkInternals jdk;
   private final List<InheritedListener> listeners;
@@ -130,16 +132,19 @@ public final class SocketAdopter {
 
   /**
    * Hook for {@code io.netty.channel.unix.Socket.bind} (Netty's native transports): true when the address
-   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Only stream sockets: a
-   * datagram socket may bind the port of a TCP listener (HTTP/3 beside HTTP/1.1 and 2). A TCP client
-   * binding a listed port before connecting would be adopted too; no client does that to a port a
-   * server listens on. Unix-domain binds ({@code DomainSocketAddress}) are left alone, and so are the
-   * io_uring and kqueue transports' sockets: their readiness and drain are not wired.
+   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Epoll sockets (TCP, or a
+   * Unix-domain {@code DomainSocketAddress}) and io_uring ones (TCP only: its domain channel is not
+   * wired). Only stream sockets: a datagram socket may bind the port of a TCP listener (HTTP/3 beside
+   * HTTP/1.1 and 2). A TCP client binding a listed port before connecting would be adopted too; no client
+   * does that to a port a server listens on. The kqueue transport does not run on Linux.
    */
   public boolean adoptNettySocket(Object socket, int fd, SocketAddress requested) throws IOException {
-    if (!(requested instanceof InetSocketAddress)
-        || !socket.getClass().getName().equals("io.netty.channel.epoll.LinuxSocket")
-        || !jdk.isStreamSocket(fd)) {
+    String type = socket.getClass().getName();
+    boolean epoll = type.equals(NettyChannels.EPOLL_SOCKET);
+    boolean tcp = requested instanceof InetSocketAddress;
+    boolean adoptable = epoll ? tcp || NettyChannels.isDomainSocketAddress(requested)
+        : type.equals(NettyChannels.IO_URING_SOCKET) && tcp;
+    if (!adoptable || !jdk.isStreamSocket(fd)) {
       return false;
     }
     InheritedListener listener = match(requested);
@@ -148,12 +153,15 @@ public final class SocketAdopter {
     }
     listener.nettyChannel = null; // known once the new server channel starts reading
     adopt(listener, socket, null, fd);
-    // Netty registered its fresh socket with epoll before binding; the dup2 closed that socket and so
-    // ended the registration: the next epoll call on fd (on this same event loop) must add it again.
-    lostEpollRegistrations.add(fd);
-    // Netty creates its sockets non-blocking, and its event loop must never block in accept (a
-    // generation that loses the race for a connection to another would): the shared open file
-    // description becomes non-blocking too (never cleared, see adoptChannel).
+    if (epoll) {
+      // Netty registered its fresh socket with epoll before binding; the dup2 closed that socket and so
+      // ended the registration: the next epoll call on fd (on this same event loop) must add it again.
+      // (io_uring has no registration per descriptor: each accept it submits names the descriptor.)
+      lostEpollRegistrations.add(fd);
+    }
+    // Netty creates its sockets non-blocking (both transports), and an epoll event loop must never block
+    // in accept (a generation that loses the race for a connection to another would): the shared open
+    // file description becomes non-blocking too (never cleared, see adoptChannel).
     jdk.configureBlocking(jdk.newFd(fd), false);
     return true;
   }
@@ -163,17 +171,22 @@ public final class SocketAdopter {
     return !lostEpollRegistrations.isEmpty() && lostEpollRegistrations.remove(fd);
   }
 
-  /** Hook for {@code io.netty.channel.unix.Socket.listen}: an adopted socket already listens. */
+  /**
+   * Hook for {@code io.netty.channel.unix.Socket.listen}: an adopted socket already listens. Also for
+   * {@code EpollServerDomainSocketChannel.doClose}: the socket file of an adopted path is the supervisor's,
+   * shared with the next generation, and Netty's close would delete it.
+   */
   public boolean isAdoptedNettySocket(Object socket) {
     return ownedBy(socket) != null;
   }
 
   /**
-   * Hook for {@code AbstractEpollChannel.doBeginRead} (every epoll channel, connections included): an
-   * adopted server channel that starts reading is accepting, as {@code OP_ACCEPT} is for NIO. No thread
-   * is remembered for {@link #awaitAcceptsReturned}: closing an epoll listener waits for its event loop.
+   * Hook for {@code AbstractEpollChannel.doBeginRead} and {@code AbstractIoUringChannel.doBeginRead} (every
+   * channel of those transports, connections included): an adopted server channel that starts reading is
+   * accepting, as {@code OP_ACCEPT} is for NIO. No thread is remembered for {@link #awaitAcceptsReturned}:
+   * stopping a native listener waits for its event loop.
    */
-  public void epollReading(Object channel, Object socket) {
+  public void nativeReading(Object channel, Object socket) {
     InheritedListener listener = ownedBy(socket);
     if (listener != null) {
       listener.nettyChannel = channel;
@@ -261,9 +274,9 @@ public final class SocketAdopter {
           channel.close();
         } else if (owner instanceof SocketImpl) {
           jdk.closeSocketImpl(owner);
-        } else if (!NettyChannels.stopAccepting(listener.nettyChannel, owner, EPOLL_DEREGISTER_WAIT_MILLIS)) {
-          Log.warn("the epoll event loop of " + listener.spec.spec() + " did not deregister it within "
-              + EPOLL_DEREGISTER_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
+        } else if (!NettyChannels.stopAccepting(listener.nettyChannel, owner, NATIVE_STOP_WAIT_MILLIS)) {
+          Log.warn("the Netty event loop of " + listener.spec.spec() + " did not stop accepting on it within "
+              + NATIVE_STOP_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
           continue;
         }
         closed++;
@@ -316,14 +329,29 @@ public final class SocketAdopter {
           + " is not in SERVER_STARTER_PORT; binding it normally");
       return null;
     }
-    if (requested != null && requested.getClass().getName().equals("java.net.UnixDomainSocketAddress")) {
-      java.nio.file.Path path = ((java.net.UnixDomainSocketAddress) requested).getPath();
+    Path path = unixPath(requested);
+    if (path != null) {
       for (InheritedListener listener : listeners) {
         if (isFree(listener) && listener.matchesPath(path)) {
           return listener;
         }
       }
       Log.once("path:" + path, "path " + path + " is not in SERVER_STARTER_PORT; binding it normally");
+    }
+    return null;
+  }
+
+  /** The path of a Unix-domain address, the JDK's or Netty's ({@code io.netty.channel.unix.DomainSocketAddress}). */
+  private static Path unixPath(SocketAddress address) {
+    if (address instanceof UnixDomainSocketAddress unix) {
+      return unix.getPath();
+    }
+    if (NettyChannels.isDomainSocketAddress(address)) {
+      try {
+        return Path.of(NettyChannels.domainSocketPath(address));
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        Log.error("reading the path of " + address + "; it binds normally", e);
+      }
     }
     return null;
   }

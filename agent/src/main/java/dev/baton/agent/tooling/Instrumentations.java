@@ -3,7 +3,10 @@ package dev.baton.agent.tooling;
 import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.EpollChannelInstrumentation;
 import dev.baton.agent.adopt.EpollNativeInstrumentation;
+import dev.baton.agent.adopt.EpollServerDomainSocketChannelInstrumentation;
 import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.IoUringChannelInstrumentation;
+import dev.baton.agent.adopt.IoUringServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.NetInstrumentation;
 import dev.baton.agent.adopt.NettySocketInstrumentation;
 import dev.baton.agent.adopt.NioSocketImplInstrumentation;
@@ -24,8 +27,8 @@ import java.util.List;
  * Every class the agent rewrites, and the instrumentation for it, created when that class loads.
  *
  * <p>A switch on the class name rather than a map of instances: an instrumentation's classes (it and
- * its injecting visitors) load only if its target does, so a JDK HttpServer pays for the four classes it
- * uses and not for Netty's, Tomcat's or Undertow's ({@code premain} used to construct all 24 before the
+ * its injecting visitors) load only if its target does, so a JDK HttpServer pays for the five classes it
+ * uses and not for Netty's, Tomcat's or Undertow's ({@code premain} used to construct all of them before the
  * application's {@code main}: ~50 ms of class loading on its critical path). {@link #all()} lists the
  * same set for tests and must stay in step with the switch, which {@code InstrumentationsTest} checks.
  */
@@ -47,6 +50,9 @@ final class Instrumentations implements HookTransformer.Targets {
       case "io/netty/channel/unix/Socket" -> new NettySocketInstrumentation();
       case "io/netty/channel/epoll/AbstractEpollChannel" -> new EpollChannelInstrumentation();
       case "io/netty/channel/epoll/EpollServerSocketChannel" -> new EpollServerSocketChannelInstrumentation();
+      case "io/netty/channel/epoll/EpollServerDomainSocketChannel" -> new EpollServerDomainSocketChannelInstrumentation();
+      case "io/netty/channel/uring/AbstractIoUringChannel" -> new IoUringChannelInstrumentation();
+      case "io/netty/channel/uring/IoUringServerSocketChannel" -> new IoUringServerSocketChannelInstrumentation();
       case "io/netty/channel/epoll/Native" -> new EpollNativeInstrumentation();
       case "sun/net/httpserver/ServerImpl" -> new JdkHttpServerInstrumentation();
       case "sun/net/httpserver/ExchangeImpl" -> new JdkHttpExchangeInstrumentation();
@@ -81,7 +87,10 @@ final class Instrumentations implements HookTransformer.Targets {
         new NettySocketInstrumentation(),
         new EpollChannelInstrumentation(),
         new EpollServerSocketChannelInstrumentation(),
+        new EpollServerDomainSocketChannelInstrumentation(),
         new EpollNativeInstrumentation(),
+        new IoUringChannelInstrumentation(),
+        new IoUringServerSocketChannelInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
         FrameworkCreatedInstrumentation.vertxHttpServer(),

@@ -39,6 +39,11 @@ abstract class AbstractReloadTest {
     return RELOADS;
   }
 
+  /** The worker's class path: the samples and the test's libraries, unless a test runs other versions. */
+  String classpath() {
+    return Workers.classpath();
+  }
+
   /** Options for the worker JVM, after the {@code java} executable. */
   List<String> jvmOptions() {
     return List.of();
@@ -51,7 +56,7 @@ abstract class AbstractReloadTest {
     Path pidFile = tempDir.resolve("start_server.pid");
     List<String> command = new ArrayList<>(List.of(
         Workers.START_SERVER.toString(), "--port=" + port, "--pid-file=" + pidFile, "--"));
-    List<String> worker = new ArrayList<>(Workers.java(java(), "", mainClass(), Integer.toString(port)));
+    List<String> worker = new ArrayList<>(Workers.javaOn(classpath(), java(), "", mainClass(), Integer.toString(port)));
     worker.addAll(1, jvmOptions());
     command.addAll(worker);
 
@@ -82,10 +87,14 @@ abstract class AbstractReloadTest {
       assertThat(withoutKnownNoise(supervisor.transcript()))
           .as("no JVM or agent warning, nothing thrown")
           .doesNotContain("WARNING", "Exception", "ERROR");
+      checkTranscript(supervisor.transcript());
       supervisor.signal("TERM");
       supervisor.awaitExit(Duration.ofSeconds(30));
     }
   }
+
+  /** More to check in the transcript of a passed reload test (what the sample printed, say). */
+  void checkTranscript(String transcript) {}
 
   /**
    * The transcript minus the one warning Netty-based servers (plain Netty, Vert.x) may print during a

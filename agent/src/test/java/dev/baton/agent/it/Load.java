@@ -1,6 +1,8 @@
 package dev.baton.agent.it;
 
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -8,13 +10,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Light, steady traffic while the supervisor replaces workers: one keep-alive client and one
- * connection-per-request client, each sending a request every few milliseconds. Bounded: it stops when
- * told or after five minutes.
+ * connection-per-request client (on a Unix-domain socket: two of those), each sending a request every
+ * few milliseconds. Bounded: it stops when told or after five minutes.
  */
 final class Load implements AutoCloseable {
 
-  private final int port;
-  private final Http http = new Http();
+  /** One request; returns the pid that answered, or throws. */
+  interface Client {
+    long get() throws Exception;
+  }
+
   private final Set<Long> pids = ConcurrentHashMap.newKeySet();
   private final List<String> failures = new CopyOnWriteArrayList<>();
   private final AtomicInteger successes = new AtomicInteger();
@@ -23,19 +28,34 @@ final class Load implements AutoCloseable {
   private final long deadline = System.nanoTime() + 300_000_000_000L;
 
   Load(int port) {
-    this.port = port;
-    this.threads = List.of(new Thread(() -> run(true), "keep-alive-client"), new Thread(() -> run(false), "close-client"));
+    this(tcpClients(port));
+  }
+
+  /** Two connection-per-request clients on a Unix-domain socket (no keep-alive client: the JDK has none). */
+  static Load overUnixSocket(Path socket) {
+    Client close = () -> Http.closeGet(socket, "/");
+    return new Load(Map.of("close", close, "close-2", close));
+  }
+
+  private Load(Map<String, Client> clients) {
+    this.threads = clients.entrySet().stream()
+        .map(client -> new Thread(() -> run(client.getKey(), client.getValue()), client.getKey() + "-client"))
+        .toList();
     threads.forEach(Thread::start);
   }
 
-  private void run(boolean keepAlive) {
+  private static Map<String, Client> tcpClients(int port) {
+    Http http = new Http();
+    return Map.of("keep-alive", () -> http.keepAliveGet(port, "/"), "close", () -> Http.closeGet(port, "/"));
+  }
+
+  private void run(String name, Client client) {
     while (running && System.nanoTime() < deadline) {
       try {
-        long pid = keepAlive ? http.keepAliveGet(port, "/") : Http.closeGet(port, "/");
-        pids.add(pid);
+        pids.add(client.get());
         successes.incrementAndGet();
       } catch (Exception e) {
-        failures.add((keepAlive ? "keep-alive: " : "close: ") + e);
+        failures.add(name + ": " + e);
       }
       try {
         Thread.sleep(5);

@@ -21,27 +21,46 @@ final class Workers {
 
   /** {@code java [-javaagent:baton-agent.jar[=options]] -cp ... mainClass args}. */
   static List<String> java(String java, String agentOptions, String mainClass, String... args) {
+    return javaOn(classpath(), java, agentOptions, mainClass, args);
+  }
+
+  /** The same on another class path (a sample run on other library versions than the test's). */
+  static List<String> javaOn(String classpath, String java, String agentOptions, String mainClass, String... args) {
     List<String> command = new ArrayList<>(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1"));
     if (agentOptions != null) {
       command.add("-javaagent:" + AGENT_JAR.toAbsolutePath() + (agentOptions.isEmpty() ? "" : "=" + agentOptions));
     }
-    command.addAll(List.of("-cp", classpath(), mainClass));
+    command.addAll(List.of("-cp", classpath, mainClass));
     command.addAll(List.of(args));
     return command;
   }
 
   /**
    * The samples and their dependencies (Vert.x, Netty): the test class path without the agent's own
-   * classes and ByteBuddy, so the worker sees only what the shaded jar brings, as in production.
+   * classes and ByteBuddy, so the worker sees only what the shaded jar brings, as in production. Without
+   * Netty's io_uring transport too: Reactor Netty prefers io_uring to epoll whenever it is on the class
+   * path and the kernel allows it, and the other samples are meant to run on the transport they name.
    */
   static String classpath() {
+    return classpath(false);
+  }
+
+  /** {@link #classpath()} with Netty's io_uring transport, for the io_uring sample. */
+  static String classpathWithIoUring() {
+    return classpath(true);
+  }
+
+  private static String classpath(boolean ioUring) {
     String full = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> kept = new ArrayList<>();
     for (String entry : full.split(java.io.File.pathSeparator)) {
       Path path = Path.of(entry);
+      String name = path.getFileName() == null ? "" : path.getFileName().toString();
       boolean agentClasses = path.endsWith(Path.of("target", "classes"));
-      boolean byteBuddy = path.getFileName() != null && path.getFileName().toString().startsWith("byte-buddy");
-      if (!entry.isBlank() && !agentClasses && !byteBuddy) {
+      boolean byteBuddy = name.startsWith("byte-buddy");
+      boolean ioUringJar = name.startsWith("netty-transport-classes-io_uring")
+          || name.startsWith("netty-transport-native-io_uring");
+      if (!entry.isBlank() && !agentClasses && !byteBuddy && (ioUring || !ioUringJar)) {
         kept.add(entry);
       }
     }
@@ -56,12 +75,17 @@ final class Workers {
     return script.toString();
   }
 
-  /** Skips the test when the sample needs Netty's native epoll transport and this machine has none. */
+  /** Skips the test when the sample needs Netty's native epoll or io_uring transport and this machine has none. */
   static void assumeTransportAvailable(Class<?> sample) {
     if (sample.getSimpleName().contains("Epoll")) {
       org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.epoll.Epoll.isAvailable(),
           () -> "Netty's native epoll transport is not available here: "
               + io.netty.channel.epoll.Epoll.unavailabilityCause());
+    }
+    if (sample.getSimpleName().contains("IoUring")) {
+      org.junit.jupiter.api.Assumptions.assumeTrue(io.netty.channel.uring.IoUring.isAvailable(),
+          () -> "Netty's io_uring transport is not available here (io_uring_disabled sysctl, seccomp, old "
+              + "kernel): " + io.netty.channel.uring.IoUring.unavailabilityCause());
     }
   }
 

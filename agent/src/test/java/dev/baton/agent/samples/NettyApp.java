@@ -10,7 +10,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -43,11 +42,14 @@ public final class NettyApp {
     System.out.println("listening on " + server.localAddress());
   }
 
-  /** The samples' HTTP handling on any Netty transport (also {@link NettyEpollApp}'s). */
-  static ChannelInitializer<SocketChannel> httpPipeline() {
+  /**
+   * The samples' HTTP handling on any Netty transport (also {@link NettyEpollApp}'s), over TCP or a Unix
+   * domain socket ({@link NettyEpollUnixSocketApp}): any {@code Channel}, not only a {@code SocketChannel}.
+   */
+  static ChannelInitializer<Channel> httpPipeline() {
     return new ChannelInitializer<>() {
       @Override
-      protected void initChannel(SocketChannel channel) {
+      protected void initChannel(Channel channel) {
         channel.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(65536), new Handler());
       }
     };

@@ -1,0 +1,28 @@
+package dev.baton.agent.samples;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+
+/**
+ * {@link NettyApp}'s HTTP server on Netty 4.2's io_uring transport ({@code IoUringServerSocketChannel}),
+ * which binds through JNI like epoll but accepts through io_uring submissions instead of an epoll set.
+ */
+public final class NettyIoUringApp {
+
+  public static void main(String[] args) throws InterruptedException {
+    int port = Integer.parseInt(args[0]);
+    IoUring.ensureAvailability();
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, IoUringIoHandler.newFactory());
+    Channel server = new ServerBootstrap()
+        .group(group)
+        .channel(IoUringServerSocketChannel.class)
+        .childHandler(NettyApp.httpPipeline())
+        .bind(port).sync().channel();
+    System.out.println("listening on " + server.localAddress() + " (" + server.getClass().getSimpleName() + ")");
+  }
+}
