@@ -15,7 +15,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -50,31 +52,44 @@ final class RewriteCache {
     this.directory = directory;
   }
 
-  /** The cache the options ask for, or null (off, or unusable: said in one line). */
+  /**
+   * The cache the options ask for, or null (off, or unusable: said in one line). By default the user's
+   * cache home, else (a read-only home, as in many containers) a directory of this uid's own in the
+   * temporary directory.
+   */
   static RewriteCache open(AgentOptions options, Map<String, String> env) {
     String option = options.rewriteCache();
     if (AgentOptions.NO_CACHE.equals(option)) {
       return null;
     }
-    Path base;
+    File jar = AgentClassFiles.jarOf(RewriteCache.class);
+    if (jar == null) {
+      return null; // the agent's own tests, from a classes directory: nothing identifies the build
+    }
+    List<Path> bases = new ArrayList<>(2);
     if (!AgentOptions.DEFAULT_CACHE.equals(option)) {
-      base = Path.of(option);
-    } else if (env.get("XDG_CACHE_HOME") != null && !env.get("XDG_CACHE_HOME").isEmpty()) {
-      base = Path.of(env.get("XDG_CACHE_HOME"), "baton-agent");
+      bases.add(Path.of(option));
     } else {
-      base = Path.of(System.getProperty("user.home"), ".cache", "baton-agent");
-    }
-    try {
-      File jar = AgentClassFiles.jarOf(RewriteCache.class);
-      if (jar == null) {
-        throw new IOException("the agent runs from a directory, not a jar: nothing identifies its build");
+      String xdg = env.get("XDG_CACHE_HOME");
+      bases.add(xdg != null && !xdg.isEmpty() ? Path.of(xdg, "baton-agent")
+          : Path.of(System.getProperty("user.home"), ".cache", "baton-agent"));
+      try {
+        bases.add(Path.of(System.getProperty("java.io.tmpdir"), "baton-agent-" + uid(Path.of("/proc/self"))));
+      } catch (IOException noProcfs) {
+        // no second choice without a uid to name it by
       }
-      return at(base, keyOf(jar));
-    } catch (Exception e) {
-      Log.info("rewrite cache off (" + base + ": " + e + "); each start rewrites its classes again. "
-          + "Give the agent a directory of its own with cache=DIR, or cache=off to silence this");
-      return null;
     }
+    StringBuilder failures = new StringBuilder();
+    for (Path base : bases) {
+      try {
+        return at(base, keyOf(jar));
+      } catch (Exception e) {
+        failures.append(failures.length() == 0 ? "" : ", ").append(base).append(": ").append(e);
+      }
+    }
+    Log.info("rewrite cache off (" + failures + "); each start rewrites its classes again. "
+        + "Give the agent a directory of its own with cache=DIR, or cache=off to silence this");
+    return null;
   }
 
   /** The cache in {@code base}/{@code key}, created owner-only if missing. */
@@ -103,14 +118,22 @@ final class RewriteCache {
   }
 
   private static void requireOwnedAndPrivate(Path directory) throws IOException {
-    Object owner = Files.getAttribute(directory, "unix:uid");
-    Object self = Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    Object owner = uid(directory);
+    Object self = uid(Path.of("/proc/self"));
     if (!owner.equals(self)) {
       throw new IOException("owned by uid " + owner + ", not by this process's uid " + self);
     }
     Set<PosixFilePermission> permissions = Files.getPosixFilePermissions(directory);
     if (permissions.contains(PosixFilePermission.GROUP_WRITE) || permissions.contains(PosixFilePermission.OTHERS_WRITE)) {
       throw new IOException("writable by others (" + PosixFilePermissions.toString(permissions) + ")");
+    }
+  }
+
+  private static Object uid(Path path) throws IOException {
+    try {
+      return Files.getAttribute(path, "unix:uid");
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      throw new IOException("no owner uid on this file system", e);
     }
   }
 

@@ -47,15 +47,35 @@ class RewriteCacheReuseTest {
     assertThat(Files.readAllBytes(entry)).isNotEqualTo(bytes); // rewritten and stored again
   }
 
-  /** Starts the sample under the fake supervisor, checks it adopts and answers, stops it; its stdout. */
+  /** Containers often have no writable home: the default cache then lives in the temporary directory. */
+  @Test
+  void withoutAWritableHomeTheDefaultCacheIsTheUidsOwnDirectoryInTmp() throws Exception {
+    Path homeIsAFile = Files.writeString(cache.resolve("home"), "not a directory");
+
+    runOnce("", "-Duser.home=" + homeIsAFile, "-Djava.io.tmpdir=" + cache);
+
+    Path fallback = cache.resolve("baton-agent-" + Files.getAttribute(Path.of("/proc/self"), "unix:uid"));
+    try (Stream<Path> keys = Files.list(fallback)) {
+      Path key = keys.findFirst().orElseThrow();
+      assertThat(key.resolve("sun.nio.ch.ServerSocketChannelImpl.class")).isRegularFile();
+    }
+  }
+
   private List<String> runOnce() throws Exception {
+    return runOnce("cache=" + cache);
+  }
+
+  /** Starts the sample under the fake supervisor, checks it adopts and answers, stops it; its stdout. */
+  private List<String> runOnce(String agentOptions, String... jvmOptions) throws Exception {
     int port = Workers.freePort();
     List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
-    List<String> worker = new ArrayList<>(Workers.java(Workers.JAVA_17, "cache=" + cache,
+    List<String> worker = new ArrayList<>(Workers.java(Workers.JAVA_17, agentOptions,
         JdkHttpServerApp.class.getName(), Integer.toString(port)));
     worker.add(1, "-verbose:class");
+    worker.addAll(2, List.of(jvmOptions));
     command.addAll(worker);
-    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
+    // XDG_CACHE_HOME empty counts as unset: the default location is the one under test.
+    try (ServerProcess supervisor = ServerProcess.start(command, Map.of("XDG_CACHE_HOME", ""))) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
       assertThat(Http.closeGet(port, "/")).isEqualTo(ReadinessTest.workerPid(supervisor));
       assertThat(supervisor.transcript()).doesNotContain("ERROR", "WARNING");
