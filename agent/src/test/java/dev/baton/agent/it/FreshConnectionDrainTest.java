@@ -1,5 +1,6 @@
 package dev.baton.agent.it;
 
+import static dev.baton.agent.it.PromptAwait.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
@@ -84,7 +85,7 @@ class FreshConnectionDrainTest {
           client.start();
         }
         // Load first, then the drain in the middle of it.
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> roundAnswered.get() > 300);
+        await().atMost(Duration.ofSeconds(20)).until(() -> roundAnswered.get() > 300);
         Signals.send("TERM", worker);
         supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
         for (Thread client : clients) {
