@@ -7,7 +7,8 @@ import org.awaitility.core.ConditionFactory;
 /**
  * Awaitility's {@code await()}, polling at once and then every 10 ms. Its defaults (a 100 ms delay before
  * the first check, then every 100 ms) cost 0.1-0.2 s per await even when the condition already holds, and
- * the agent tests await several lines of every worker they start: about a minute per run of the suite.
+ * the agent tests await several lines of every worker they start: several hundred awaits, so about a
+ * minute per run of the suite by that estimate.
  * The conditions awaited here are cheap (a scan of collected output lines, a local connection).
  */
 final class PromptAwait {
