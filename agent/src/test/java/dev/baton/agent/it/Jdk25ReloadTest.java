@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Nested;
  * Skipped when that JDK is not installed.
  *
  * <p>The JDK's own servers run the full reload scenario (three HUPs), as on 17. The frameworks (Vert.x,
- * Netty NIO, Jetty, Tomcat, Spring Boot MVC on Tomcat and on Jetty, Spring Boot WebFlux on Reactor Netty,
+ * Netty NIO and epoll, Jetty, Tomcat, Spring Boot MVC on Tomcat and on Jetty, Spring Boot WebFlux on Reactor Netty,
  * Undertow) run the same scenario with one HUP: what JDK 25 can
  * break is the same for every reload (the JDK classes the agent rewrites, the hook class defined in
  * java.base, module access, warnings), so one reload under keep-alive and connection-per-request traffic
