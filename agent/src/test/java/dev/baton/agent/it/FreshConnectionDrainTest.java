@@ -1,5 +1,6 @@
 package dev.baton.agent.it;
 
+import static dev.baton.agent.it.PromptAwait.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
@@ -57,43 +58,52 @@ class FreshConnectionDrainTest {
     Workers.assumeTransportAvailable(sample);
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicInteger answered = new AtomicInteger();
-    for (int round = 0; round < ROUNDS; round++) {
-      int port = Workers.freePort();
-      List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
-      command.addAll(Workers.java(Workers.JAVA_17, "drainTimeout=20s", sample.getName(), Integer.toString(port)));
-      // The listener outlives the worker: connections it never accepted time out instead of being reset.
-      try (ServerProcess supervisor = ServerProcess.start(command, Map.of("FAKE_SUPERVISOR_LINGER", "5"))) {
+    List<ServerProcess> supervisors = new ArrayList<>();
+    List<Thread> clients = new ArrayList<>();
+    try {
+      for (int round = 0; round < ROUNDS; round++) {
+        int port = Workers.freePort();
+        List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
+        command.addAll(Workers.java(Workers.JAVA_17, "drainTimeout=20s", sample.getName(), Integer.toString(port)));
+        // The listener outlives the worker (until closed below): connections it never accepted time out
+        // instead of being reset.
+        ServerProcess supervisor = ServerProcess.start(command, Map.of("FAKE_SUPERVISOR_LINGER", "60"));
+        supervisors.add(supervisor);
         supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
         long worker = ReadinessTest.workerPid(supervisor);
         AtomicInteger roundAnswered = new AtomicInteger();
-        List<Thread> clients = new ArrayList<>();
         for (int i = 0; i < CLIENTS; i++) {
           Thread client = new Thread(() -> {
             while (supervisor.stdout().stream().noneMatch(line -> line.startsWith("exit "))) {
               try {
                 if (freshConnectionGet(port)) {
                   roundAnswered.incrementAndGet();
+                  answered.incrementAndGet();
                 }
               } catch (IOException e) {
                 failures.add(sample.getSimpleName() + ": " + e);
               }
             }
-          }, "fresh-client-" + i);
+          }, "fresh-client-" + round + "-" + i);
           client.setDaemon(true);
           clients.add(client);
           client.start();
         }
         // Load first, then the drain in the middle of it.
-        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> roundAnswered.get() > 300);
+        await().atMost(Duration.ofSeconds(20)).until(() -> roundAnswered.get() > 300);
         Signals.send("TERM", worker);
         supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
-        for (Thread client : clients) {
-          client.join(10_000);
-        }
-        answered.addAndGet(roundAnswered.get());
         supervisor.stderr().stream().filter(line -> line.contains("waited ") || line.contains("drain")).forEach(System.out::println);
         assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+        // This round's clients stop after the request each has under way, which, the worker gone, can
+        // only be a connection left in the lingering listener's queue: it times out within a second or
+        // so. They are joined at the end, while the next rounds run.
       }
+      for (Thread client : clients) {
+        client.join(10_000);
+      }
+    } finally {
+      supervisors.forEach(ServerProcess::close);
     }
     System.out.printf("%s: %d fresh-connection requests answered, %d failed%n",
         sample.getSimpleName(), answered.get(), failures.size());

@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Nested;
  * Skipped when that JDK is not installed.
  *
  * <p>The JDK's own servers run the full reload scenario (three HUPs), as on 17. The frameworks (Vert.x,
- * Netty NIO, Jetty, Tomcat, Spring Boot on Tomcat, Undertow) run the same scenario with one HUP: what JDK 25 can
+ * Netty NIO and epoll, Jetty, Tomcat, Spring Boot MVC on Tomcat and on Jetty, Spring Boot WebFlux on Reactor Netty,
+ * Undertow) run the same scenario with one HUP: what JDK 25 can
  * break is the same for every reload (the JDK classes the agent rewrites, the hook class defined in
  * java.base, module access, warnings), so one reload under keep-alive and connection-per-request traffic
  * covers it, while each further reload of a framework costs a JVM start (seconds for Spring Boot on two
@@ -168,6 +169,48 @@ class Jdk25ReloadTest {
   }
 
   @Nested
+  class SpringBootJetty extends SpringBootJettyReloadTest {
+    @BeforeEach
+    void jdk25() {
+      requireJdk25();
+    }
+
+    @Override
+    String java() {
+      return Workers.JAVA_25.toString();
+    }
+
+    @Override
+    int reloads() {
+      return FRAMEWORK_RELOADS;
+    }
+  }
+
+  @Nested
+  class SpringBootWebFlux extends SpringBootWebFluxReloadTest {
+    @BeforeEach
+    void jdk25() {
+      requireJdk25();
+    }
+
+    @Override
+    String java() {
+      return Workers.JAVA_25.toString();
+    }
+
+    /** Reactor Netty loads Netty's native epoll library when it is on the class path: as for Vert.x above. */
+    @Override
+    List<String> jvmOptions() {
+      return List.of("--enable-native-access=ALL-UNNAMED");
+    }
+
+    @Override
+    int reloads() {
+      return FRAMEWORK_RELOADS;
+    }
+  }
+
+  @Nested
   class Undertow extends AbstractReloadTest { // not UndertowReloadTest: its @Nested variant would run on 17 again
     @BeforeEach
     void jdk25() {
@@ -212,6 +255,11 @@ class Jdk25ReloadTest {
     @Override
     List<String> jvmOptions() {
       return List.of("--enable-native-access=ALL-UNNAMED");
+    }
+
+    @Override
+    int reloads() {
+      return FRAMEWORK_RELOADS;
     }
   }
 }

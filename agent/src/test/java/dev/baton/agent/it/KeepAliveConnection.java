@@ -34,8 +34,18 @@ final class KeepAliveConnection implements AutoCloseable {
   }
 
   Response get(String path) throws IOException {
+    send(path);
+    return read();
+  }
+
+  /** Sends a request without waiting for its response. */
+  void send(String path) throws IOException {
     socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: Keep-Alive\r\n\r\n")
         .getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /** Reads one response. */
+  Response read() throws IOException {
     InputStream in = socket.getInputStream();
     ByteArrayOutputStream head = new ByteArrayOutputStream();
     while (!head.toString(StandardCharsets.ISO_8859_1).endsWith("\r\n\r\n")) {

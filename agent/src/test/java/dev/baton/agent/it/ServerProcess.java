@@ -1,6 +1,6 @@
 package dev.baton.agent.it;
 
-import static org.awaitility.Awaitility.await;
+import static dev.baton.agent.it.PromptAwait.await;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -4,22 +4,29 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.Executors;
 
 /**
  * A server that knows nothing of Baton: the JDK's HttpServer on the port given, answering
- * {@code pid:<pid>}; {@code /slow?ms=N} answers after N ms; {@code /freeze-dispatcher?ms=N} see
- * {@link #freezeDispatcher}. Run by the tests in its own JVM.
+ * {@code pid:<pid>}; {@code /slow?ms=N} answers after N ms; {@code /freeze-dispatcher?until=FILE} see
+ * {@link #freezeDispatcher} (needs {@code --add-opens jdk.httpserver/sun.net.httpserver=ALL-UNNAMED}).
+ * Run by the tests in its own JVM.
  */
 public final class JdkHttpServerApp {
+
+  private static volatile HttpServer server;
 
   public static void main(String[] args) throws IOException {
     String host = args.length > 1 ? args[1] : null;
     int port = Integer.parseInt(args[0]);
     InetSocketAddress address = host == null ? new InetSocketAddress(port) : new InetSocketAddress(host, port);
-    HttpServer server = HttpServer.create(address, 0);
+    server = HttpServer.create(address, 0);
     server.setExecutor(Executors.newCachedThreadPool());
     server.createContext("/", JdkHttpServerApp::handle);
     server.start();
@@ -35,8 +42,8 @@ public final class JdkHttpServerApp {
   private static void handle(HttpExchange exchange) throws IOException {
     Sample.sleepFor(exchange.getRequestURI());
     String query = exchange.getRequestURI().getQuery();
-    if (exchange.getRequestURI().getPath().equals("/freeze-dispatcher") && query != null && query.startsWith("ms=")) {
-      freezeDispatcher(Long.parseLong(query.substring(3)));
+    if (exchange.getRequestURI().getPath().equals("/freeze-dispatcher") && query != null && query.startsWith("until=")) {
+      freezeDispatcher(Path.of(URLDecoder.decode(query.substring("until=".length()), StandardCharsets.UTF_8)));
     }
     byte[] body = Sample.body().getBytes(StandardCharsets.UTF_8);
     exchange.getRequestBody().readAllBytes();
@@ -47,23 +54,43 @@ public final class JdkHttpServerApp {
   }
 
   /**
-   * Once this exchange is over, suspends the server's one dispatcher thread for {@code millis}, as a
-   * loaded machine deschedules it: requests that arrive meanwhile wait unread in their sockets while
-   * the server's books show their connections idle. {@code Thread.suspend} still works on JDK 17.
+   * Stops the server's one dispatcher thread from reading the next request of any idle keep-alive
+   * connection until {@code release} exists (at most a minute), as a loaded machine does when it
+   * deschedules that thread: such a request waits unread in its socket while the server's books still
+   * show the connection idle.
+   *
+   * <p>How: the dispatcher takes a connection out of {@code ServerImpl.idleConnections} (a synchronized
+   * set) when the connection turns readable, before it reads anything or counts a request as started;
+   * a thread of ours holds that set's lock meanwhile, so the dispatcher blocks right there. The same in
+   * JDK 17 and 25, unlike {@code Thread.suspend}, which throws since JDK 20. Everything else of the
+   * server (its counts, its other sets, the exchange that asked for this) is left alone.
    */
-  @SuppressWarnings("removal")
-  private static void freezeDispatcher(long millis) {
+  private static void freezeDispatcher(Path release) {
+    Object idleConnections;
+    try {
+      Object serverImpl = field(server, "server");
+      idleConnections = field(serverImpl, "idleConnections");
+    } catch (ReflectiveOperationException e) {
+      throw new IllegalStateException("cannot reach ServerImpl.idleConnections (run with --add-opens "
+          + "jdk.httpserver/sun.net.httpserver=ALL-UNNAMED): " + e, e);
+    }
     Thread freezer = new Thread(() -> {
-      Sample.sleep(300); // the dispatcher first ends the exchange that asked for this
-      Thread dispatcher = Thread.getAllStackTraces().keySet().stream()
-          .filter(t -> t.getName().equals("HTTP-Dispatcher")).findFirst().orElseThrow();
-      dispatcher.suspend();
-      System.out.println("dispatcher frozen");
-      Sample.sleep(millis);
-      System.out.println("dispatcher resuming");
-      dispatcher.resume();
+      synchronized (idleConnections) {
+        System.out.println("dispatcher frozen");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!Files.exists(release) && System.nanoTime() - deadline < 0) {
+          Sample.sleep(10);
+        }
+        System.out.println("dispatcher released");
+      }
     }, "dispatcher-freezer");
     freezer.setDaemon(true);
     freezer.start();
+  }
+
+  private static Object field(Object owner, String name) throws ReflectiveOperationException {
+    Field field = owner.getClass().getDeclaredField(name);
+    field.setAccessible(true);
+    return field.get(owner);
   }
 }

@@ -44,8 +44,10 @@ class ReloadTest {
     void statusAndPidFilesFollowTheGenerationsThroughHups() throws Exception {
         Path status = tmp.resolve("status");
         Path pid = tmp.resolve("pid");
+        // --interval 0.2: the echo worker says nothing on the notify socket, so each of the ten generations
+        // is ready once alive for --interval (1 s by default); what is checked here does not depend on it.
         try (BatonProcess baton = baton("--status-file", status.toString(), "--pid-file", pid.toString(),
-                "--kill-old-delay", "1")) {
+                "--kill-old-delay", "1", "--interval", "0.2")) {
             baton.awaitLog("accepting on fd 3");
             assertThat(read(pid)).isEqualTo(baton.pid() + "\n");
             String first = Http.body(port, "/").split(":")[0];
@@ -160,7 +162,10 @@ class ReloadTest {
     void aHupWhileOldWorkersStillDrainStartsAnotherGenerationAndResignalsTheOldOnes() throws Exception {
         Path envdir = Files.createDirectory(tmp.resolve("env"));
         Files.writeString(envdir.resolve("WORKER_IGNORE_TERM"), "1");
-        try (BatonProcess baton = baton("--envdir", envdir.toString(), "--drain-timeout", "20s")) {
+        // Every worker ignores TERM, so each one is killed only after --drain-timeout, also when the test
+        // ends and baton shuts down: long enough for generation 1 to be still draining when generation 3
+        // is ready (about 2 s in), short enough not to hold the shutdown for long.
+        try (BatonProcess baton = baton("--envdir", envdir.toString(), "--drain-timeout", "6s")) {
             baton.awaitLog("accepting on fd 3");
             String first = Http.body(port, "/").split(":")[0];
             baton.hup();
