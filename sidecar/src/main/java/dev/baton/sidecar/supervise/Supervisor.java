@@ -701,6 +701,13 @@ public final class Supervisor {
             Log.warn("cannot send " + Signals.name(signal) + " to worker " + w.pid + ": " + Posix.describe(Posix.errno()));
         }
         if (killAfter != null) {
+            // The first signal starts the clock. Each new generation signals every old worker again (as
+            // start_server does); restarting the clock then would let a worker that ignores the signal outlive
+            // every deadline while HUPs come faster than --drain-timeout. Only a shorter deadline replaces it.
+            if (w.killDeadline != null && !w.killDeadline.isDone()
+                    && w.killDeadline.getDelay(TimeUnit.MILLISECONDS) <= killAfter.toMillis()) {
+                return;
+            }
             if (w.killDeadline != null) {
                 w.killDeadline.cancel(false);
             }

@@ -143,6 +143,34 @@ class FailureTest {
         }
     }
 
+    /**
+     * Each new generation signals every old worker again (as start_server does); that must not restart an old
+     * worker's --drain-timeout clock, or a worker that ignores TERM outlives every deadline while HUPs come
+     * faster than the timeout.
+     */
+    @Test
+    void hupsFasterThanTheDrainTimeoutDoNotPostponeTheKill() throws Exception {
+        Path envdir = Files.createDirectory(tmp.resolve("env"));
+        Files.writeString(envdir.resolve("WORKER_IGNORE_TERM"), "1");
+        try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
+                "--envdir", envdir.toString(), "--drain-timeout", "2s", "--interval", "0.2"), BatonProcess.echoWorker()))) {
+            String first = baton.readyPid(1);
+            // Generation g is ready at least 0.2 s after its HUP, so the first worker is signalled again every
+            // few hundred ms, far more often than every 2 s; 20 generations take 4 s at the very least.
+            int generation = 1;
+            while (baton.countLog("old worker " + first + " died, status:9") == 0 && generation < 20) {
+                baton.hup();
+                baton.readyPid(++generation);
+            }
+            assertThat(generation).as("the first worker was killed while HUPs kept coming\n" + baton.logText())
+                    .isLessThan(20);
+            assertThat(baton.countLog("worker " + first + " got TERM")).as(baton.logText()).isGreaterThan(1);
+            assertThat(baton.awaitLog("worker " + first + " \\(generation 1\\) still running"))
+                    .contains("still running 2 s after TERM; sending KILL (--drain-timeout)");
+            baton.awaitLog("old worker " + first + " died, status:9");
+        }
+    }
+
     @Test
     void aSecondBatonOnTheSamePidFileIsRefused() throws Exception {
         Path pid = tmp.resolve("pid");
