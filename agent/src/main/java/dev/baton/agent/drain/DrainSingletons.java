@@ -13,6 +13,7 @@ public final class DrainSingletons {
   private static volatile TomcatEndpointDrain tomcatEndpoints;
   private static volatile UndertowDrain undertow;
   private static volatile ReactorNettyServerDrain reactorNettyServers;
+  private static volatile NettyHttp2GoAway nettyHttp2;
 
   private DrainSingletons() {}
 
@@ -157,6 +158,22 @@ public final class DrainSingletons {
         drain.registerConnection(connection);
       } catch (Throwable t) {
         // never break the application's constructor
+      }
+    }
+  }
+
+  public static void install(NettyHttp2GoAway goAway) {
+    nettyHttp2 = goAway;
+  }
+
+  /** Called by the code {@code Http2ConnectionHandlerInstrumentation} injects. */
+  public static void http2ConnectionAdded(Object context) {
+    NettyHttp2GoAway goAway = nettyHttp2;
+    if (goAway != null) {
+      try {
+        goAway.register(context);
+      } catch (Throwable t) {
+        // never break the application's pipeline
       }
     }
   }

@@ -19,6 +19,8 @@ import java.util.List;
  *       waits for the connections to close that way, after a response, instead of closing them while
  *       idle: a client may be sending its next request on an idle connection at the very moment it is
  *       closed, and gets a reset for a request it already sent. The grace restarts each time a connection closes.
+ *       HTTP/2 connections of Netty's codec get the shutdown notice (GOAWAY, last stream 2^31-1) instead,
+ *       see {@link NettyHttp2GoAway}.
  *   <li>Let requests in flight finish: frameworks with their own graceful stop are driven through it
  *       (JDK HttpServer, Vert.x: only once every connection accepted before the listener closed has
  *       been taken over by an event loop, see {@code awaitHandOver}); elsewhere the drain waits until
@@ -40,6 +42,7 @@ public final class Drainer {
   private final VertxHttpServerDrain vertxServers;
   private final Notifier notifier;
   private final List<FrameworkDrain> frameworks;
+  private final NettyHttp2GoAway http2;
   private volatile boolean draining;
 
   public Drainer(
@@ -48,13 +51,15 @@ public final class Drainer {
       JdkHttpServerDrain httpServers,
       VertxHttpServerDrain vertxServers,
       Notifier notifier,
-      List<FrameworkDrain> frameworks) {
+      List<FrameworkDrain> frameworks,
+      NettyHttp2GoAway http2) {
     this.adopter = adopter;
     this.connections = connections;
     this.httpServers = httpServers;
     this.vertxServers = vertxServers;
     this.notifier = notifier;
     this.frameworks = List.copyOf(frameworks);
+    this.http2 = http2;
   }
 
   /** Hook target: true once draining started (responses then ask to close the connection). */
@@ -75,6 +80,9 @@ public final class Drainer {
     frameworks.forEach(FrameworkDrain::stopAccepting);
     adopter.closeListeners();
     awaitAcceptsReturned(deadline);
+    // HTTP/2's counterpart of Connection: close, sent now so that the keep-alive grace below lets the
+    // clients move their next streams to new connections before the frameworks' stops close these.
+    http2.sendShutdownNotice();
     awaitKeepAliveClients(deadline, keepAliveGrace);
     if (!vertxServers.isEmpty() || frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {
       awaitHandOver(System.nanoTime(), deadline);

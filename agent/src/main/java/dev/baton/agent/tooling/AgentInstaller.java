@@ -26,6 +26,8 @@ import dev.baton.agent.drain.JdkHttpServerDrain;
 import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.FrameworkCreatedInstrumentation;
+import dev.baton.agent.drain.Http2ConnectionHandlerInstrumentation;
+import dev.baton.agent.drain.NettyHttp2GoAway;
 import dev.baton.agent.drain.JettyServerDrain;
 import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
 import dev.baton.agent.drain.TomcatEndpointDrain;
@@ -115,7 +117,8 @@ public final class AgentInstaller {
         FrameworkCreatedInstrumentation.undertowConnection(),
         new UndertowKeepAliveInstrumentation(),
         FrameworkCreatedInstrumentation.reactorNettyServer(),
-        new ReactorNettyKeepAliveInstrumentation());
+        new ReactorNettyKeepAliveInstrumentation(),
+        new Http2ConnectionHandlerInstrumentation());
   }
 
   /** See {@link HookTransformer#warmUp()}. */
@@ -169,8 +172,10 @@ public final class AgentInstaller {
       DrainSingletons.install(undertow);
       ReactorNettyServerDrain reactorNettyServers = new ReactorNettyServerDrain();
       DrainSingletons.install(reactorNettyServers);
+      NettyHttp2GoAway nettyHttp2 = new NettyHttp2GoAway();
+      DrainSingletons.install(nettyHttp2);
       Drainer drainer = new Drainer(adopter, connections, httpServers, vertxServers, notifier,
-          List.of(jettyServers, tomcatEndpoints, undertow, reactorNettyServers));
+          List.of(jettyServers, tomcatEndpoints, undertow, reactorNettyServers), nettyHttp2);
       DrainSingletons.installDrainer(drainer);
 
       HookBindings.bind(hooks, adopter, httpServers, drainer);
