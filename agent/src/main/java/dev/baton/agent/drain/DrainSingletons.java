@@ -20,6 +20,7 @@ public final class DrainSingletons {
   private static volatile TomcatEndpointDrain tomcatEndpoints;
   private static volatile UndertowDrain undertow;
   private static volatile ReactorNettyServerDrain reactorNettyServers;
+  private static volatile NettyHttp2GoAway nettyHttp2;
 
   private DrainSingletons() {}
 
@@ -153,6 +154,20 @@ public final class DrainSingletons {
     }
   }
 
+  /** Called by the code {@code Http2ConnectionHandlerInstrumentation} injects. */
+  public static void http2ConnectionAdded(Object context) {
+    try {
+      nettyHttp2().register(context);
+    } catch (Throwable t) {
+      // never break the application's pipeline
+    }
+  }
+
+  /** The HTTP/2 connections of Netty's codec if any was set up, else null. */
+  public static NettyHttp2GoAway nettyHttp2Connections() {
+    return nettyHttp2;
+  }
+
   /** The Vert.x drain if a Vert.x server registered, else null. */
   public static VertxHttpServerDrain vertxServers() {
     return vertxServers;
@@ -180,6 +195,17 @@ public final class DrainSingletons {
       }
     }
     return vertxServers;
+  }
+
+  private static NettyHttp2GoAway nettyHttp2() {
+    if (nettyHttp2 == null) {
+      synchronized (CREATING) {
+        if (nettyHttp2 == null) {
+          nettyHttp2 = new NettyHttp2GoAway();
+        }
+      }
+    }
+    return nettyHttp2;
   }
 
   private static JettyServerDrain jetty() {

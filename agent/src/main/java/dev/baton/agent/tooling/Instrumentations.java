@@ -14,6 +14,7 @@ import dev.baton.agent.adopt.SelectionKeyInstrumentation;
 import dev.baton.agent.adopt.ServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.UnixAsyncServerSocketChannelInstrumentation;
 import dev.baton.agent.drain.FrameworkCreatedInstrumentation;
+import dev.baton.agent.drain.Http2ConnectionHandlerInstrumentation;
 import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
 import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
@@ -71,6 +72,7 @@ final class Instrumentations implements HookTransformer.Targets {
       case "reactor/netty/transport/ServerTransport$DisposableBind" ->
           FrameworkCreatedInstrumentation.reactorNettyServer();
       case "reactor/netty/http/server/HttpTrafficHandler" -> new ReactorNettyKeepAliveInstrumentation();
+      case "io/netty/handler/codec/http2/Http2ConnectionHandler" -> new Http2ConnectionHandlerInstrumentation();
       default -> null;
     };
   }
@@ -104,6 +106,7 @@ final class Instrumentations implements HookTransformer.Targets {
         FrameworkCreatedInstrumentation.undertowConnection(),
         new UndertowKeepAliveInstrumentation(),
         FrameworkCreatedInstrumentation.reactorNettyServer(),
-        new ReactorNettyKeepAliveInstrumentation());
+        new ReactorNettyKeepAliveInstrumentation(),
+        new Http2ConnectionHandlerInstrumentation());
   }
 }

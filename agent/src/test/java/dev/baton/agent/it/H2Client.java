@@ -1,0 +1,83 @@
+package dev.baton.agent.it;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.GoAway;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientConnection;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnectOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/2 over cleartext with prior knowledge (no {@code Upgrade: h2c} round trip, no TLS): Vert.x's client,
+ * which is on the test class path anyway. {@link #connect} gives one explicit connection whose GOAWAY
+ * frames and close the test can watch. Vert.x's client does not retry a request the server refused with
+ * GOAWAY, so any race the server leaves shows up as a failed request.
+ */
+final class H2Client implements AutoCloseable {
+
+  private final Vertx vertx = Vertx.vertx();
+  private final HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
+      .setProtocolVersion(HttpVersion.HTTP_2)
+      .setHttp2ClearTextUpgrade(false)
+      .setConnectTimeout(10_000));
+  private final int port;
+
+  H2Client(int port) {
+    this.port = port;
+  }
+
+  /** One HTTP/2 connection of its own, its GOAWAY frames and its close recorded. */
+  Connection connect() throws Exception {
+    return new Connection(await(client.connect(new HttpConnectOptions().setHost("127.0.0.1").setPort(port))));
+  }
+
+  @Override
+  public void close() throws Exception {
+    await(vertx.close());
+  }
+
+  private static <T> T await(Future<T> future) throws Exception {
+    return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+  }
+
+  /** An HTTP/2 connection of the test's own. */
+  static final class Connection {
+
+    private final HttpClientConnection connection;
+    private final List<GoAway> goAways = new CopyOnWriteArrayList<>();
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
+
+    private Connection(HttpClientConnection connection) {
+      this.connection = connection;
+      connection.goAwayHandler(goAways::add);
+      connection.closeHandler(nothing -> closed.complete(null));
+    }
+
+    /** GET on this connection; completes with its stream id and {@code "<status> <version> <body>"}. */
+    CompletableFuture<Answer> get(String path) {
+      return connection.request(HttpMethod.GET, path)
+          .compose(request -> request.send().compose(response -> response.body()
+              .map(body -> new Answer(request.streamId(),
+                  response.statusCode() + " " + response.version() + " " + body))))
+          .toCompletionStage().toCompletableFuture();
+    }
+
+    List<GoAway> goAways() {
+      return List.copyOf(goAways);
+    }
+
+    boolean isClosed() {
+      return closed.isDone();
+    }
+  }
+
+  /** A response on an explicit connection and the id of the stream that carried it. */
+  record Answer(int streamId, String response) {}
+}

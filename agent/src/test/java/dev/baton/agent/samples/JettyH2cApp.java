@@ -1,0 +1,9 @@
+package dev.baton.agent.samples;
+
+/** {@link JettyApp} with HTTP/2 over cleartext on the same connector ({@code HTTP2CServerConnectionFactory}). */
+public final class JettyH2cApp {
+
+  public static void main(String[] args) throws Exception {
+    JettyApp.run(Integer.parseInt(args[0]), true);
+  }
+}
