@@ -1,10 +1,10 @@
 package dev.baton.agent.adopt;
 
-import static dev.baton.agent.adopt.EpollChannelInstrumentation.SOCKET;
-import static dev.baton.agent.adopt.EpollChannelInstrumentation.TYPE;
+import static dev.baton.agent.adopt.NativeChannelInstrumentation.EPOLL_CHANNEL;
+import static dev.baton.agent.adopt.NativeChannelInstrumentation.EPOLL_SOCKET;
 import static dev.baton.agent.adopt.NettySocketInstrumentation.SINGLETONS;
 
-import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation.Accepted;
+import dev.baton.agent.adopt.NativeServerChannelInstrumentation.Accepted;
 import dev.baton.agent.tooling.BatonInstrumentation;
 import dev.baton.agent.tooling.Inject;
 import net.bytebuddy.jar.asm.Label;
@@ -33,7 +33,7 @@ public final class EpollServerDomainSocketChannelInstrumentation implements Bato
   public MethodVisitor rewrite(String name, String descriptor, MethodVisitor method) {
     switch (name + descriptor) {
       case "newChildChannel(I[BII)Lio/netty/channel/Channel;":
-        return new Accepted(method);
+        return new Accepted(method, EPOLL_CHANNEL, EPOLL_SOCKET);
       case "doClose()V":
         return new CloseWithoutDeletingIfAdopted(method);
       default:
@@ -53,7 +53,7 @@ public final class EpollServerDomainSocketChannelInstrumentation implements Bato
     @Override
     protected void emit(MethodVisitor m) {
       m.visitVarInsn(Opcodes.ALOAD, 0);
-      m.visitFieldInsn(Opcodes.GETFIELD, TYPE, "socket", SOCKET);
+      m.visitFieldInsn(Opcodes.GETFIELD, EPOLL_CHANNEL, "socket", EPOLL_SOCKET);
       m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, "keepsSocketFile", "(Ljava/lang/Object;)Z", false);
       Label original = new Label();
       m.visitJumpInsn(Opcodes.IFEQ, original);

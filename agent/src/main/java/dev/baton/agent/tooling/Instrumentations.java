@@ -1,12 +1,10 @@
 package dev.baton.agent.tooling;
 
 import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
-import dev.baton.agent.adopt.EpollChannelInstrumentation;
 import dev.baton.agent.adopt.EpollNativeInstrumentation;
 import dev.baton.agent.adopt.EpollServerDomainSocketChannelInstrumentation;
-import dev.baton.agent.adopt.EpollServerSocketChannelInstrumentation;
-import dev.baton.agent.adopt.IoUringChannelInstrumentation;
-import dev.baton.agent.adopt.IoUringServerSocketChannelInstrumentation;
+import dev.baton.agent.adopt.NativeChannelInstrumentation;
+import dev.baton.agent.adopt.NativeServerChannelInstrumentation;
 import dev.baton.agent.adopt.NetInstrumentation;
 import dev.baton.agent.adopt.NettySocketInstrumentation;
 import dev.baton.agent.adopt.NioSocketImplInstrumentation;
@@ -49,11 +47,11 @@ final class Instrumentations implements HookTransformer.Targets {
       // than a retransformation later.
       case "sun/nio/ch/Net" -> new NetInstrumentation();
       case "io/netty/channel/unix/Socket" -> new NettySocketInstrumentation();
-      case "io/netty/channel/epoll/AbstractEpollChannel" -> new EpollChannelInstrumentation();
-      case "io/netty/channel/epoll/EpollServerSocketChannel" -> new EpollServerSocketChannelInstrumentation();
+      case "io/netty/channel/epoll/AbstractEpollChannel" -> NativeChannelInstrumentation.epoll();
+      case "io/netty/channel/epoll/EpollServerSocketChannel" -> NativeServerChannelInstrumentation.epoll();
       case "io/netty/channel/epoll/EpollServerDomainSocketChannel" -> new EpollServerDomainSocketChannelInstrumentation();
-      case "io/netty/channel/uring/AbstractIoUringChannel" -> new IoUringChannelInstrumentation();
-      case "io/netty/channel/uring/IoUringServerSocketChannel" -> new IoUringServerSocketChannelInstrumentation();
+      case "io/netty/channel/uring/AbstractIoUringChannel" -> NativeChannelInstrumentation.ioUring();
+      case "io/netty/channel/uring/IoUringServerSocketChannel" -> NativeServerChannelInstrumentation.ioUring();
       case "io/netty/channel/epoll/Native" -> new EpollNativeInstrumentation();
       case "sun/net/httpserver/ServerImpl" -> new JdkHttpServerInstrumentation();
       case "sun/net/httpserver/ExchangeImpl" -> new JdkHttpExchangeInstrumentation();
@@ -87,12 +85,12 @@ final class Instrumentations implements HookTransformer.Targets {
         new SelectionKeyInstrumentation(),
         new NetInstrumentation(),
         new NettySocketInstrumentation(),
-        new EpollChannelInstrumentation(),
-        new EpollServerSocketChannelInstrumentation(),
+        NativeChannelInstrumentation.epoll(),
+        NativeServerChannelInstrumentation.epoll(),
         new EpollServerDomainSocketChannelInstrumentation(),
         new EpollNativeInstrumentation(),
-        new IoUringChannelInstrumentation(),
-        new IoUringServerSocketChannelInstrumentation(),
+        NativeChannelInstrumentation.ioUring(),
+        NativeServerChannelInstrumentation.ioUring(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
         FrameworkCreatedInstrumentation.vertxHttpServer(),
