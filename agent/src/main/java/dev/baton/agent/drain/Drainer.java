@@ -79,6 +79,7 @@ public final class Drainer {
     if (http2 != null) {
       http2.sendShutdownNotice();
     }
+    frameworks.forEach(FrameworkDrain::sendShutdownNotice);
     awaitKeepAliveClients(deadline, keepAliveGrace, vertxServers, frameworks);
     if (vertxServers != null || frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {
       awaitHandOver(System.nanoTime(), deadline);

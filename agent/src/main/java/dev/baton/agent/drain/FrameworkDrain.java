@@ -15,9 +15,17 @@ public interface FrameworkDrain {
   void stopAccepting();
 
   /**
-   * True when the framework answers with {@code Connection: close} while draining but its stop closes idle
-   * connections at once: the Drainer then first gives keep-alive clients the agent's {@code keepAliveGrace}
-   * to send one more request and be told to close (Jetty and Tomcat keep an idle grace of their own).
+   * HTTP/2's shutdown notice (GOAWAY, NO_ERROR, last stream 2^31-1) on the framework's HTTP/2 connections,
+   * when the drain begins, so that clients move their next streams to new connections during the
+   * keep-alive grace. Netty's HTTP/2 connections get it from {@link NettyHttp2GoAway}.
+   */
+  default void sendShutdownNotice() {}
+
+  /**
+   * True when the framework answers with {@code Connection: close} (or, on HTTP/2, has sent the shutdown
+   * notice) while draining but its stop closes idle connections at once: the Drainer then first gives
+   * keep-alive clients the agent's {@code keepAliveGrace} to send one more request and be told to close
+   * (Jetty's HTTP/1 and Tomcat keep an idle grace of their own).
    */
   default boolean awaitsKeepAliveClients() {
     return false;

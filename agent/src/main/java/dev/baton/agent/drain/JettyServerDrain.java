@@ -2,7 +2,11 @@ package dev.baton.agent.drain;
 
 import dev.baton.agent.Log;
 import java.lang.reflect.Method;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -15,11 +19,17 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * so that idle keep-alive connections go. Then {@code Server.stop()} with a stop timeout (by default 0:
  * no graceful phase at all) waits until every connection is closed, and stops the server; on a thread of
  * its own, since it blocks. Reached by reflection: the agent does not depend on Jetty.
+ *
+ * <p>HTTP/2 connections ({@link JettyHttp2Sessions}) keep their idle timeout through the connector's shutdown,
+ * get the shutdown notice with the other frameworks' HTTP/2 connections, and are closed by their sessions'
+ * own graceful shutdown before {@code Server.stop()}, once their streams are done.
  */
 public final class JettyServerDrain implements FrameworkDrain {
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final StopThreads stops = new StopThreads();
+  /** Each server's HTTP/2 side, looked up at the drain (not at start-up); empty when Jetty's HTTP/2 is absent. */
+  private final Map<Object, Optional<JettyHttp2Sessions>> http2 = Collections.synchronizedMap(new IdentityHashMap<>());
 
   /** Hook target: a {@code Server} was constructed (once per constructor in a {@code this(...)} chain). */
   public void register(Object server) {
@@ -44,13 +54,43 @@ public final class JettyServerDrain implements FrameworkDrain {
       } catch (Throwable t) {
         Log.error("shutting down the connectors of a Jetty Server", t);
       }
+      http2(server).ifPresent(JettyHttp2Sessions::keepIdleTimeout);
     }
   }
 
   @Override
-  public void startShutdown(long timeoutMillis) {
+  public void sendShutdownNotice() {
     for (Object server : servers) {
-      stops.start("baton-jetty-stop", () -> stop(server, timeoutMillis));
+      http2(server).ifPresent(JettyHttp2Sessions::sendShutdownNotice);
+    }
+  }
+
+  /** Only with HTTP/2 connections open: HTTP/1 connections have Jetty's own idle grace. */
+  @Override
+  public boolean awaitsKeepAliveClients() {
+    for (Object server : servers) {
+      if (http2(server).map(JettyHttp2Sessions::anyOpen).orElse(false)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private Optional<JettyHttp2Sessions> http2(Object server) {
+    return http2.computeIfAbsent(server, known -> Optional.ofNullable(JettyHttp2Sessions.of(known)));
+  }
+
+  @Override
+  public void startShutdown(long timeoutMillis) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    for (Object server : servers) {
+      Optional<JettyHttp2Sessions> sessions = http2(server);
+      stops.start("baton-jetty-stop", () -> {
+        // Before Server.stop(): its connector shutdown would give the HTTP/2 connections the short idle
+        // timeout again, and its HTTP2Session.shutdown() would not close a session whose client stays.
+        sessions.ifPresent(http2Sessions -> http2Sessions.closeWhenStreamsDone(deadline));
+        stop(server, Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      });
     }
   }
 
