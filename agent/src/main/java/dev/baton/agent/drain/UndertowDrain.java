@@ -3,6 +3,7 @@ package dev.baton.agent.drain;
 import dev.baton.agent.Log;
 import java.io.Closeable;
 import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -21,9 +22,10 @@ import java.util.concurrent.TimeUnit;
  * {@code shutdown()} with 503, a keep-alive client's next request included. So:
  *
  * <ol>
- *   <li>{@link #stopAccepting}: each server's XNIO accepting channels are closed (XNIO cancels its
- *       selection keys itself). Connections XNIO accepted before are queued for their I/O thread and
- *       still set up and served.
+ *   <li>{@link #stopAccepting}: each server's XNIO accepting channels stop accepting, the accept tasks
+ *       already queued for the I/O threads run, then the channels are closed (XNIO cancels its selection
+ *       keys itself). Connections XNIO accepted before are queued for their I/O thread and still set up
+ *       and served.
  *   <li>While draining, every response is prepared as not persistent ({@code UndertowKeepAliveInstrumentation}):
  *       Undertow writes {@code Connection: close} and closes the connection after it. The {@link Drainer}
  *       gives keep-alive clients its keep-alive grace to bring one more request that way.
@@ -76,15 +78,53 @@ public final class UndertowDrain implements FrameworkDrain {
     for (Object server : servers) {
       try {
         List<?> accepting = (List<?>) field(server, "channels").get(server);
-        if (accepting == null) {
+        if (accepting == null || accepting.isEmpty()) {
           continue; // not started, or stopped
         }
+        // Through XNIO's public types: the channels' classes are package-private.
+        ClassLoader xnio = accepting.get(0).getClass().getClassLoader();
+        Method suspendAccepts = Class.forName("org.xnio.channels.SuspendableAcceptChannel", false, xnio)
+            .getMethod("suspendAccepts");
+        for (Object channel : accepting) {
+          suspendAccepts.invoke(channel);
+        }
+        awaitQueuedAccepts(accepting.get(0));
         for (Object channel : accepting) {
           ((Closeable) channel).close();
         }
       } catch (Throwable t) {
         Log.error("closing the listeners of an Undertow server", t);
       }
+    }
+  }
+
+  /**
+   * XNIO's queued TCP server accepts on one I/O thread and hands each connection to another through that
+   * thread's task queue; the task then asks the server for its connection and, finding the server closed
+   * and its queue empty, fails with {@code ClosedChannelException}, which XNIO logs as an ERROR with a stack
+   * trace (XNIO001009; no connection is lost). So, with accepts suspended, every I/O thread runs the tasks
+   * queued before the close: a no-op task on each, twice (a thread still accepting during the first round
+   * may hand a connection to one that already passed it). Bounded: a busy I/O thread costs the drain at
+   * most a second here.
+   */
+  private static void awaitQueuedAccepts(Object channel) throws Exception {
+    ClassLoader xnio = channel.getClass().getClassLoader();
+    Object worker = Class.forName("org.xnio.channels.CloseableChannel", false, xnio).getMethod("getWorker")
+        .invoke(channel);
+    Class<?> workerType = Class.forName("org.xnio.XnioWorker", false, xnio);
+    int threads = (int) workerType.getMethod("getIoThreadCount").invoke(worker);
+    Method ioThread = workerType.getMethod("getIoThread", int.class);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    for (int round = 0; round < 2; round++) {
+      CountDownLatch passed = new CountDownLatch(threads);
+      for (int i = 0; i < threads; i++) {
+        try {
+          ((Executor) ioThread.invoke(worker, i)).execute(passed::countDown);
+        } catch (Throwable rejected) {
+          passed.countDown(); // the worker is shutting down: nothing more runs there
+        }
+      }
+      passed.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     }
   }
 
