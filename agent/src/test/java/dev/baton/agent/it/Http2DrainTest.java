@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JettyH2cApp;
+import dev.baton.agent.samples.SpringBootWebFluxH2cApp;
 import dev.baton.agent.samples.VertxApp;
 import io.vertx.core.http.GoAway;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class Http2DrainTest {
   Path tempDir;
 
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class})
+  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class, SpringBootWebFluxH2cApp.class})
   void streamInFlightIsAnsweredAndEveryConnectionGetsGoAwayThenCloses(Class<?> sample) throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
@@ -74,7 +75,7 @@ class Http2DrainTest {
    * shutdown (its GOAWAY with the real last stream id follows its graceful one within milliseconds).
    */
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class})
+  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class, SpringBootWebFluxH2cApp.class})
   void hupsUnderHttp2LoadFailNoRequest(Class<?> sample) throws Exception {
     assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
     int port = Workers.freePort();
