@@ -163,20 +163,19 @@ public final class DrainSingletons {
     }
   }
 
-  /** The HTTP/2 connections of Netty's codec if any was set up, else null. */
-  public static NettyHttp2GoAway nettyHttp2Connections() {
-    return nettyHttp2;
-  }
-
   /** The Vert.x drain if a Vert.x server registered, else null. */
   public static VertxHttpServerDrain vertxServers() {
     return vertxServers;
   }
 
-  /** The drains of the frameworks whose servers registered (none for a plain JDK HttpServer). */
+  /**
+   * The drains of the frameworks whose servers registered (none for a plain JDK HttpServer), and the HTTP/2
+   * notice if Netty's HTTP/2 codec set up a connection.
+   */
   public static List<FrameworkDrain> frameworks() {
-    List<FrameworkDrain> created = new ArrayList<>(4);
-    for (FrameworkDrain drain : new FrameworkDrain[] {jettyServers, tomcatEndpoints, undertow, reactorNettyServers}) {
+    List<FrameworkDrain> created = new ArrayList<>(5);
+    for (FrameworkDrain drain
+        : new FrameworkDrain[] {nettyHttp2, jettyServers, tomcatEndpoints, undertow, reactorNettyServers}) {
       if (drain != null) {
         created.add(drain);
       }

@@ -75,10 +75,6 @@ public final class Drainer {
     awaitAcceptsReturned(deadline);
     // HTTP/2's counterpart of Connection: close, sent now so that the keep-alive grace below lets the
     // clients move their next streams to new connections before the frameworks' stops close these.
-    NettyHttp2GoAway http2 = DrainSingletons.nettyHttp2Connections();
-    if (http2 != null) {
-      http2.sendShutdownNotice();
-    }
     frameworks.forEach(FrameworkDrain::sendShutdownNotice);
     awaitKeepAliveClients(deadline, keepAliveGrace, vertxServers, frameworks);
     if (vertxServers != null || frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {

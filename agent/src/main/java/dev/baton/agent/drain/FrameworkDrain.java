@@ -2,7 +2,7 @@ package dev.baton.agent.drain;
 
 /**
  * A server framework's own graceful stop, driven by the {@link Drainer}: one implementation per framework
- * (Jetty, Tomcat, Reactor Netty), each reaching the framework by reflection, since the agent does not link
+ * (Jetty, Tomcat, Undertow, Reactor Netty, Netty's HTTP/2 codec), each reaching the framework by reflection, since the agent does not link
  * against any of them. An implementation with no server registered does nothing and is done at once.
  */
 public interface FrameworkDrain {
@@ -17,7 +17,8 @@ public interface FrameworkDrain {
   /**
    * HTTP/2's shutdown notice (GOAWAY, NO_ERROR, last stream 2^31-1) on the framework's HTTP/2 connections,
    * when the drain begins, so that clients move their next streams to new connections during the
-   * keep-alive grace. Netty's HTTP/2 connections get it from {@link NettyHttp2GoAway}.
+   * keep-alive grace. Netty's HTTP/2 connections get it from {@link NettyHttp2GoAway}, whatever the
+   * framework on top.
    */
   default void sendShutdownNotice() {}
 

@@ -26,9 +26,10 @@ import java.util.concurrent.Executor;
  *
  * <p>Connections are found through the handler's {@code handlerAdded(ctx)} (injected); the contexts are held
  * weakly, so a closed connection is forgotten once Netty lets go of its pipeline. Reached by reflection: the
- * agent does not depend on Netty.
+ * agent does not depend on Netty. A {@link FrameworkDrain} whose only step is the notice: accepting and
+ * stopping are the drains' of the framework on top (Vert.x, Reactor Netty) or the generic drain's.
  */
-public final class NettyHttp2GoAway {
+public final class NettyHttp2GoAway implements FrameworkDrain {
 
   private static final int LAST_POSSIBLE_STREAM = Integer.MAX_VALUE;
 
@@ -40,8 +41,12 @@ public final class NettyHttp2GoAway {
     contexts.put(context, Boolean.TRUE);
   }
 
-  /** Sends the notice on each open server-side connection, on its event loop; returns how many were told. */
-  public int sendShutdownNotice() {
+  @Override
+  public void stopAccepting() {}
+
+  /** Sends the notice on each open server-side connection, on its event loop. */
+  @Override
+  public void sendShutdownNotice() {
     List<Object> all;
     synchronized (contexts) {
       all = new ArrayList<>(contexts.keySet());
@@ -60,7 +65,14 @@ public final class NettyHttp2GoAway {
       Log.info("sent GOAWAY (NO_ERROR, last stream " + LAST_POSSIBLE_STREAM + ") on " + told
           + " HTTP/2 connection(s): their clients open new streams on new connections");
     }
-    return told;
+  }
+
+  @Override
+  public void startShutdown(long timeoutMillis) {}
+
+  @Override
+  public boolean isDone() {
+    return true;
   }
 
   private static boolean notice(Object context) throws ReflectiveOperationException {

@@ -27,7 +27,7 @@ import java.util.List;
  * configuration, registers the transformer and starts a thread for the rest (the rewrite cache, opening
  * JDK internals, checking the inherited sockets, defining and binding the hooks, the signal handler);
  * without earlier rewrites to read back ({@link RewriteCache}) another thread loads ASM meanwhile
- * ({@link HookTransformer#warmUp()}). That work overlaps the JVM's and the application's own start-up,
+ * ({@link ClassRewriting#warmUp()}). That work overlaps the JVM's and the application's own start-up,
  * and a thread that loads one of the target classes before it is done waits for it
  * ({@link HookTransformer}). The set-up thread touches no target class of the application's path (JDK
  * internals are resolved lazily, see {@link JdkInternals}), so no class has to be retransformed and
@@ -61,11 +61,11 @@ public final class AgentInstaller {
     setUp.start();
   }
 
-  /** See {@link HookTransformer#warmUp()}. */
+  /** See {@link ClassRewriting#warmUp()}. */
   private static final class WarmUp implements Runnable {
     @Override
     public void run() {
-      HookTransformer.warmUp();
+      ClassRewriting.warmUp();
     }
   }
 

@@ -126,11 +126,6 @@ public final class HookTransformer implements ClassFileTransformer {
     }
   }
 
-  /** See {@link ClassRewriting#warmUp()}. */
-  public static void warmUp() {
-    ClassRewriting.warmUp();
-  }
-
   /** Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself. */
   private boolean awaitSetUp(String className) {
     Boolean state = installed;

@@ -80,12 +80,17 @@ final class RewriteCache {
       }
     }
     StringBuilder failures = new StringBuilder();
-    for (Path base : bases) {
-      try {
-        return at(base, keyOf(jar));
-      } catch (Exception e) {
-        failures.append(failures.length() == 0 ? "" : ", ").append(base).append(": ").append(e);
+    try {
+      String key = keyOf(jar);
+      for (Path base : bases) {
+        try {
+          return at(base, key);
+        } catch (Exception e) {
+          failures.append(failures.length() == 0 ? "" : ", ").append(base).append(": ").append(e);
+        }
       }
+    } catch (IOException e) {
+      failures.append(jar).append(": ").append(e);
     }
     Log.info("rewrite cache off (" + failures + "); each start rewrites its classes again. "
         + "Give the agent a directory of its own with cache=DIR, or cache=off to silence this");
@@ -95,15 +100,18 @@ final class RewriteCache {
   /** The cache in {@code base}/{@code key}, created owner-only if missing. */
   static RewriteCache at(Path base, String key) throws IOException {
     Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rwx------");
+    Object self = uid(Path.of("/proc/self"));
     Path directory = base.resolve(key);
-    if (!Files.isDirectory(directory)) {
+    boolean missing = !Files.isDirectory(directory);
+    if (missing) {
       Files.createDirectories(base, PosixFilePermissions.asFileAttribute(ownerOnly));
-      requireOwnedAndPrivate(base);
+    }
+    requireOwnedAndPrivate(base, self);
+    if (missing) {
       pruneStale(base);
       Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(ownerOnly));
     }
-    requireOwnedAndPrivate(base);
-    requireOwnedAndPrivate(directory);
+    requireOwnedAndPrivate(directory, self);
     return new RewriteCache(directory.toFile());
   }
 
@@ -117,9 +125,8 @@ final class RewriteCache {
     return key.append('-').append(jar.size()).append('-').append(jar.lastModifiedTime().toMillis()).toString();
   }
 
-  private static void requireOwnedAndPrivate(Path directory) throws IOException {
+  private static void requireOwnedAndPrivate(Path directory, Object self) throws IOException {
     Object owner = uid(directory);
-    Object self = uid(Path.of("/proc/self"));
     if (!owner.equals(self)) {
       throw new IOException("owned by uid " + owner + ", not by this process's uid " + self);
     }

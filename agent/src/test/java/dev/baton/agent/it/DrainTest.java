@@ -54,19 +54,7 @@ class DrainTest {
         "127.0.0.1:" + port, sample, port, "drainTimeout=60s")) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
       long worker = workerPid(supervisor);
-      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
-        try {
-          return Http.closeGet(port, "/slow?ms=2000");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
-      Signals.send("TERM", worker);
-
-      assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
-      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
-      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      InFlightRequest.answeredThroughTerm(supervisor, port, worker);
       assertSpringContextClosedAfterTheDrain(sample, supervisor);
       return supervisor;
     }

@@ -14,8 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,19 +58,7 @@ class NettyEpollReloadTest extends AbstractReloadTest {
       assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
       assertThat(nonBlocking(worker, inheritedFd(supervisor))).as("O_NONBLOCK on the shared listener").isTrue();
 
-      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
-        try {
-          return Http.closeGet(port, "/slow?ms=2000");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
-      Signals.send("TERM", worker);
-
-      assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
-      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
-      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      InFlightRequest.answeredThroughTerm(supervisor, port, worker);
       assertThat(supervisor.stderr()).as(supervisor.transcript())
           .anyMatch(line -> line.startsWith("baton-agent: drained in "))
           .noneMatch(line -> line.contains("WARNING") || line.contains("Exception"));

@@ -7,8 +7,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -53,19 +51,7 @@ class NettyIoUringReloadTest extends AbstractReloadTest {
       long worker = ReadinessTest.workerPid(supervisor);
       assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
 
-      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
-        try {
-          return Http.closeGet(port, "/slow?ms=2000");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
-      Signals.send("TERM", worker);
-
-      assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
-      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
-      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      InFlightRequest.answeredThroughTerm(supervisor, port, worker);
       assertThat(supervisor.stderr()).as(supervisor.transcript())
           .anyMatch(line -> line.startsWith("baton-agent: drained in "))
           .noneMatch(line -> line.contains("WARNING") || line.contains("Exception"));

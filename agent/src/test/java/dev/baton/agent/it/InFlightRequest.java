@@ -1,0 +1,33 @@
+package dev.baton.agent.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** The drain's core promise, checked the same way for every server: a request in flight at TERM is answered. */
+final class InFlightRequest {
+
+  private InFlightRequest() {}
+
+  /**
+   * Sends {@code /slow?ms=2000} to the worker, TERM once the worker is handling it, and checks that the
+   * draining worker answers it and then exits with 143 (the JVM's exit for TERM, after the drain).
+   */
+  static void answeredThroughTerm(ServerProcess supervisor, int port, long worker) throws Exception {
+    CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Http.closeGet(port, "/slow?ms=2000");
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+    Signals.send("TERM", worker);
+
+    assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
+    supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+    assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+  }
+}
