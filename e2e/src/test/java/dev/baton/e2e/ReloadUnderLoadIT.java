@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ReloadUnderLoadIT {
 
-  private static final int REQUESTS = 20_000;
+  private static final int REQUESTS = 12_000;
   private static final int CONCURRENCY = 200;
   private static final long HUP_PERIOD_MILLIS = 500;
   private static final int MIN_GENERATIONS = 4;
