@@ -3,6 +3,7 @@ package dev.baton.agent.bootstrap;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -12,14 +13,20 @@ import java.net.InetSocketAddress;
  * The few private {@code sun.nio.ch} operations the agent needs. They exist with the same signatures on
  * JDK 17 and 25; {@code java.base} opens {@code sun.nio.ch} to the agent through
  * {@code Instrumentation.redefineModule} before this class is used, so users add no {@code --add-opens}.
- * Plain reflection, not method handles: these run a few times per process, and method handles would
- * spin classes on the application's start-up path.
+ * These run a few times per process, some on the application's start-up path, so the way to call them
+ * is the one that spins the fewest classes: on JDK 17 plain reflection (native accessors for the first
+ * calls, no classes spun), on 18+ (JEP 416: reflection runs on method handles, adapting each method to
+ * {@code (Object, Object[])Object}) an exactly typed {@code invokeExact} for the five start-up ones
+ * (measured on 25: 15 classes spun instead of 37, and 30-40% less time, for four such calls).
  */
 public final class JdkInternals {
 
   private static final String IO_UTIL = "sun.nio.ch.IOUtil";
   private static final String NIO_SOCKET_IMPL = "sun.nio.ch.NioSocketImpl";
   private static final String NET = "sun.nio.ch.Net";
+
+  /** Whether core reflection runs on method handles (JEP 416, JDK 18). */
+  private static final boolean REFLECTION_ON_METHOD_HANDLES = Runtime.version().feature() >= 18;
 
   // Each looked up on first use (see LazyMethod).
   private final LazyMethod dup2 = new LazyMethod("sun.nio.ch.InheritedChannel", "dup2", int.class, int.class);
@@ -43,24 +50,61 @@ public final class JdkInternals {
 
   /** dup2(2): makes {@code target} another descriptor of the socket {@code source} refers to. */
   public void dup2(int source, int target) throws IOException {
+    if (REFLECTION_ON_METHOD_HANDLES) {
+      try {
+        dup2.handle().invokeExact(source, target);
+        return;
+      } catch (Throwable t) {
+        throw rethrown(t);
+      }
+    }
     invoke(dup2.get(), null, source, target);
   }
 
   public int fdVal(FileDescriptor fd) throws IOException {
+    if (REFLECTION_ON_METHOD_HANDLES) {
+      try {
+        return (int) fdVal.handle().invokeExact(fd);
+      } catch (Throwable t) {
+        throw rethrown(t);
+      }
+    }
     return (Integer) invoke(fdVal.get(), null, fd);
   }
 
   /** A {@link FileDescriptor} for an inherited descriptor number (no ownership: nothing closes it). */
   public FileDescriptor newFd(int fd) throws IOException {
+    if (REFLECTION_ON_METHOD_HANDLES) {
+      try {
+        return (FileDescriptor) newFd.handle().invokeExact(fd);
+      } catch (Throwable t) {
+        throw rethrown(t);
+      }
+    }
     return (FileDescriptor) invoke(newFd.get(), null, fd);
   }
 
   /** Sets or clears O_NONBLOCK, which lives on the open file description shared with other processes. */
   public void configureBlocking(FileDescriptor fd, boolean blocking) throws IOException {
+    if (REFLECTION_ON_METHOD_HANDLES) {
+      try {
+        configureBlocking.handle().invokeExact(fd, blocking);
+        return;
+      } catch (Throwable t) {
+        throw rethrown(t);
+      }
+    }
     invoke(configureBlocking.get(), null, fd, blocking);
   }
 
   public InetSocketAddress localAddress(FileDescriptor fd) throws IOException {
+    if (REFLECTION_ON_METHOD_HANDLES) {
+      try {
+        return (InetSocketAddress) localAddress.handle().invokeExact(fd);
+      } catch (Throwable t) {
+        throw rethrown(t);
+      }
+    }
     return (InetSocketAddress) invoke(localAddress.get(), null, fd);
   }
 
@@ -101,6 +145,7 @@ public final class JdkInternals {
     private final String name;
     private final Class<?>[] parameters;
     private volatile Method method;
+    private volatile MethodHandle handle;
 
     LazyMethod(String className, String name, Class<?>... parameters) {
       this.className = className;
@@ -121,6 +166,20 @@ public final class JdkInternals {
       }
       return resolved;
     }
+
+    /** The method as a direct handle, typed exactly as declared (static methods only). */
+    MethodHandle handle() {
+      MethodHandle resolved = handle;
+      if (resolved == null) {
+        try {
+          resolved = MethodHandles.lookup().unreflect(get());
+        } catch (IllegalAccessException e) {
+          throw new IllegalStateException(className + "." + name + " not accessible", e);
+        }
+        handle = resolved;
+      }
+      return resolved;
+    }
   }
 
   private int pollIn() {
@@ -133,6 +192,20 @@ public final class JdkInternals {
       }
     }
     return value;
+  }
+
+  /** What an {@code invokeExact} threw, as {@link #invoke} reports a reflective call's. */
+  private static IOException rethrown(Throwable thrown) {
+    if (thrown instanceof IOException io) {
+      return io;
+    }
+    if (thrown instanceof RuntimeException runtime) {
+      throw runtime;
+    }
+    if (thrown instanceof Error error) {
+      throw error;
+    }
+    return new IOException(thrown);
   }
 
   private static Object invoke(Method method, Object target, Object... arguments) throws IOException {
