@@ -39,6 +39,8 @@ $SIG{TERM} = $ENV{WORKER_IGNORE_TERM} ? sub { print STDERR "worker $$ got TERM (
                                        : sub { print STDERR "worker $$ got TERM\n"; $stop = 1 };
 $SIG{$_} = do { my $s = $_; sub { print STDERR "worker $$ got $s\n" } } for qw(USR1 USR2 HUP INT);
 
+# WORKER_SILENT_MS: says nothing at all for that long first, as a JVM does until it reaches its agent.
+usleep(1000 * $ENV{WORKER_SILENT_MS}) if $ENV{WORKER_SILENT_MS};
 my $ready = $ENV{WORKER_READY} // '';
 if ($ready eq 'notify') {
     notify("STATUS=warming up");

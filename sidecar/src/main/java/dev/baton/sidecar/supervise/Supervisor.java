@@ -79,6 +79,8 @@ public final class Supervisor {
     private long nextReloadId = 1;
     private int generation;
     private boolean everServed;
+    /** Said once: auto readiness waits for the agent's READY=1. */
+    private boolean saidAgentReadiness;
     private boolean shuttingDown;
     /** Failed starts and crashes since a worker last served for {@link #STABLE_AFTER}: drives the backoff. */
     private int consecutiveFailures;
@@ -287,6 +289,12 @@ public final class Supervisor {
             candidate = w;
             notifyReceiver.register(notify, pid);
             Log.info("starting new worker " + pid);
+            w.runsBatonAgent = config.readiness() == Readiness.AUTO && Readiness.runsBatonAgent(config.command(), env);
+            if (w.runsBatonAgent && !saidAgentReadiness) {
+                saidAgentReadiness = true;
+                Log.info("the worker runs the Baton agent: each generation is ready at its READY=1 (--readiness auto),"
+                        + " not after --interval (up to --ready-timeout " + human(config.readyTimeout()) + ")");
+            }
             scheduleReadiness(w);
         } catch (SpawnException | IOException e) {
             if (notify != null) {
@@ -311,7 +319,7 @@ public final class Supervisor {
     }
 
     private void scheduleReadiness(Worker w) {
-        if (config.readiness() != Readiness.NOTIFY) {
+        if (config.readiness() != Readiness.NOTIFY && !w.runsBatonAgent) {
             w.readyCheck = loop.schedule(() -> {
                 if (w.state == WorkerState.STARTING && workersByPid.containsKey(w.pid)
                         && (config.readiness() == Readiness.ALIVE || !w.spokeNotify)) {

@@ -17,6 +17,8 @@ final class Worker {
 
     WorkerState state = WorkerState.STARTING;
     boolean spokeNotify;
+    /** In {@code --readiness auto}: the worker runs Baton's agent, so only its READY=1 makes it ready. */
+    boolean runsBatonAgent;
     String lastStatus;
     long readyNanos;
     ScheduledFuture<?> readyCheck;

@@ -124,6 +124,34 @@ class ReloadTest {
         }
     }
 
+    /**
+     * A JVM worker with Baton's agent can stay silent longer than --interval before its agent speaks (a
+     * loaded host, a CPU limit): in auto readiness, a worker whose JVM options name the agent is ready only
+     * at its READY=1, never by the interval rule, which would retire the old worker before the new accepts.
+     */
+    @Test
+    void aWorkerRunningTheBatonAgentIsReadyAtItsReady1EvenWhenSilentBeyondTheInterval() throws Exception {
+        Path envdir = Files.createDirectory(tmp.resolve("env"));
+        try (BatonProcess baton = baton("--envdir", envdir.toString(), "--interval", "0.2")) {
+            baton.awaitLog("accepting on fd 3");
+            String first = Http.body(port, "/").split(":")[0];
+            Files.writeString(envdir.resolve("JAVA_TOOL_OPTIONS"), "-Xss1m -javaagent:/opt/baton/baton-agent.jar");
+            Files.writeString(envdir.resolve("WORKER_SILENT_MS"), "1000");
+            Files.writeString(envdir.resolve("WORKER_READY"), "notify");
+            baton.hup();
+            String ready = baton.awaitLog("generation 2\\) is ready");
+            assertThat(ready).contains("(READY=1 after");
+            assertThat(Long.parseLong(ready.replaceAll(".*after (\\d+) ms.*", "$1"))).isGreaterThanOrEqualTo(900);
+            assertThat(baton.awaitLog("the worker runs the Baton agent")).contains("not after --interval");
+            baton.awaitLog("old worker " + first + " died");
+
+            // The same silent worker without the agent in its options: start_server's rule, as before.
+            Files.delete(envdir.resolve("JAVA_TOOL_OPTIONS"));
+            baton.hup();
+            assertThat(baton.awaitLog("generation 3\\) is ready")).contains("(alive after --interval");
+        }
+    }
+
     @Test
     void aGenerationThatNeverBecomesReadyIsStoppedAndTheOldKeepsServing() throws Exception {
         Path envdir = Files.createDirectory(tmp.resolve("env"));
