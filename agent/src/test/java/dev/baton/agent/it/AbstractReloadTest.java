@@ -16,9 +16,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The agent's whole point, per server type: an unmodified server run under Perl's real start_server
- * with {@code -javaagent:baton-agent.jar}, reloaded with {@code kill -HUP} several times while clients
- * send requests. No request may fail, every response must be complete, and the pid answering changes.
+ * The agent's whole point, per server type: an unmodified server run under {@code baton} (or Perl's real
+ * start_server, where a test says so) with {@code -javaagent:baton-agent.jar}, reloaded with
+ * {@code kill -HUP} several times while clients send requests, with and without keep-alive. No request
+ * may fail, every response must be complete, and the pid answering changes. Under {@code baton} the old
+ * worker is retired when the new one said {@code READY=1}; Perl's retires it one second after the spawn.
  */
 abstract class AbstractReloadTest {
 
@@ -26,6 +28,9 @@ abstract class AbstractReloadTest {
 
   @TempDir
   Path tempDir;
+
+  /** The supervisors the reload tests run under. */
+  enum Supervisor { BATON, PERL_START_SERVER }
 
   /** The sample's main class; it takes the port as its first argument. */
   abstract String mainClass();
@@ -44,6 +49,11 @@ abstract class AbstractReloadTest {
     return Workers.classpath();
   }
 
+  /** Which supervisor runs the workers: {@code baton} unless a test proves the sample under Perl's too. */
+  Supervisor supervisor() {
+    return Supervisor.BATON;
+  }
+
   /** Options for the worker JVM, after the {@code java} executable. */
   List<String> jvmOptions() {
     return List.of();
@@ -51,11 +61,18 @@ abstract class AbstractReloadTest {
 
   @Test
   void hupReplacesWorkersWithoutAFailedRequest() throws Exception {
-    assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
     int port = Workers.freePort();
-    Path pidFile = tempDir.resolve("start_server.pid");
-    List<String> command = new ArrayList<>(List.of(
-        Workers.START_SERVER.toString(), "--port=" + port, "--pid-file=" + pidFile, "--"));
+    Path statusFile = tempDir.resolve("status");
+    List<String> options = List.of("--port=" + port, "--pid-file=" + tempDir.resolve("supervisor.pid"),
+        "--status-file=" + statusFile, "--");
+    List<String> command = new ArrayList<>();
+    if (supervisor() == Supervisor.BATON) {
+      command.addAll(Workers.baton(options.toArray(String[]::new)));
+    } else {
+      assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
+      command.add(Workers.START_SERVER.toString());
+      command.addAll(options);
+    }
     List<String> worker = new ArrayList<>(Workers.javaOn(classpath(), java(), "", mainClass(), Integer.toString(port)));
     worker.addAll(1, jvmOptions());
     command.addAll(worker);
@@ -66,20 +83,21 @@ abstract class AbstractReloadTest {
       Set<Long> servedBy = new HashSet<>();
       try (Load load = new Load(port)) {
         for (int reload = 1; reload <= reloads(); reload++) {
-          int diedBefore = oldWorkersDied(supervisor);
+          int generationBefore = onlyGeneration(statusFile);
           await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
           servedBy.addAll(load.pids());
           supervisor.signal("HUP");
-          await().atMost(Duration.ofSeconds(60)).until(() -> oldWorkersDied(supervisor) > diedBefore);
-          // The new worker answers, the old one is gone. Perl's start_server retires the old worker one
-          // second after spawning the new one, ready or not: a Spring Boot worker may still be starting
-          // (well over 20 s on two cores shared with other builds), its clients waiting in the backlog.
+          // Done when the status file lists one worker again, of a newer generation: the old one has exited.
+          // Perl's start_server retires the old worker one second after spawning the new one, ready or not:
+          // a Spring Boot worker may still be starting (well over 20 s on two cores shared with other
+          // builds), its clients waiting in the backlog; baton waits for READY=1.
+          await().atMost(Duration.ofSeconds(90)).until(() -> onlyGeneration(statusFile) > generationBefore);
           await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
           servedBy.addAll(load.pids());
         }
         load.close(); // stop the traffic before asserting on it
-        System.out.printf("%s: %d requests answered, %d failed, pids %s%n",
-            getClass().getSimpleName(), load.successes(), load.failures().size(), load.pids());
+        System.out.printf("%s under %s: %d requests answered, %d failed, pids %s%n", getClass().getSimpleName(),
+            supervisor(), load.successes(), load.failures().size(), load.pids());
         assertThat(load.failures()).as(supervisor.transcript()).isEmpty();
         assertThat(load.successes()).isGreaterThan(reloads() * 10);
       }
@@ -87,6 +105,10 @@ abstract class AbstractReloadTest {
       assertThat(withoutKnownNoise(supervisor.transcript()))
           .as("no JVM or agent warning, nothing thrown")
           .doesNotContain("WARNING", "Exception", "ERROR");
+      if (supervisor() == Supervisor.BATON) {
+        assertThat(supervisor.transcript().lines().filter(line -> line.contains(") is ready (READY=1 after ")))
+            .as("every generation told baton it was ready through the agent's sd_notify").hasSize(reloads() + 1);
+      }
       checkTranscript(supervisor.transcript());
       supervisor.signal("TERM");
       supervisor.awaitExit(Duration.ofSeconds(30));
@@ -113,8 +135,13 @@ abstract class AbstractReloadTest {
         "");
   }
 
-  private static int oldWorkersDied(ServerProcess supervisor) {
-    return (int) supervisor.stderr().stream().filter(line -> line.startsWith("old worker ")).count()
-        + (int) supervisor.stdout().stream().filter(line -> line.startsWith("old worker ")).count();
+  /**
+   * The generation of the one worker the status file lists ({@code gen:pid} lines, one per live worker,
+   * as both supervisors write it), or -1 while it lists none or several.
+   */
+  static int onlyGeneration(Path statusFile) throws java.io.IOException {
+    List<String> lines = Files.isRegularFile(statusFile)
+        ? Files.readAllLines(statusFile).stream().filter(line -> !line.isBlank()).toList() : List.of();
+    return lines.size() == 1 ? Integer.parseInt(lines.get(0).substring(0, lines.get(0).indexOf(':'))) : -1;
   }
 }

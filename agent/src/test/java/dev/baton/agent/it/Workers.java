@@ -16,6 +16,8 @@ final class Workers {
   static final String JAVA_17 = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   static final Path JAVA_25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
   static final Path START_SERVER = Path.of("/usr/bin/start_server");
+  /** Baton's supervisor, built by the reactor before these tests (the agent module depends on it for that). */
+  static final Path BATON_JAR = Path.of(System.getProperty("baton.sidecar.jar", "../sidecar/target/baton.jar"));
 
   private Workers() {}
 
@@ -57,14 +59,29 @@ final class Workers {
       Path path = Path.of(entry);
       String name = path.getFileName() == null ? "" : path.getFileName().toString();
       boolean agentClasses = path.endsWith(Path.of("target", "classes"));
+      boolean supervisor = name.startsWith("baton-sidecar") || name.equals("baton.jar");
       boolean byteBuddy = name.startsWith("byte-buddy");
       boolean ioUringJar = name.startsWith("netty-transport-classes-io_uring")
           || name.startsWith("netty-transport-native-io_uring");
-      if (!entry.isBlank() && !agentClasses && !byteBuddy && (ioUring || !ioUringJar)) {
+      if (!entry.isBlank() && !agentClasses && !supervisor && !byteBuddy && (ioUring || !ioUringJar)) {
         kept.add(entry);
       }
     }
     return String.join(java.io.File.pathSeparator, kept);
+  }
+
+  /**
+   * {@code java -jar baton.jar} with the JVM options {@code bin/baton} gives it, then {@code args}: the real
+   * supervisor, as a user runs it.
+   */
+  static List<String> baton(String... args) {
+    if (!Files.isRegularFile(BATON_JAR)) {
+      throw new IllegalStateException(BATON_JAR + " missing: build the sidecar first (mvn -pl agent -am ...)");
+    }
+    List<String> command = new ArrayList<>(List.of(JAVA_17, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+        "-Xmx64m", "-XX:-UsePerfData", "-Djffi.unsafe.disabled=true", "-jar", BATON_JAR.toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    return command;
   }
 
   static String fakeSupervisor() {
