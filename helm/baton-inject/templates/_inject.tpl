@@ -152,8 +152,8 @@ lifecycle:
 {{- end }}
 
 {{/*
-The pod's volumes entries (list items): the emptyDir for the jars, the agent's rewrite cache (a few
-hundred KiB of class files per JVM build; it outlives container restarts, not the pod) and the token
+The pod's volumes entries (list items): the emptyDir for the jars, the agent's rewrite cache (class
+files: ~140 KiB for a JDK HttpServer app; it outlives container restarts, not the pod) and the token
 Secret. An emptyDir's root is mode 0777, so the agent, whatever its uid, creates its cache=…/agent
 directory there as its own with mode 0700, which is what it requires of a cache before it trusts it
 (its rewrites run inside java.base); a read-only root file system leaves it no other place.

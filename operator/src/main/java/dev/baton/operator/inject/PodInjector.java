@@ -191,9 +191,10 @@ public final class PodInjector {
     ObjectNode jars = volumes.addObject().put("name", config.volumeName());
     jars.putObject("emptyDir").put("sizeLimit", "64Mi");
     if (s.usesAgentCache(config)) {
-      // The agent's rewrite cache: a few hundred KiB per JVM build. A read-only root file system leaves
-      // the agent no writable directory; an emptyDir's root is mode 0777, so the agent (any uid) creates
-      // agent/ there as its own with mode 0700, as it requires. It outlives container restarts, not the pod.
+      // The agent's rewrite cache (~140 KiB of class files for a JDK HttpServer app). A read-only root
+      // file system leaves the agent no writable directory; an emptyDir's root is mode 0777, so the agent
+      // (any uid) creates agent/ there as its own with mode 0700, as it requires. It outlives container
+      // restarts, not the pod.
       volumes.addObject().put("name", config.cacheVolumeName()).putObject("emptyDir").put("sizeLimit", "32Mi");
     }
     if (s.tokenSecret() != null) {
