@@ -13,7 +13,10 @@ Every template takes one dict; only "command" is required. Keys and defaults:
   imagePullPolicy                                                                          IfNotPresent
   java               java binary used to start the supervisor (the app image's)            java
   javaOpts           JVM flags of the supervisor                                           small heap, SerialGC, C1
-  agentArgs          agent options appended as -javaagent:...=ARGS                        ""
+  agentArgs          agent options appended as -javaagent:...=ARGS (a cache= of yours wins) ""
+  agentCache         a writable emptyDir "<volumeName>-cache" at "<mountPath>-cache" for   true
+                     the agent's rewrite cache (cache=<mountPath>-cache/agent goes first
+                     in the agent options); false = neither the volume nor the option
   mountPath          where the jars are mounted in the app container                       /opt/baton
   volumeName         name of the emptyDir                                                  baton
   preStopSeconds     preStop sleep while the endpoint is removed                           5
@@ -33,6 +36,7 @@ Every template takes one dict; only "command" is required. Keys and defaults:
   "java" "java"
   "javaOpts" (list "-XX:+UseSerialGC" "-XX:TieredStopAtLevel=1" "-Xss512k" "-Xmx64m" "-XX:MaxMetaspaceSize=96m" "-XX:-UsePerfData" "--enable-native-access=ALL-UNNAMED" "-Djffi.unsafe.disabled=true")
   "agentArgs" ""
+  "agentCache" true
   "mountPath" "/opt/baton"
   "volumeName" "baton"
   "preStopSeconds" 5
@@ -43,6 +47,9 @@ Every template takes one dict; only "command" is required. Keys and defaults:
 {{- range $k, $v := $d }}{{ if not (hasKey $s $k) }}{{ $_ := set $s $k $v }}{{ end }}{{ end -}}
 {{- if not $s.command -}}
 {{- fail "baton-inject: the dict needs \"command\", the app's command as a list" -}}
+{{- end -}}
+{{- if not (kindIs "bool" $s.agentCache) -}}
+{{- fail (printf "baton-inject: agentCache is %v (%s), not a boolean: set it to true or false, unquoted" $s.agentCache (kindOf $s.agentCache)) -}}
 {{- end -}}
 {{- toJson $s -}}
 {{- end }}
@@ -85,11 +92,18 @@ Every template takes one dict; only "command" is required. Keys and defaults:
 {{- toYaml $cmd -}}
 {{- end }}
 
-{{/* The app container's env entries (list items): the agent for the worker JVM. */}}
+{{/*
+The app container's env entries (list items): the agent for the worker JVM. With agentCache, cache=
+comes first in the agent's options: they are comma-separated and a later one wins, so a cache= in
+agentArgs still overrides it.
+*/}}
 {{- define "baton-inject.env" -}}
 {{- $s := include "baton-inject.settings" . | fromJson -}}
+{{- $options := list -}}
+{{- if $s.agentCache }}{{ $options = append $options (printf "cache=%s-cache/agent" $s.mountPath) }}{{ end -}}
+{{- if $s.agentArgs }}{{ $options = append $options $s.agentArgs }}{{ end -}}
 - name: JAVA_TOOL_OPTIONS
-  value: {{ printf "-javaagent:%s/baton-agent.jar%s" $s.mountPath (ternary (printf "=%s" $s.agentArgs) "" (ne $s.agentArgs "")) | quote }}
+  value: {{ printf "-javaagent:%s/baton-agent.jar%s" $s.mountPath (ternary (printf "=%s" (join "," $options)) "" (gt (len $options) 0)) | quote }}
 {{- end }}
 
 {{/* The app container's ports entries (list items): baton's control port, named "baton" (the operator looks for it). */}}
@@ -126,6 +140,10 @@ lifecycle:
 - name: {{ $s.volumeName }}
   mountPath: {{ $s.mountPath }}
   readOnly: true
+{{- if $s.agentCache }}
+- name: {{ $s.volumeName }}-cache
+  mountPath: {{ $s.mountPath }}-cache
+{{- end }}
 {{- if $s.tokenSecret }}
 - name: {{ $s.volumeName }}-token
   mountPath: {{ dir $s.tokenFile }}
@@ -133,12 +151,23 @@ lifecycle:
 {{- end }}
 {{- end }}
 
-{{/* The pod's volumes entries (list items): the emptyDir for the jars (and the token Secret). */}}
+{{/*
+The pod's volumes entries (list items): the emptyDir for the jars, the agent's rewrite cache (class
+files: ~140 KiB for a JDK HttpServer app; it outlives container restarts, not the pod) and the token
+Secret. An emptyDir's root is mode 0777, so the agent, whatever its uid, creates its cache=…/agent
+directory there as its own with mode 0700, which is what it requires of a cache before it trusts it
+(its rewrites run inside java.base); a read-only root file system leaves it no other place.
+*/}}
 {{- define "baton-inject.volumes" -}}
 {{- $s := include "baton-inject.settings" . | fromJson -}}
 - name: {{ $s.volumeName }}
   emptyDir:
     sizeLimit: 64Mi
+{{- if $s.agentCache }}
+- name: {{ $s.volumeName }}-cache
+  emptyDir:
+    sizeLimit: 32Mi
+{{- end }}
 {{- if $s.tokenSecret }}
 - name: {{ $s.volumeName }}-token
   secret:

@@ -37,9 +37,23 @@ class InjectParityTest {
 
   @Test
   void theWebhookPatchesAPodIntoWhatTheTemplatesRender() throws Exception {
-    // testapp's values: port 8080, control port 8081, token Secret, --drain-timeout=30s, preStop 7 s.
+    // testapp's values: port 8080, control port 8081, token Secret, --drain-timeout=30s, preStop 7 s; the
+    // agent's cache volume on (both defaults).
     JsonNode rendered = JSON.valueToTree(get(find(Charts.render(app, c -> c), "Deployment", "rel-web"), "spec.template.spec"));
+    assertThat(rendered.path("volumes").findValuesAsText("name")).contains("baton-cache");
+    assertParity(rendered, Map.of());
+  }
 
+  @Test
+  void withoutTheAgentCacheBothLeaveItOut() throws Exception {
+    JsonNode rendered = JSON.valueToTree(get(find(Charts.render(app, c -> c.set("baton.agentCache", false)
+        .set("baton.agentArgs", "drainTimeout=20s")), "Deployment", "rel-web"), "spec.template.spec"));
+    assertThat(rendered.path("volumes").findValuesAsText("name")).doesNotContain("baton-cache");
+    assertParity(rendered, Map.of(InjectionSettings.AGENT_CACHE, "false", InjectionSettings.AGENT_ARGS, "drainTimeout=20s"));
+  }
+
+  /** The testapp's plain pod, annotated as its values say (plus {@code more}), patched by the webhook: the rendered pod. */
+  private static void assertParity(JsonNode rendered, Map<String, String> more) throws Exception {
     ObjectNode plain = (ObjectNode) JSON.readTree("""
         {"apiVersion": "v1", "kind": "Pod",
          "metadata": {"generateName": "rel-web-", "labels": {"app": "web", "baton.dev/inject": "true"}},
@@ -55,6 +69,7 @@ class InjectParityTest {
         .put(InjectionSettings.PORTS, "8080").put(InjectionSettings.CONTROL_PORT, "8081")
         .put(InjectionSettings.TOKEN_SECRET, "web-baton-token").put(InjectionSettings.ARGS, "--drain-timeout=30s")
         .put(InjectionSettings.PRESTOP_SECONDS, "7");
+    more.forEach(((ObjectNode) plain.path("metadata").path("annotations"))::put);
 
     PodInjector.Result result = new PodInjector(InjectConfig.defaults()).inject(plain);
     assertThat(result.warning()).isNull();

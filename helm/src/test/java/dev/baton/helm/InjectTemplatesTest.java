@@ -4,6 +4,7 @@ import static dev.baton.helm.Charts.find;
 import static dev.baton.helm.Charts.get;
 import static dev.baton.helm.Charts.named;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.marcnuri.helm.Helm;
 import java.io.IOException;
@@ -46,6 +47,7 @@ class InjectTemplatesTest {
     assertThat((Object) get(init, "volumeMounts.0.name")).isEqualTo("baton");
     assertThat((Object) get(init, "securityContext.allowPrivilegeEscalation")).isEqualTo(false);
     assertThat((Object) get(named(get(pod, "volumes"), "baton"), "emptyDir.sizeLimit")).isEqualTo("64Mi");
+    assertThat((Object) get(named(get(pod, "volumes"), "baton-cache"), "emptyDir.sizeLimit")).isEqualTo("32Mi");
     assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.secretName")).isEqualTo("web-baton-token");
 
     Map<String, Object> web = named(get(pod, "containers"), "web");
@@ -60,7 +62,8 @@ class InjectTemplatesTest {
 
     // The agent for the worker JVM, next to the app's own env.
     List<Map<String, Object>> env = get(web, "env");
-    assertThat((Object) named(env, "JAVA_TOOL_OPTIONS").get("value")).isEqualTo("-javaagent:/opt/baton/baton-agent.jar");
+    assertThat((Object) named(env, "JAVA_TOOL_OPTIONS").get("value"))
+        .isEqualTo("-javaagent:/opt/baton/baton-agent.jar=cache=/opt/baton-cache/agent");
     assertThat((Object) named(env, "SPRING_PROFILES_ACTIVE").get("value")).isEqualTo("prod");
 
     // The control port named "baton" (the operator finds pods' batons by it), probes on it, preStop sleep.
@@ -74,6 +77,8 @@ class InjectTemplatesTest {
 
     List<Map<String, Object>> mounts = get(web, "volumeMounts");
     assertThat(named(mounts, "baton")).containsEntry("mountPath", "/opt/baton").containsEntry("readOnly", true);
+    // The agent writes its rewrite cache there: not read-only.
+    assertThat(named(mounts, "baton-cache")).containsEntry("mountPath", "/opt/baton-cache").doesNotContainKey("readOnly");
     assertThat(named(mounts, "baton-token")).containsEntry("mountPath", "/var/run/baton");
   }
 
@@ -85,7 +90,7 @@ class InjectTemplatesTest {
         "spec.template.spec");
     List<Object> command = get(named(get(pod, "containers"), "web"), "command");
     assertThat(command).noneMatch(a -> a.toString().startsWith("--control-token-file"));
-    assertThat((List<Object>) get(pod, "volumes")).hasSize(1);
+    assertThat((List<Map<String, Object>>) get(pod, "volumes")).extracting(v -> v.get("name")).containsExactly("baton", "baton-cache");
   }
 
   @Test
@@ -102,10 +107,42 @@ class InjectTemplatesTest {
     assertThat((Object) named(get(worker, "ports"), "baton").get("containerPort")).isEqualTo(8081);
     assertThat((Object) named(get(worker, "ports"), "app-9090").get("containerPort")).isEqualTo(9090);
     assertThat((Object) named(get(worker, "env"), "JAVA_TOOL_OPTIONS").get("value"))
-        .isEqualTo("-javaagent:/opt/baton/baton-agent.jar");
+        .isEqualTo("-javaagent:/opt/baton/baton-agent.jar=cache=/opt/baton-cache/agent");
+    assertThat((List<Map<String, Object>>) get(worker, "volumeMounts")).extracting(m -> m.get("name"))
+        .containsExactly("baton", "baton-cache");
     assertThat((Object) get(worker, "readinessProbe.httpGet.path")).isEqualTo("/readyz");
     assertThat((List<Object>) get(worker, "lifecycle.preStop.exec.command")).containsExactly("sleep", "5");
-    assertThat((List<Object>) get(pod, "volumes")).hasSize(1);
+    assertThat((List<Map<String, Object>>) get(pod, "volumes")).extracting(v -> v.get("name")).containsExactly("baton", "baton-cache");
     assertThat((Object) get(pod, "initContainers.0.name")).isEqualTo("baton-install");
+  }
+
+  @Test
+  void agentCacheFollowsMountPathAndVolumeNameAndAnOwnCacheOptionComesLast() {
+    Map<String, Object> pod = get(find(Charts.render(app, c -> c.set("baton.mountPath", "/baton").set("baton.volumeName", "sup")
+        .set("baton.agentArgs", "drainTimeout=20s,cache=/data/cache")), "Deployment", "rel-web"), "spec.template.spec");
+    Map<String, Object> web = named(get(pod, "containers"), "web");
+    // The agent's options: a later one wins, so the app's own cache= overrides the volume's.
+    assertThat((Object) named(get(web, "env"), "JAVA_TOOL_OPTIONS").get("value"))
+        .isEqualTo("-javaagent:/baton/baton-agent.jar=cache=/baton-cache/agent,drainTimeout=20s,cache=/data/cache");
+    assertThat(named(get(web, "volumeMounts"), "sup-cache")).containsEntry("mountPath", "/baton-cache");
+    assertThat((List<Map<String, Object>>) get(pod, "volumes")).extracting(v -> v.get("name"))
+        .containsExactly("sup", "sup-cache", "sup-token");
+  }
+
+  @Test
+  void agentCacheOffRendersNeitherTheVolumeNorTheOption() {
+    Map<String, Object> pod = get(find(Charts.render(app, c -> c.set("baton.agentCache", false)
+        .set("baton.agentArgs", "drainTimeout=20s")), "Deployment", "rel-web"), "spec.template.spec");
+    Map<String, Object> web = named(get(pod, "containers"), "web");
+    assertThat((Object) named(get(web, "env"), "JAVA_TOOL_OPTIONS").get("value"))
+        .isEqualTo("-javaagent:/opt/baton/baton-agent.jar=drainTimeout=20s");
+    assertThat((List<Map<String, Object>>) get(web, "volumeMounts")).extracting(m -> m.get("name"))
+        .containsExactly("baton", "baton-token");
+    assertThat((List<Map<String, Object>>) get(pod, "volumes")).extracting(v -> v.get("name"))
+        .containsExactly("baton", "baton-token");
+
+    // A quoted "false" is a string, and a non-empty string would count as true: refused in one line.
+    assertThatThrownBy(() -> Charts.render(app, c -> c.set("baton.agentCache", "off")))
+        .hasMessageContaining("baton-inject: agentCache is off (string), not a boolean: set it to true or false, unquoted");
   }
 }

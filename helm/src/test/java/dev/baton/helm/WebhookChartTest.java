@@ -7,6 +7,7 @@ import static dev.baton.helm.Charts.named;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.baton.operator.BatonOperator;
 import java.io.ByteArrayInputStream;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -14,6 +15,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /** The pod-injection webhook's objects in helm/baton: Service, MutatingWebhookConfiguration, TLS either way. */
 class WebhookChartTest {
@@ -99,6 +101,22 @@ class WebhookChartTest {
     assertThat(Charts.kinds(own)).noneMatch(k -> k.startsWith("Issuer/")).containsOnlyOnce("Certificate/" + FULLNAME + "-webhook-tls");
     assertThat((Object) get(find(own, "Certificate", FULLNAME + "-webhook-tls"), "spec.issuerRef"))
         .isEqualTo(Map.of("name", "internal-ca", "kind", "ClusterIssuer", "group", "cert-manager.io"));
+  }
+
+  @Test
+  void theAgentCacheSwitchReachesTheOperatorAsAFlagItTakes() {
+    List<Object> defaults = get(find(Charts.render(BATON, c -> c), "Deployment", FULLNAME), "spec.template.spec.containers.0.args");
+    assertThat(defaults).noneMatch(a -> a.toString().contains("agent-cache")); // the operator's default: on
+
+    List<Object> off = get(find(Charts.render(BATON, c -> c.set("inject.agentCache", false)), "Deployment", FULLNAME),
+        "spec.template.spec.containers.0.args");
+    assertThat(off).contains("--no-inject-agent-cache");
+    CommandLine operator = new CommandLine(new BatonOperator());
+    operator.parseArgs(off.stream().map(Object::toString).toArray(String[]::new));
+    assertThat((Boolean) operator.getCommandSpec().findOption("--inject-agent-cache").getValue()).isFalse();
+
+    assertThatThrownBy(() -> Charts.render(BATON, c -> c.set("inject.agentCache", "no")))
+        .hasMessageContaining("inject.agentCache");
   }
 
   @Test

@@ -99,6 +99,11 @@ public class BatonOperator implements Callable<Integer> {
       description = "The image whose /opt/baton jars the webhook's init container copies (default: ${DEFAULT-VALUE}).")
   String injectImage;
 
+  @Option(names = "--inject-agent-cache", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Give injected pods an emptyDir for the agent's rewrite cache (cache= option) unless their"
+          + " baton.dev/agent-cache annotation says otherwise (default: on).")
+  boolean injectAgentCache;
+
   /** A started operator; {@link #stopped()} completes when it lost the lease or was closed. */
   public static final class Running implements AutoCloseable {
     private final HttpServer metricsServer;
@@ -188,7 +193,7 @@ public class BatonOperator implements Callable<Integer> {
       try {
         running.webhook = AdmissionWebhook.start(new InetSocketAddress(webhookAddress.substring(0, at),
             Integer.parseInt(webhookAddress.substring(at + 1))), webhookCert, webhookKey,
-            InjectConfig.withImage(injectImage), client);
+            InjectConfig.withImage(injectImage).withAgentCache(injectAgentCache), client);
       } catch (java.security.GeneralSecurityException | RuntimeException e) {
         running.close();
         throw new java.io.IOException("cannot serve the webhook on " + webhookAddress + ": " + e.getMessage(), e);

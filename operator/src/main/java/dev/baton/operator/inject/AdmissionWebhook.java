@@ -60,8 +60,8 @@ public final class AdmissionWebhook implements AutoCloseable {
     });
     server.setExecutor(handlers);
     server.start();
-    LOG.info("admission webhook on https://{}:{}{} (injecting {})", address.getHostString(),
-        server.getAddress().getPort(), PATH, config.image());
+    LOG.info("admission webhook on https://{}:{}{} (injecting {}; agent cache volume {} by default)", address.getHostString(),
+        server.getAddress().getPort(), PATH, config.image(), config.agentCache() ? "on" : "off");
     return new AdmissionWebhook(server, handlers, eventWriter);
   }
 

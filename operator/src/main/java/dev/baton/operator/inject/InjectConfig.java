@@ -3,12 +3,14 @@ package dev.baton.operator.inject;
 import java.util.List;
 
 /**
- * What the webhook injects that does not come from the pod: the Baton image and the supervisor's JVM.
- * The defaults are those of helm/baton-inject's {@code baton-inject.settings}, so a pod injected by the
- * webhook and one rendered with the library chart look the same (helm's InjectParityTest checks it).
+ * What the webhook injects that does not come from the pod: the Baton image, the supervisor's JVM, and
+ * whether pods get a writable directory for the agent's rewrite cache unless their annotation says
+ * otherwise. The defaults are those of helm/baton-inject's {@code baton-inject.settings}, so a pod
+ * injected by the webhook and one rendered with the library chart look the same (helm's
+ * InjectParityTest checks it).
  */
 public record InjectConfig(String image, String imagePullPolicy, String java, List<String> javaOpts,
-    String mountPath, String volumeName, String tokenFile) {
+    String mountPath, String volumeName, String tokenFile, boolean agentCache) {
 
   public static final String DEFAULT_IMAGE = "ghcr.io/baton-dev/baton:0.1.0";
 
@@ -27,7 +29,12 @@ public record InjectConfig(String image, String imagePullPolicy, String java, Li
 
   public static InjectConfig withImage(String image) {
     return new InjectConfig(image, "IfNotPresent", "java", DEFAULT_JAVA_OPTS, "/opt/baton", "baton",
-        "/var/run/baton/token");
+        "/var/run/baton/token", true);
+  }
+
+  /** The same with the agent's cache volume on or off for pods that do not say (the operator's flag). */
+  public InjectConfig withAgentCache(boolean on) {
+    return new InjectConfig(image, imagePullPolicy, java, javaOpts, mountPath, volumeName, tokenFile, on);
   }
 
   public String supervisorJar() {
@@ -40,5 +47,23 @@ public record InjectConfig(String image, String imagePullPolicy, String java, Li
 
   public String tokenVolumeName() {
     return volumeName + "-token";
+  }
+
+  /** The emptyDir the agent keeps its rewrite cache in. */
+  public String cacheVolumeName() {
+    return volumeName + "-cache";
+  }
+
+  public String cacheMountPath() {
+    return mountPath + "-cache";
+  }
+
+  /**
+   * The agent's {@code cache=} directory: one level below the mount, because an emptyDir's root is
+   * mode 0777 and the agent only trusts a cache directory that is its own and private, which it creates
+   * (0700, as whatever uid the app runs as) when it is missing.
+   */
+  public String agentCacheDirectory() {
+    return cacheMountPath() + "/agent";
   }
 }

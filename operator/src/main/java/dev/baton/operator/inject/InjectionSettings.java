@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * message names the annotation and the fix: the webhook then admits the pod unchanged with that warning.
  */
 public record InjectionSettings(String container, List<String> ports, int controlPort, String tokenSecret,
-    List<String> extraArgs, String agentArgs, int preStopSeconds) {
+    List<String> extraArgs, String agentArgs, Boolean agentCache, int preStopSeconds) {
 
   /** The label that selects pods for injection (the webhook's objectSelector). */
   public static final String INJECT_LABEL = "baton.dev/inject";
@@ -28,6 +28,11 @@ public record InjectionSettings(String container, List<String> ports, int contro
   public static final String ARGS = "baton.dev/args";
   /** Agent options, appended as {@code -javaagent:...=OPTIONS}; default: none. */
   public static final String AGENT_ARGS = "baton.dev/agent-args";
+  /**
+   * {@code "true"} or {@code "false"}: a writable emptyDir for the agent's rewrite cache, passed as its
+   * {@code cache=} option; default: the operator's {@code --inject-agent-cache} (on).
+   */
+  public static final String AGENT_CACHE = "baton.dev/agent-cache";
   /** Seconds of the preStop sleep; default 5. */
   public static final String PRESTOP_SECONDS = "baton.dev/prestop-seconds";
   /** Set by the webhook (value: the wrapped container) so a pod is never injected twice. */
@@ -113,9 +118,24 @@ public record InjectionSettings(String container, List<String> ports, int contro
       throw new CannotInject(AGENT_ARGS + "=" + agentArgs + " contains a space: agent options are comma-separated,"
           + " e.g. drainTimeout=20s,signal=TERM");
     }
+    Boolean agentCache = null;
+    String cache = annotations.get(AGENT_CACHE);
+    if (cache != null) {
+      switch (cache.trim()) {
+        case "true" -> agentCache = true;
+        case "false" -> agentCache = false;
+        default -> throw new CannotInject(AGENT_CACHE + "=" + cache + " is not true or false: give " + AGENT_CACHE
+            + "=false to leave the agent's rewrite cache volume out, or remove the annotation");
+      }
+    }
     int preStop = intAnnotation(annotations, PRESTOP_SECONDS, DEFAULT_PRESTOP_SECONDS, 0, 3600);
     return new InjectionSettings(container, List.copyOf(ports), controlPort, tokenSecret, List.copyOf(extraArgs),
-        agentArgs, preStop);
+        agentArgs, agentCache, preStop);
+  }
+
+  /** Whether this pod gets the agent's cache volume: its annotation, else the operator's default. */
+  public boolean usesAgentCache(InjectConfig config) {
+    return agentCache != null ? agentCache : config.agentCache();
   }
 
   private static List<String> ports(String annotation, JsonNode container, int controlPort) throws CannotInject {

@@ -61,9 +61,14 @@ public final class PodInjector {
       throw new CannotInject("container " + s.container() + " has no command to wrap (the image's ENTRYPOINT is not"
           + " visible to the webhook): set the container's command, e.g. [java, -jar, /app/app.jar]");
     }
-    for (String volume : List.of(config.volumeName(), config.tokenVolumeName())) {
+    List<String> ownVolumes = new ArrayList<>(List.of(config.volumeName(), config.tokenVolumeName()));
+    if (s.usesAgentCache(config)) {
+      ownVolumes.add(config.cacheVolumeName());
+    }
+    for (String volume : ownVolumes) {
       if (named(spec.path("volumes"), volume) != null) {
-        throw new CannotInject("the pod already has a volume named " + volume + ": rename it, Baton's jars use that name");
+        throw new CannotInject("the pod already has a volume named " + volume + ": rename it, Baton's volumes "
+            + ownVolumes + " use that name");
       }
     }
     for (JsonNode port : app.path("ports")) {
@@ -103,7 +108,7 @@ public final class PodInjector {
     return patch;
   }
 
-  /** The app container, changed in place: command, env, ports, probes, preStop, mounts. */
+  /** The app container, changed in place: command, env (the agent), ports, probes, preStop, mounts. */
   private void wrap(ObjectNode app, InjectionSettings s, JsonNode toolOptions) {
     ArrayNode command = JSON.createArrayNode();
     command.add(config.java());
@@ -119,7 +124,16 @@ public final class PodInjector {
     app.withArray("command").forEach(command::add);
     app.set("command", command);
 
-    String agent = "-javaagent:" + config.agentJar() + (s.agentArgs().isEmpty() ? "" : "=" + s.agentArgs());
+    // cache= first: the agent's options are comma-separated and a later one wins, so the pod's own
+    // cache= in its agent args still overrides it.
+    List<String> options = new ArrayList<>();
+    if (s.usesAgentCache(config)) {
+      options.add("cache=" + config.agentCacheDirectory());
+    }
+    if (!s.agentArgs().isEmpty()) {
+      options.add(s.agentArgs());
+    }
+    String agent = "-javaagent:" + config.agentJar() + (options.isEmpty() ? "" : "=" + String.join(",", options));
     if (toolOptions != null) {
       // Keep the app's own options; the agent goes last (the JVM reads them in order, later ones win).
       String own = toolOptions.path("value").asText("");
@@ -149,6 +163,9 @@ public final class PodInjector {
 
     ArrayNode mounts = app.withArray("volumeMounts");
     mounts.add(JSON.createObjectNode().put("name", config.volumeName()).put("mountPath", config.mountPath()).put("readOnly", true));
+    if (s.usesAgentCache(config)) {
+      mounts.add(JSON.createObjectNode().put("name", config.cacheVolumeName()).put("mountPath", config.cacheMountPath()));
+    }
     if (s.tokenSecret() != null) {
       mounts.add(JSON.createObjectNode().put("name", config.tokenVolumeName()).put("mountPath", parent(config.tokenFile()))
           .put("readOnly", true));
@@ -173,6 +190,13 @@ public final class PodInjector {
     ArrayNode volumes = JSON.createArrayNode();
     ObjectNode jars = volumes.addObject().put("name", config.volumeName());
     jars.putObject("emptyDir").put("sizeLimit", "64Mi");
+    if (s.usesAgentCache(config)) {
+      // The agent's rewrite cache (~140 KiB of class files for a JDK HttpServer app). A read-only root
+      // file system leaves the agent no writable directory; an emptyDir's root is mode 0777, so the agent
+      // (any uid) creates agent/ there as its own with mode 0700, as it requires. It outlives container
+      // restarts, not the pod.
+      volumes.addObject().put("name", config.cacheVolumeName()).putObject("emptyDir").put("sizeLimit", "32Mi");
+    }
     if (s.tokenSecret() != null) {
       ObjectNode secret = volumes.addObject().put("name", config.tokenVolumeName()).putObject("secret")
           .put("secretName", s.tokenSecret());

@@ -141,15 +141,29 @@ class AdmissionWebhookTest {
     try (BatonOperator.Running operator = Fixtures.startOperator(client, "--webhook-address=127.0.0.1:0",
         "--webhook-cert=" + cert, "--webhook-key=" + key, "--inject-image=registry.example.com/baton:9")) {
       assertThat(operator.webhookPort()).isPositive();
-      ObjectNode review = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
-      ObjectNode request = review.putObject("request").put("uid", "u-5").put("namespace", "shop");
-      request.putObject("kind").put("kind", "Pod");
-      request.set("object", JSON.readTree(getClass().getResource("/inject/pod-web.json")));
-      JsonNode response = JSON.readTree(post(operator.webhookPort(), review.toString()).body()).path("response");
-      JsonNode patch = JSON.readTree(Base64.getDecoder().decode(response.path("patch").asText()));
-      Pod out = JSON.treeToValue(JsonPatch.apply(patch, request.get("object")), Pod.class);
+      Pod out = injectedThrough(operator);
       assertThat(out.getSpec().getInitContainers().get(0).getImage()).isEqualTo("registry.example.com/baton:9");
+      assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-cache"); // on by default
     }
+    // What the chart renders for inject.agentCache=false.
+    try (BatonOperator.Running operator = Fixtures.startOperator(client, "--webhook-address=127.0.0.1:0",
+        "--webhook-cert=" + cert, "--webhook-key=" + key, "--no-inject-agent-cache")) {
+      Pod out = injectedThrough(operator);
+      assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton");
+      assertThat(out.getSpec().getContainers().get(0).getEnv()).extracting("name", "value")
+          .containsExactly(org.assertj.core.groups.Tuple.tuple("JAVA_TOOL_OPTIONS", "-javaagent:/opt/baton/baton-agent.jar"));
+    }
+  }
+
+  /** The sample pod sent through the operator's webhook, its patch applied. */
+  private Pod injectedThrough(BatonOperator.Running operator) throws Exception {
+    ObjectNode review = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
+    ObjectNode request = review.putObject("request").put("uid", "u-5").put("namespace", "shop");
+    request.putObject("kind").put("kind", "Pod");
+    request.set("object", JSON.readTree(getClass().getResource("/inject/pod-web.json")));
+    JsonNode response = JSON.readTree(post(operator.webhookPort(), review.toString()).body()).path("response");
+    JsonNode patch = JSON.readTree(Base64.getDecoder().decode(response.path("patch").asText()));
+    return JSON.treeToValue(JsonPatch.apply(patch, request.get("object")), Pod.class);
   }
 
   @Test

@@ -68,7 +68,7 @@ class PodInjectorTest {
     assertThat(c.getArgs()).containsExactly("--server.port=8080"); // argv = command + args: the args stay the app's
 
     assertThat(c.getEnv()).extracting("name", "value").containsExactly(
-        org.assertj.core.groups.Tuple.tuple("JAVA_TOOL_OPTIONS", "-javaagent:/opt/baton/baton-agent.jar"),
+        org.assertj.core.groups.Tuple.tuple("JAVA_TOOL_OPTIONS", "-javaagent:/opt/baton/baton-agent.jar=cache=/opt/baton-cache/agent"),
         org.assertj.core.groups.Tuple.tuple("SPRING_PROFILES_ACTIVE", "prod"));
     assertThat(c.getPorts()).extracting("name", "containerPort")
         .containsExactly(org.assertj.core.groups.Tuple.tuple("http", 8080), org.assertj.core.groups.Tuple.tuple("baton", 8081));
@@ -77,8 +77,10 @@ class PodInjectorTest {
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(c.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("baton");
     assertThat(c.getLifecycle().getPreStop().getExec().getCommand()).containsExactly("sleep", "7");
+    // The jars read-only; the agent's rewrite cache writable (readOnly unset).
     assertThat(c.getVolumeMounts()).extracting("name", "mountPath", "readOnly").containsExactly(
         org.assertj.core.groups.Tuple.tuple("baton", "/opt/baton", true),
+        org.assertj.core.groups.Tuple.tuple("baton-cache", "/opt/baton-cache", null),
         org.assertj.core.groups.Tuple.tuple("baton-token", "/var/run/baton", true));
 
     Container init = out.getSpec().getInitContainers().get(0);
@@ -88,9 +90,10 @@ class PodInjectorTest {
     assertThat(init.getSecurityContext().getRunAsNonRoot()).isTrue();
     assertThat(init.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
     assertThat(init.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
-    assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-token");
+    assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-cache", "baton-token");
     assertThat(out.getSpec().getVolumes().get(0).getEmptyDir().getSizeLimit().toString()).isEqualTo("64Mi");
-    assertThat(out.getSpec().getVolumes().get(1).getSecret().getSecretName()).isEqualTo("web-baton-token");
+    assertThat(out.getSpec().getVolumes().get(1).getEmptyDir().getSizeLimit().toString()).isEqualTo("32Mi");
+    assertThat(out.getSpec().getVolumes().get(2).getSecret().getSecretName()).isEqualTo("web-baton-token");
     assertThat(out.getMetadata().getAnnotations()).containsEntry(InjectionSettings.INJECTED, "web");
   }
 
@@ -101,8 +104,39 @@ class PodInjectorTest {
     Pod out = injected(pod(web).editMetadata().addToAnnotations(InjectionSettings.AGENT_ARGS, "drainTimeout=20s").endMetadata().build());
     List<io.fabric8.kubernetes.api.model.EnvVar> env = out.getSpec().getContainers().get(0).getEnv();
     assertThat(env).filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).singleElement()
-        .extracting("value").isEqualTo("-XX:MaxRAMPercentage=70 -javaagent:/opt/baton/baton-agent.jar=drainTimeout=20s");
+        .extracting("value")
+        .isEqualTo("-XX:MaxRAMPercentage=70 -javaagent:/opt/baton/baton-agent.jar=cache=/opt/baton-cache/agent,drainTimeout=20s");
     assertThat(env).hasSize(2);
+  }
+
+  @Test
+  void theAgentCacheIsOffByAnnotationOrOperatorDefaultAndAPodsOwnCacheOptionComesLast() throws Exception {
+    Pod annotatedOff = injected(pod(app("web", "java", "-jar", "/app/app.jar")).editMetadata()
+        .addToAnnotations(InjectionSettings.AGENT_CACHE, "false").addToAnnotations(InjectionSettings.AGENT_ARGS, "drainTimeout=20s")
+        .endMetadata().build());
+    assertNoAgentCache(annotatedOff, "-javaagent:/opt/baton/baton-agent.jar=drainTimeout=20s");
+
+    PodInjector operatorOff = new PodInjector(InjectConfig.defaults().withAgentCache(false));
+    Pod plain = pod(app("web", "java", "-jar", "/app/app.jar")).build();
+    assertNoAgentCache(K8S.unmarshal(JsonPatch.apply(operatorOff.inject(json(plain)).patch(), json(plain)).toString(), Pod.class),
+        "-javaagent:/opt/baton/baton-agent.jar");
+
+    // The annotation wins over the operator's default, and the pod's own cache= follows ours (the later one wins).
+    Pod annotatedOn = pod(app("web", "java", "-jar", "/app/app.jar")).editMetadata()
+        .addToAnnotations(InjectionSettings.AGENT_CACHE, "true").addToAnnotations(InjectionSettings.AGENT_ARGS, "cache=/data/cache")
+        .endMetadata().build();
+    Pod on = K8S.unmarshal(JsonPatch.apply(operatorOff.inject(json(annotatedOn)).patch(), json(annotatedOn)).toString(), Pod.class);
+    assertThat(on.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-cache");
+    assertThat(on.getSpec().getContainers().get(0).getEnv().get(0).getValue())
+        .isEqualTo("-javaagent:/opt/baton/baton-agent.jar=cache=/opt/baton-cache/agent,cache=/data/cache");
+  }
+
+  private static void assertNoAgentCache(Pod out, String toolOptions) {
+    Container c = out.getSpec().getContainers().get(0);
+    assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).singleElement()
+        .extracting("value").isEqualTo(toolOptions);
+    assertThat(c.getVolumeMounts()).extracting("name").containsExactly("baton");
+    assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton");
   }
 
   @Test
@@ -139,7 +173,8 @@ class PodInjectorTest {
     assertThat(out.path("spec").path("containers").get(0).path("futureField").path("x").asInt()).isEqualTo(1);
     assertThat(out.path("spec").path("initContainers")).extracting(n -> n.path("name").asText())
         .containsExactly("baton-install", "migrate");
-    assertThat(out.path("spec").path("volumes")).extracting(n -> n.path("name").asText()).containsExactly("config", "baton");
+    assertThat(out.path("spec").path("volumes")).extracting(n -> n.path("name").asText())
+        .containsExactly("config", "baton", "baton-cache");
     assertThat(out.path("metadata").path("annotations").path("team").asText()).isEqualTo("shop");
     assertThat(out.path("metadata").path("annotations").path(InjectionSettings.INJECTED).asText()).isEqualTo("web");
   }
@@ -177,6 +212,7 @@ class PodInjectorTest {
       "baton.dev/args|--daemonize|would not run the app in the foreground",
       "baton.dev/token-secret|Web_Token|is not a Secret name",
       "baton.dev/agent-args|drainTimeout=5s signal=TERM|agent options are comma-separated",
+      "baton.dev/agent-cache|off|is not true or false",
       "baton.dev/prestop-seconds|-1|not a number from 0 to 3600",
   })
   void aBadAnnotationIsNamedInTheWarningAndThePodAdmittedUnchanged(String key, String value, String problem) throws Exception {
@@ -195,10 +231,19 @@ class PodInjectorTest {
   }
 
   @Test
-  void jarVolumeNameClashAndJavaToolOptionsFromASecretAreRefused() throws Exception {
-    Pod clash = pod(app("web", "java", "-jar", "/app/app.jar")).editSpec()
-        .addNewVolume().withName("baton").withNewEmptyDir().endEmptyDir().endVolume().endSpec().build();
-    assertThat(injector.inject(json(clash)).warning()).contains("already has a volume named baton");
+  void volumeNameClashesAndJavaToolOptionsFromASecretAreRefused() throws Exception {
+    for (String taken : List.of("baton", "baton-token", "baton-cache")) {
+      Pod clash = pod(app("web", "java", "-jar", "/app/app.jar")).editSpec()
+          .addNewVolume().withName(taken).withNewEmptyDir().endEmptyDir().endVolume().endSpec().build();
+      PodInjector.Result result = injector.inject(json(clash));
+      assertThat(result.patch()).isEmpty();
+      assertThat(result.warning()).contains("already has a volume named " + taken + ": rename it");
+    }
+    // Without the cache volume, a volume of the app's named baton-cache is no clash.
+    Pod ownCache = pod(app("web", "java", "-jar", "/app/app.jar"))
+        .editMetadata().addToAnnotations(InjectionSettings.AGENT_CACHE, "false").endMetadata().editSpec()
+        .addNewVolume().withName("baton-cache").withNewEmptyDir().endEmptyDir().endVolume().endSpec().build();
+    assertThat(injected(ownCache).getSpec().getVolumes()).extracting("name").containsExactly("baton-cache", "baton");
 
     Container web = app("web", "java", "-jar", "/app/app.jar");
     web.getEnv().add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("JAVA_TOOL_OPTIONS")
