@@ -154,6 +154,18 @@ public final class DrainSingletons {
     }
   }
 
+  /** Called by the code {@code FrameworkCreatedInstrumentation.undertowHttp2Channel()} injects. */
+  public static void undertowHttp2ChannelCreated(Object channel) {
+    UndertowDrain drain = undertow();
+    if (drain != null) {
+      try {
+        drain.registerHttp2Channel(channel);
+      } catch (Throwable t) {
+        // never break the application's constructor
+      }
+    }
+  }
+
   /** Called by the code {@code Http2ConnectionHandlerInstrumentation} injects. */
   public static void http2ConnectionAdded(Object context) {
     try {

@@ -45,6 +45,15 @@ public final class FrameworkCreatedInstrumentation implements BatonInstrumentati
         "undertowConnectionCreated");
   }
 
+  /**
+   * Undertow 2: each HTTP/2 connection ({@code Http2Channel}; its constructors delegate to one another, so one
+   * connection may register more than once, which the drain ignores).
+   */
+  public static FrameworkCreatedInstrumentation undertowHttp2Channel() {
+    return new FrameworkCreatedInstrumentation("io/undertow/protocols/http2/Http2Channel",
+        "undertowHttp2ChannelCreated");
+  }
+
   /** Reactor Netty: each bound server ({@code ServerTransport.DisposableBind}, TCP and HTTP alike). */
   public static FrameworkCreatedInstrumentation reactorNettyServer() {
     return new FrameworkCreatedInstrumentation("reactor/netty/transport/ServerTransport$DisposableBind",

@@ -37,6 +37,10 @@ import java.util.concurrent.TimeUnit;
  *       before the drain, sent keep-alive) are closed the same way until none is left.
  * </ol>
  *
+ * HTTP/2 connections ({@link UndertowHttp2Channels}) get the shutdown notice (GOAWAY, last stream 2^31-1) when
+ * the drain begins, and Undertow's own GOAWAY and close in {@link #startShutdown}, with the idle HTTP/1 ones,
+ * once they have no stream open.
+ *
  * Reached by reflection: the agent does not depend on Undertow. With no Undertow in the application,
  * nothing is registered and every step does nothing.
  */
@@ -48,6 +52,7 @@ public final class UndertowDrain implements FrameworkDrain {
   private final List<Object> gracefulHandlers = new CopyOnWriteArrayList<>();
   // HttpServerConnection does not override equals: identity keys, weakly held (Undertow drops closed ones).
   private final Set<Object> connections = Collections.newSetFromMap(new WeakHashMap<>());
+  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels();
   private final StopThreads stops = new StopThreads();
   private volatile boolean idleCheckBroken;
 
@@ -66,6 +71,16 @@ public final class UndertowDrain implements FrameworkDrain {
     synchronized (connections) {
       connections.add(connection);
     }
+  }
+
+  /** Hook target: an {@code Http2Channel} (one per HTTP/2 connection, client-side ones too) was set up. */
+  public void registerHttp2Channel(Object channel) {
+    http2.register(channel);
+  }
+
+  @Override
+  public void sendShutdownNotice() {
+    http2.sendShutdownNotice();
   }
 
   @Override
@@ -154,7 +169,7 @@ public final class UndertowDrain implements FrameworkDrain {
         Log.info("Undertow GracefulShutdownHandler shut down; " + outcome + " after "
             + (System.nanoTime() - start) / 1_000_000 + " ms");
       }
-      while (!openConnections().isEmpty() && System.nanoTime() - deadline < 0) {
+      while ((!openConnections().isEmpty() || http2.anyOpen()) && System.nanoTime() - deadline < 0) {
         Thread.sleep(SWEEP_INTERVAL_MILLIS);
         closeIdleConnections(deadline);
       }
@@ -166,18 +181,24 @@ public final class UndertowDrain implements FrameworkDrain {
   }
 
   /**
-   * Asks each open connection's I/O thread to close it if it is idle there, and waits (until the
-   * deadline) until they all have: a {@code GracefulShutdownHandler} shut down before would answer 503 to
-   * a request arriving meanwhile.
+   * Asks each open connection's I/O thread to close it if it is idle there (an HTTP/2 one: once it has no
+   * stream open), and waits (until the deadline) until they all have: a {@code GracefulShutdownHandler} shut
+   * down before would answer 503 to a request arriving meanwhile.
    */
   private void closeIdleConnections(long deadline) throws InterruptedException {
+    http2.closeWhereStreamsDone(deadline);
     if (idleCheckBroken) {
       return;
     }
     List<Object> open = openConnections();
+    Set<Object> http2Carriers = http2.streamConnections();
     CountDownLatch checked = new CountDownLatch(open.size());
     for (Object connection : open) {
       try {
+        if (http2Carriers.contains(field(connection, "channel").get(connection))) {
+          checked.countDown(); // turned HTTP/2 (prior knowledge or Upgrade: h2c): its exchange is over, its streams are not
+          continue;
+        }
         Executor ioThread = (Executor) connection.getClass().getMethod("getIoThread").invoke(connection);
         ioThread.execute(() -> {
           try {

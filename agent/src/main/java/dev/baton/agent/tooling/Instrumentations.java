@@ -18,6 +18,7 @@ import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
 import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
 import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
+import dev.baton.agent.drain.UndertowGoAwayInstrumentation;
 import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
 import java.util.List;
@@ -67,6 +68,8 @@ final class Instrumentations implements HookTransformer.Targets {
       case "io/undertow/server/protocol/http/HttpServerConnection" ->
           FrameworkCreatedInstrumentation.undertowConnection();
       case "io/undertow/server/protocol/http/HttpTransferEncoding" -> new UndertowKeepAliveInstrumentation();
+      case "io/undertow/protocols/http2/Http2Channel" -> FrameworkCreatedInstrumentation.undertowHttp2Channel();
+      case "io/undertow/protocols/http2/Http2GoAwayStreamSinkChannel" -> new UndertowGoAwayInstrumentation();
       case "reactor/netty/transport/ServerTransport$DisposableBind" ->
           FrameworkCreatedInstrumentation.reactorNettyServer();
       case "reactor/netty/http/server/HttpTrafficHandler" -> new ReactorNettyKeepAliveInstrumentation();
@@ -103,6 +106,8 @@ final class Instrumentations implements HookTransformer.Targets {
         FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler(),
         FrameworkCreatedInstrumentation.undertowConnection(),
         new UndertowKeepAliveInstrumentation(),
+        FrameworkCreatedInstrumentation.undertowHttp2Channel(),
+        new UndertowGoAwayInstrumentation(),
         FrameworkCreatedInstrumentation.reactorNettyServer(),
         new ReactorNettyKeepAliveInstrumentation(),
         new Http2ConnectionHandlerInstrumentation());

@@ -20,6 +20,11 @@ public final class UndertowApp {
 
   /** Starts Undertow on all interfaces with the sample handler, wrapped by {@code wrap}. */
   static Undertow serve(int port, UnaryOperator<HttpHandler> wrap) {
+    return serve(port, wrap, UnaryOperator.identity());
+  }
+
+  /** As {@link #serve(int, UnaryOperator)}, with the builder's options set by {@code configure}. */
+  static Undertow serve(int port, UnaryOperator<HttpHandler> wrap, UnaryOperator<Undertow.Builder> configure) {
     // BlockingHandler moves each request off the I/O thread, so /slow can sleep.
     HttpHandler pid = new BlockingHandler(exchange -> {
       String query = exchange.getQueryString();
@@ -27,9 +32,9 @@ public final class UndertowApp {
       exchange.getResponseHeaders().put(Headers.CONTENT_TYPE, "text/plain");
       exchange.getResponseSender().send(Sample.body());
     });
-    Undertow server = Undertow.builder()
+    Undertow server = configure.apply(Undertow.builder()
         .addHttpListener(port, "0.0.0.0")
-        .setHandler(wrap.apply(pid))
+        .setHandler(wrap.apply(pid)))
         .build();
     server.start();
     System.out.println("listening on " + server.getListenerInfo().get(0).getAddress());
