@@ -76,6 +76,29 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
     }
   }
 
+  /**
+   * GOAWAY (NO_ERROR, last stream 2^31-1) on every HTTP/2 connection ({@link TomcatHttp2Connections}): its
+   * streams in flight and those the client sends until it reads the notice are served, its next ones go to
+   * a new connection. The stop below comes after the idle grace, so clients have that long to move.
+   */
+  @Override
+  public void sendShutdownNotice() {
+    int told = 0;
+    for (Object endpoint : endpoints) {
+      if (notAccepting.contains(endpoint)) {
+        try {
+          told += TomcatHttp2Connections.sendShutdownNotice(endpoint);
+        } catch (Throwable t) {
+          Log.error("sending GOAWAY on Tomcat's HTTP/2 connections", t);
+        }
+      }
+    }
+    if (told > 0) {
+      Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + told
+          + " Tomcat HTTP/2 connection(s): their clients open new streams on new connections");
+    }
+  }
+
   @Override
   public void startShutdown(long timeoutMillis) {
     for (Object endpoint : endpoints) {
