@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -95,6 +96,38 @@ class Http2DrainTest {
           .contains(1);
       GoAway first = busy.goAways().get(0);
       assertThat(first.getLastStreamId()).as("the stream in flight is covered").isGreaterThanOrEqualTo(answer.streamId());
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * An HTTP/1.1 keep-alive connection that asks for {@code Upgrade: h2c} during the drain is answered over
+   * HTTP/1.1 with {@code Connection: close} (a server may ignore Upgrade): upgraded, it would be an HTTP/2
+   * connection opened after the shutdown notice, whose client keeps sending streams on it until the stop
+   * closes it. Tomcat upgraded it, with {@code 101} and both {@code Connection: Upgrade} and
+   * {@code Connection: close}.
+   */
+  @Test
+  void tomcatDeclinesAnUpgradeAskedForDuringTheDrain() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+            "127.0.0.1:" + port, TomcatH2cApp.class, port, "drainTimeout=30s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      KeepAliveConnection connection = new KeepAliveConnection(port);
+      assertThat(connection.get("/").keepsAlive()).as("before the drain").isTrue();
+
+      Signals.send("TERM", worker);
+      supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
+      KeepAliveConnection.Response during = connection.exchange("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n");
+
+      assertThat(during.head()).as("answered over HTTP/1.1").startsWith("http/1.1 200");
+      assertThat(during.head()).contains("connection: close").doesNotContain("upgrade");
+      assertThat(during.body()).isEqualTo("pid:" + worker + "\n");
+      assertThat(connection.closedByServer()).isTrue();
+      connection.close();
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
     }

@@ -44,6 +44,12 @@ final class KeepAliveConnection implements AutoCloseable {
         .getBytes(StandardCharsets.ISO_8859_1));
   }
 
+  /** Sends a request of the caller's own ({@code head}: request line and headers) and reads its response. */
+  Response exchange(String head) throws IOException {
+    socket.getOutputStream().write((head + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    return read();
+  }
+
   /** Reads one response. */
   Response read() throws IOException {
     InputStream in = socket.getInputStream();
