@@ -134,6 +134,39 @@ class Http2DrainTest {
   }
 
   /**
+   * A connection accepted before the drain that turns HTTP/2 after the shutdown notice went out (here a
+   * keep-alive connection whose next bytes are the HTTP/2 preface) is told too, and serves the stream its
+   * client sends next. Untold, its first GOAWAY came with {@code endpoint.stop()}, which closed it at once.
+   */
+  @Test
+  void tomcatTellsAConnectionThatTurnsHttp2DuringTheDrain() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+            "127.0.0.1:" + port, TomcatH2cApp.class, port, "drainTimeout=30s");
+        H2Client client = new H2Client(port, H2Client.Mode.PRIOR_KNOWLEDGE)) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      H2Client.Connection early = client.connect();
+      assertThat(early.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + worker + "\n");
+      KeepAliveConnection http1 = new KeepAliveConnection(port);
+      assertThat(http1.get("/").keepsAlive()).as("before the drain").isTrue();
+
+      Signals.send("TERM", worker);
+      // The notice has gone out once the connection that was HTTP/2 all along has it.
+      await().atMost(Duration.ofSeconds(10)).until(() -> !early.goAways().isEmpty());
+      RawH2Connection late = RawH2Connection.startOn(http1.socket());
+
+      RawH2Connection.Frame goAway = late.readUntil(RawH2Connection.GOAWAY);
+      assertThat(goAway.lastStreamId()).isEqualTo(Integer.MAX_VALUE);
+      late.get(1, "/");
+      assertThat(late.body(1)).as(supervisor.transcript()).isEqualTo("pid:" + worker + "\n");
+      http1.close();
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
    * Reloads under Perl's start_server while a few HTTP/2 clients keep one multiplexed connection busy: a
    * request sent just as the old worker says GOAWAY must still be answered (Vert.x's client does not retry
    * one the server refused), and the next ones go to the new worker on a new connection. Without the

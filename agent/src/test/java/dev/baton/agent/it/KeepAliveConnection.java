@@ -70,6 +70,11 @@ final class KeepAliveConnection implements AutoCloseable {
     return new Response(headText, new String(body, StandardCharsets.ISO_8859_1));
   }
 
+  /** The socket, for a test that goes on speaking another protocol on it. */
+  Socket socket() {
+    return socket;
+  }
+
   /** True once the server has closed its side (read returns EOF). */
   boolean closedByServer() throws IOException {
     return socket.getInputStream().read() < 0;
