@@ -87,7 +87,10 @@ public final class DrainSingletons {
     }
   }
 
-  /** Called by the code {@code TomcatHttp11ProcessorInstrumentation} injects before each response. */
+  /**
+   * Called by the code {@code TomcatHttp11ProcessorInstrumentation} injects before each response, and
+   * {@code TomcatHttp2ProtocolInstrumentation} before each {@code Upgrade: h2c} is taken.
+   */
   public static boolean tomcatDraining() {
     TomcatEndpointDrain drain = tomcatEndpoints;
     return drain != null && drain.isDraining();

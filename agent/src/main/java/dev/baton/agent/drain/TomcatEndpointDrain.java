@@ -20,7 +20,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * The endpoint's bind state becomes "socket closed", which makes Tomcat end keep-alive after the current
  * response ({@code getMaxKeepAliveRequests()} answers 1): responses carry {@code Connection: close}. Once
  * no worker thread is busy (no request in flight), {@code endpoint.stop()} closes the idle keep-alive
- * connections. Reached by reflection: the agent does not depend on Tomcat.
+ * connections. HTTP/2 connections get the shutdown notice when the drain begins, and those that turn HTTP/2
+ * later get it while the stop waits ({@link TomcatHttp2Connections}); {@code Upgrade: h2c} is declined while
+ * draining ({@code TomcatHttp2ProtocolInstrumentation}). Reached by reflection: the agent does not depend on
+ * Tomcat.
  */
 public final class TomcatEndpointDrain implements FrameworkDrain {
 
@@ -31,6 +34,7 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
   private final List<Object> endpoints = new CopyOnWriteArrayList<>();
   private final Set<Object> notAccepting = ConcurrentHashMap.newKeySet();
   private final StopThreads stops = new StopThreads();
+  private final TomcatHttp2Connections http2 = new TomcatHttp2Connections();
 
   /** Hook target: true once draining, so every response ends its connection ({@code Connection: close}). */
   public boolean isDraining() {
@@ -76,6 +80,29 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
     }
   }
 
+  /**
+   * GOAWAY (NO_ERROR, last stream 2^31-1) on every HTTP/2 connection ({@link TomcatHttp2Connections}): its
+   * streams in flight and those the client sends until it reads the notice are served, its next ones go to
+   * a new connection. The stop below comes after the idle grace, so clients have that long to move.
+   */
+  @Override
+  public void sendShutdownNotice() {
+    int told = 0;
+    for (Object endpoint : endpoints) {
+      if (notAccepting.contains(endpoint)) {
+        try {
+          told += http2.sendShutdownNotice(endpoint);
+        } catch (Throwable t) {
+          Log.error("sending GOAWAY on Tomcat's HTTP/2 connections", t);
+        }
+      }
+    }
+    if (told > 0) {
+      Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + told
+          + " Tomcat HTTP/2 connection(s): their clients open new streams on new connections");
+    }
+  }
+
   @Override
   public void startShutdown(long timeoutMillis) {
     for (Object endpoint : endpoints) {
@@ -89,11 +116,13 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
    * Waits until the acceptor has ended and no worker thread is busy, and either every connection is
    * closed (each response closed its connection) or the idle grace has passed (connections that stay
    * idle, a keep-alive pool's, had a second to bring a last request), then stops the endpoint, which
-   * closes what is left.
+   * closes what is left. A connection that turned HTTP/2 since the notice is told now, and the grace starts
+   * over for its client to move.
    */
   private void stopWhenQuiet(Object endpoint, long timeoutMillis) {
     long start = System.nanoTime();
     long deadline = start + timeoutMillis * 1_000_000;
+    long graceStart = start;
     try {
       Object acceptor = field(abstractEndpoint(endpoint), "acceptor").get(endpoint);
       Method state = acceptor.getClass().getMethod("getState");
@@ -102,16 +131,34 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
       int quietPolls = 0;
       // Two quiet polls in a row: a request read by the poller is handed to a worker thread a moment later.
       while (quietPolls < 2 && System.nanoTime() - deadline < 0) {
+        if (sendLateShutdownNotice(endpoint)) {
+          graceStart = System.nanoTime();
+        }
         boolean acceptorEnded = "ENDED".equals(String.valueOf(state.invoke(acceptor)));
         int busy = activeThreads(executor.invoke(endpoint));
         long open = (long) connectionCount.invoke(endpoint); // -1: not counted (maxConnections=-1)
-        boolean graceOver = System.nanoTime() - start >= IDLE_GRACE_MILLIS * 1_000_000;
+        boolean graceOver = System.nanoTime() - graceStart >= IDLE_GRACE_MILLIS * 1_000_000;
         quietPolls = acceptorEnded && busy == 0 && (open == 0 || graceOver) ? quietPolls + 1 : 0;
         Thread.sleep(QUIET_POLL_MILLIS);
       }
       endpoint.getClass().getMethod("stop").invoke(endpoint);
     } catch (Throwable t) {
       Log.error("stopping a Tomcat connector", t);
+    }
+  }
+
+  /** The notice on connections that turned HTTP/2 since it was sent; true if any was told now. */
+  private boolean sendLateShutdownNotice(Object endpoint) {
+    try {
+      int told = http2.sendShutdownNotice(endpoint);
+      if (told > 0) {
+        Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + told
+            + " Tomcat connection(s) turned HTTP/2 during the drain");
+      }
+      return told > 0;
+    } catch (Throwable t) {
+      Log.once("tomcat-late-goaway", "could not send GOAWAY on Tomcat's HTTP/2 connections: " + t);
+      return false;
     }
   }
 

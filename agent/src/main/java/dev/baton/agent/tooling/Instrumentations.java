@@ -18,6 +18,7 @@ import dev.baton.agent.drain.JdkHttpServerInstrumentation;
 import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
 import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
 import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
+import dev.baton.agent.drain.TomcatHttp2ProtocolInstrumentation;
 import dev.baton.agent.drain.UndertowGoAwayInstrumentation;
 import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
@@ -62,6 +63,7 @@ final class Instrumentations implements HookTransformer.Targets {
       case "org/apache/tomcat/util/net/AbstractEndpoint" -> FrameworkCreatedInstrumentation.tomcatEndpoint();
       case "org/apache/tomcat/util/net/Acceptor" -> new TomcatAcceptorInstrumentation();
       case "org/apache/coyote/http11/Http11Processor" -> new TomcatHttp11ProcessorInstrumentation();
+      case "org/apache/coyote/http2/Http2Protocol" -> new TomcatHttp2ProtocolInstrumentation();
       case "io/undertow/Undertow" -> FrameworkCreatedInstrumentation.undertowServer();
       case "io/undertow/server/handlers/GracefulShutdownHandler" ->
           FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler();
@@ -102,6 +104,7 @@ final class Instrumentations implements HookTransformer.Targets {
         FrameworkCreatedInstrumentation.tomcatEndpoint(),
         new TomcatAcceptorInstrumentation(),
         new TomcatHttp11ProcessorInstrumentation(),
+        new TomcatHttp2ProtocolInstrumentation(),
         FrameworkCreatedInstrumentation.undertowServer(),
         FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler(),
         FrameworkCreatedInstrumentation.undertowConnection(),

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JettyH2cApp;
 import dev.baton.agent.samples.SpringBootWebFluxH2cApp;
+import dev.baton.agent.samples.TomcatH2cApp;
 import dev.baton.agent.samples.UndertowH2cApp;
 import dev.baton.agent.samples.VertxApp;
 import io.vertx.core.http.GoAway;
@@ -19,14 +20,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * HTTP/2 (cleartext, prior knowledge) through a drain: a stream in flight is answered, every connection is
- * told GOAWAY (NO_ERROR) with a last stream id that covers what the client sent, and then closed; under
- * load across reloads no request fails. HTTP/1.1's {@code Connection: close} is {@code KeepAliveDrainTest}'s.
+ * HTTP/2 (cleartext: prior knowledge, and {@code Upgrade: h2c} for the stream in flight) through a drain: a
+ * stream in flight is answered, every connection is told GOAWAY (NO_ERROR) while it is served, with a last
+ * stream id that covers what the client sent, and then closed; under load across reloads no request fails.
+ * HTTP/1.1's {@code Connection: close} is {@code KeepAliveDrainTest}'s.
  */
 class Http2DrainTest {
 
@@ -36,18 +42,42 @@ class Http2DrainTest {
   @TempDir
   Path tempDir;
 
-  @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class, SpringBootWebFluxH2cApp.class, UndertowH2cApp.class})
-  void streamInFlightIsAnsweredAndEveryConnectionGetsGoAwayThenCloses(Class<?> sample) throws Exception {
+  /**
+   * Every server with prior knowledge; over {@code Upgrade: h2c} the servers whose upgrade is not Netty's
+   * codec (Tomcat, Jetty) and Vert.x. Reactor Netty's upgrade is Netty's as Vert.x's is, and its Spring Boot
+   * start-up would add ~10 s to the suite for nothing new.
+   */
+  static Stream<Arguments> serversAndModes() {
+    return Stream.of(
+        Arguments.of(VertxApp.class, H2Client.Mode.PRIOR_KNOWLEDGE),
+        Arguments.of(JettyH2cApp.class, H2Client.Mode.PRIOR_KNOWLEDGE),
+        Arguments.of(SpringBootWebFluxH2cApp.class, H2Client.Mode.PRIOR_KNOWLEDGE),
+        Arguments.of(TomcatH2cApp.class, H2Client.Mode.PRIOR_KNOWLEDGE),
+        Arguments.of(UndertowH2cApp.class, H2Client.Mode.PRIOR_KNOWLEDGE),
+        Arguments.of(VertxApp.class, H2Client.Mode.UPGRADE),
+        Arguments.of(JettyH2cApp.class, H2Client.Mode.UPGRADE),
+        Arguments.of(TomcatH2cApp.class, H2Client.Mode.UPGRADE));
+  }
+
+  /**
+   * Over {@code Upgrade: h2c} each connection's first request is the HTTP/1.1 request that upgrades it: it
+   * becomes stream 1 and is answered over HTTP/2, so the slow request is stream 3 in both modes.
+   */
+  @ParameterizedTest(name = "{0} {1}")
+  @MethodSource("serversAndModes")
+  void streamInFlightIsAnsweredAndEveryConnectionGetsGoAwayThenCloses(Class<?> sample, H2Client.Mode mode)
+      throws Exception {
     int port = Workers.freePort();
     try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
             "127.0.0.1:" + port, sample, port, "drainTimeout=30s");
-        H2Client client = new H2Client(port)) {
+        H2Client client = new H2Client(port, mode)) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
       long worker = workerPid(supervisor);
       H2Client.Connection busy = client.connect();
       H2Client.Connection idle = client.connect();
-      assertThat(busy.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + worker + "\n");
+      H2Client.Answer upgraded = busy.get("/").get(20, TimeUnit.SECONDS);
+      assertThat(upgraded.response()).as("answered over HTTP/2").isEqualTo(OK + worker + "\n");
+      assertThat(upgraded.streamId()).as("the connection's first stream").isEqualTo(1);
       assertThat(idle.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + worker + "\n");
       CompletableFuture<H2Client.Answer> slow = busy.get("/slow?ms=2000");
       supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
@@ -56,13 +86,83 @@ class Http2DrainTest {
 
       H2Client.Answer answer = slow.get(30, TimeUnit.SECONDS);
       assertThat(answer.response()).as(supervisor.transcript()).isEqualTo(OK + worker + "\n");
+      assertThat(answer.streamId()).isEqualTo(3);
       await().atMost(Duration.ofSeconds(20)).until(() -> busy.isClosed() && idle.isClosed());
       for (H2Client.Connection connection : List.of(busy, idle)) {
         assertThat(connection.goAways()).as("GOAWAY before the close").isNotEmpty()
             .allSatisfy(goAway -> assertThat(goAway.getErrorCode()).as("NO_ERROR").isZero());
       }
+      // The shutdown notice comes when the drain begins, while the stream is served: a server whose first
+      // GOAWAY comes only with its close leaves clients no time to move their next requests.
+      assertThat(busy.unansweredAtFirstGoAway()).as("requests in flight when the first GOAWAY arrived")
+          .contains(1);
       GoAway first = busy.goAways().get(0);
       assertThat(first.getLastStreamId()).as("the stream in flight is covered").isGreaterThanOrEqualTo(answer.streamId());
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * An HTTP/1.1 keep-alive connection that asks for {@code Upgrade: h2c} during the drain is answered over
+   * HTTP/1.1 with {@code Connection: close} (a server may ignore Upgrade): upgraded, it would be an HTTP/2
+   * connection opened after the shutdown notice, whose client keeps sending streams on it until the stop
+   * closes it. Tomcat upgraded it, with {@code 101} and both {@code Connection: Upgrade} and
+   * {@code Connection: close}.
+   */
+  @Test
+  void tomcatDeclinesAnUpgradeAskedForDuringTheDrain() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+            "127.0.0.1:" + port, TomcatH2cApp.class, port, "drainTimeout=30s")) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      KeepAliveConnection connection = new KeepAliveConnection(port);
+      assertThat(connection.get("/").keepsAlive()).as("before the drain").isTrue();
+
+      Signals.send("TERM", worker);
+      supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
+      KeepAliveConnection.Response during = connection.exchange("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+          + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n");
+
+      assertThat(during.head()).as("answered over HTTP/1.1").startsWith("http/1.1 200");
+      assertThat(during.head()).contains("connection: close").doesNotContain("upgrade");
+      assertThat(during.body()).isEqualTo("pid:" + worker + "\n");
+      assertThat(connection.closedByServer()).isTrue();
+      connection.close();
+      supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
+      assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+    }
+  }
+
+  /**
+   * A connection accepted before the drain that turns HTTP/2 after the shutdown notice went out (here a
+   * keep-alive connection whose next bytes are the HTTP/2 preface) is told too, and serves the stream its
+   * client sends next. Untold, its first GOAWAY came with {@code endpoint.stop()}, which closed it at once.
+   */
+  @Test
+  void tomcatTellsAConnectionThatTurnsHttp2DuringTheDrain() throws Exception {
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
+            "127.0.0.1:" + port, TomcatH2cApp.class, port, "drainTimeout=30s");
+        H2Client client = new H2Client(port, H2Client.Mode.PRIOR_KNOWLEDGE)) {
+      supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
+      long worker = workerPid(supervisor);
+      H2Client.Connection early = client.connect();
+      assertThat(early.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + worker + "\n");
+      KeepAliveConnection http1 = new KeepAliveConnection(port);
+      assertThat(http1.get("/").keepsAlive()).as("before the drain").isTrue();
+
+      Signals.send("TERM", worker);
+      // The notice has gone out once the connection that was HTTP/2 all along has it.
+      await().atMost(Duration.ofSeconds(10)).until(() -> !early.goAways().isEmpty());
+      RawH2Connection late = RawH2Connection.startOn(http1.socket());
+
+      RawH2Connection.Frame goAway = late.readUntil(RawH2Connection.GOAWAY);
+      assertThat(goAway.lastStreamId()).isEqualTo(Integer.MAX_VALUE);
+      late.get(1, "/");
+      assertThat(late.body(1)).as(supervisor.transcript()).isEqualTo("pid:" + worker + "\n");
+      http1.close();
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
     }
@@ -73,12 +173,15 @@ class Http2DrainTest {
    * request sent just as the old worker says GOAWAY must still be answered (Vert.x's client does not retry
    * one the server refused), and the next ones go to the new worker on a new connection. Without the
    * agent's shutdown notice 9-12 requests failed per run here (Vert.x), and 3 with Jetty's own HTTP/2
-   * shutdown (its GOAWAY with the real last stream id follows its graceful one within milliseconds); Undertow
-   * with only its own GOAWAY (the real last stream id) after the grace: 9 and 12 in two runs, and 10 with no
-   * HTTP/2 drain at all (its connections closed under their streams, no GOAWAY).
+   * shutdown (its GOAWAY with the real last stream id follows its graceful one within milliseconds); Tomcat:
+   * 8 when its first GOAWAY came with {@code endpoint.stop()}, just before the close, and 6 with Tomcat's own
+   * two-step {@code Http2UpgradeHandler.pause()} as the notice; Undertow with only its own GOAWAY (the real
+   * last stream id) after the grace: 9 and 12 in two runs, and 10 with no HTTP/2 drain at all (its
+   * connections closed under their streams, no GOAWAY).
    */
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class, SpringBootWebFluxH2cApp.class, UndertowH2cApp.class})
+  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class, SpringBootWebFluxH2cApp.class, TomcatH2cApp.class,
+      UndertowH2cApp.class})
   void hupsUnderHttp2LoadFailNoRequest(Class<?> sample) throws Exception {
     assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
     int port = Workers.freePort();
@@ -86,7 +189,7 @@ class Http2DrainTest {
         Workers.START_SERVER.toString(), "--port=" + port, "--pid-file=" + tempDir.resolve("pid"), "--"));
     command.addAll(Workers.java(Workers.JAVA_17, "", sample.getName(), Integer.toString(port)));
     try (ServerProcess supervisor = ServerProcess.start(command, Map.of());
-        H2Client client = new H2Client(port)) {
+        H2Client client = new H2Client(port, H2Client.Mode.PRIOR_KNOWLEDGE)) {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
           .until(() -> client.connect().get("/").get(5, TimeUnit.SECONDS).response().startsWith(OK));
       try (H2Load load = new H2Load(client, 4)) {

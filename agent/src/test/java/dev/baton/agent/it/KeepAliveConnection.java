@@ -44,6 +44,12 @@ final class KeepAliveConnection implements AutoCloseable {
         .getBytes(StandardCharsets.ISO_8859_1));
   }
 
+  /** Sends a request of the caller's own ({@code head}: request line and headers) and reads its response. */
+  Response exchange(String head) throws IOException {
+    socket.getOutputStream().write((head + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    return read();
+  }
+
   /** Reads one response. */
   Response read() throws IOException {
     InputStream in = socket.getInputStream();
@@ -62,6 +68,11 @@ final class KeepAliveConnection implements AutoCloseable {
     }
     byte[] body = in.readNBytes(Integer.parseInt(length.group(1)));
     return new Response(headText, new String(body, StandardCharsets.ISO_8859_1));
+  }
+
+  /** The socket, for a test that goes on speaking another protocol on it. */
+  Socket socket() {
+    return socket;
   }
 
   /** True once the server has closed its side (read returns EOF). */

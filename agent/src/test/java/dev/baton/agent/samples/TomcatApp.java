@@ -8,16 +8,29 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import org.apache.catalina.Context;
+import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.coyote.http2.Http2Protocol;
 
 /** Embedded Tomcat 11 (NIO connector) with one servlet answering {@code pid:<pid>}; {@code /slow?ms=N} waits. */
 public final class TomcatApp {
 
   public static void main(String[] args) throws Exception {
+    run(Integer.parseInt(args[0]), false);
+  }
+
+  /**
+   * With {@code h2c}, the connector also speaks HTTP/2 over cleartext: Tomcat takes the connection preface
+   * (prior knowledge) and {@code Upgrade: h2c} alike once the connector has an {@code Http2Protocol}.
+   */
+  static void run(int port, boolean h2c) throws Exception {
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(Files.createTempDirectory("tomcat-sample").toString());
-    tomcat.setPort(Integer.parseInt(args[0]));
-    tomcat.getConnector();
+    tomcat.setPort(port);
+    Connector connector = tomcat.getConnector();
+    if (h2c) {
+      connector.addUpgradeProtocol(new Http2Protocol());
+    }
     Context context = tomcat.addContext("", null);
     Tomcat.addServlet(context, "pid", new HttpServlet() {
       @Override
