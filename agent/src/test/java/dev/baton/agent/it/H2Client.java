@@ -15,22 +15,42 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * HTTP/2 over cleartext with prior knowledge (no {@code Upgrade: h2c} round trip, no TLS): Vert.x's client,
- * which is on the test class path anyway. {@link #connect} gives one explicit connection whose GOAWAY
- * frames and close the test can watch. Vert.x's client does not retry a request the server refused with
- * GOAWAY, so any race the server leaves shows up as a failed request.
+ * HTTP/2 as a {@link Mode} says (by default over cleartext with prior knowledge: no {@code Upgrade: h2c} round
+ * trip, no TLS): Vert.x's client, which is on the test class path anyway. {@link #connect} gives one explicit
+ * connection whose GOAWAY frames and close the test can watch. Vert.x's client does not retry a request the
+ * server refused with GOAWAY, so any race the server leaves shows up as a failed request.
  */
 final class H2Client implements AutoCloseable {
 
+  /** How the client comes to speak HTTP/2 with the server. */
+  enum Mode {
+    /** h2c, prior knowledge: the connection preface first thing on a cleartext connection. */
+    PRIOR_KNOWLEDGE,
+    /**
+     * h2 over TLS, chosen by ALPN in the handshake. Any certificate is trusted: the samples' are self-signed,
+     * made for the test run ({@code TlsKeyStore}).
+     */
+    TLS
+  }
+
   private final Vertx vertx = Vertx.vertx();
-  private final HttpClientAgent client = vertx.createHttpClient(new HttpClientOptions()
-      .setProtocolVersion(HttpVersion.HTTP_2)
-      .setHttp2ClearTextUpgrade(false)
-      .setConnectTimeout(10_000));
+  private final HttpClientAgent client;
   private final int port;
 
   H2Client(int port) {
+    this(port, Mode.PRIOR_KNOWLEDGE);
+  }
+
+  H2Client(int port, Mode mode) {
     this.port = port;
+    HttpClientOptions options = new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setHttp2ClearTextUpgrade(false)
+        .setConnectTimeout(10_000);
+    if (mode == Mode.TLS) {
+      options.setSsl(true).setUseAlpn(true).setTrustAll(true).setVerifyHost(false);
+    }
+    this.client = vertx.createHttpClient(options);
   }
 
   /** One HTTP/2 connection of its own, its GOAWAY frames and its close recorded. */
