@@ -25,7 +25,10 @@ public final class VertxApp {
   }
 
   static Vertx start(int port, VertxOptions options, Optional<Path> keyStore) throws Exception {
-    Vertx vertx = Vertx.vertx(options);
+    return serve(Vertx.vertx(options), port, keyStore);
+  }
+
+  static Vertx serve(Vertx vertx, int port, Optional<Path> keyStore) throws Exception {
     HttpServerOptions serverOptions = new HttpServerOptions();
     keyStore.ifPresent(path -> serverOptions.setSsl(true).setUseAlpn(true)
         .setKeyCertOptions(new PfxOptions().setPath(path.toString()).setPassword(TlsKeyStore.PASSWORD)));
