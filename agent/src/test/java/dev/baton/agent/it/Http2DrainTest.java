@@ -90,10 +90,23 @@ class Http2DrainTest {
       H2Client.Connection idle = client.connect();
       assertThat(busy.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + pid + "\n");
       assertThat(idle.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + pid + "\n");
+      // Connected before the TERM, long enough before it to have been accepted (the slow request's round trip
+      // runs after it), HTTP/2 only once the notice went out to the others.
+      LateH2Connection late = new LateH2Connection(port, mode);
       CompletableFuture<H2Client.Answer> slow = busy.get("/slow?ms=2000");
       supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
 
       Signals.send("TERM", pid);
+
+      await().atMost(Duration.ofSeconds(20)).until(() -> supervisor.stderr().stream()
+          .anyMatch(line -> line.startsWith("baton-agent: sent GOAWAY")));
+      late.speakHttp2();
+      LateH2Connection.GoAwayFrame lateGoAway = late.awaitGoAway();
+      assertThat(lateGoAway.lastStreamId()).as("a connection that turned HTTP/2 after the notice gets it too, "
+          + "not the framework's GOAWAY with its real last stream id\n" + supervisor.transcript())
+          .isEqualTo(Integer.MAX_VALUE);
+      assertThat(lateGoAway.errorCode()).as("NO_ERROR").isZero();
+      late.close();
 
       H2Client.Answer answer;
       try {
