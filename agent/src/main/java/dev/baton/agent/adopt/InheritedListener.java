@@ -22,6 +22,8 @@ final class InheritedListener {
   volatile Object owner;
   /** The owner's own descriptor object, now a dup of {@link #inheritedFd} (null for a Netty socket). */
   volatile FileDescriptor ownerFd;
+  /** The owner's descriptor number, now a dup of {@link #inheritedFd}. */
+  volatile int ownerFdNumber = -1;
   /** For a Netty epoll owner: its server channel, known once it starts reading (accepting). */
   volatile Object nettyChannel;
   volatile boolean accepting;

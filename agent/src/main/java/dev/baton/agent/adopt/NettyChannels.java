@@ -46,6 +46,11 @@ public final class NettyChannels {
     return (Boolean) call(socket, FILE_DESCRIPTOR, "isOpen");
   }
 
+  /** Whether {@code socket} is the {@code LinuxSocket} of Netty's io_uring transport. */
+  public static boolean isIoUringSocket(Object socket) {
+    return socket.getClass().getName().equals(IO_URING_SOCKET);
+  }
+
   /** Whether {@code address} is Netty's Unix-domain address (its native transports' own, not the JDK's). */
   public static boolean isDomainSocketAddress(Object address) {
     return address != null && address.getClass().getName().equals(DOMAIN_SOCKET_ADDRESS);
@@ -66,15 +71,16 @@ public final class NettyChannels {
    * descriptor number. The channel itself is not closed: its close future does not fire, so an
    * application that shuts down its event loops when the server channel closes does not cut the
    * requests in flight. A later {@code channel.close()} (Vert.x's shutdown) finds the descriptor closed
-   * and completes normally.
+   * and completes normally. An io_uring descriptor is left open: the caller replaces it (see
+   * {@link #stopAcceptingIoUring}).
    *
    * @return false when the event loop did not deregister within {@code waitMillis}: the descriptor is
    *     then left open (and accepting) rather than closed under a live registration.
    */
   public static boolean stopAccepting(Object channel, Object socket, long waitMillis)
       throws ReflectiveOperationException {
-    if (channel != null && socket.getClass().getName().equals(IO_URING_SOCKET)) {
-      return stopAcceptingIoUring(channel, socket, waitMillis);
+    if (isIoUringSocket(socket)) {
+      return channel == null || stopAcceptingIoUring(channel, waitMillis); // never accepted: nothing to stop
     }
     if (channel != null) {
       Object future = call(channel, CHANNEL, "deregister");
@@ -91,12 +97,14 @@ public final class NettyChannels {
    * The same for an io_uring server channel, where {@code deregister()} is not enough: it cancels the
    * accept Netty submitted, but the cancelled accept's completion submits a new one while the channel
    * still wants to read. Turning {@code autoRead} off is Netty's own way to stop accepting (on its event
-   * loop it clears the wish to read and cancels the outstanding accept). The descriptor is closed only
-   * once that accept has completed (its {@code READ_SCHEDULED} state bit, read on the event loop, is
-   * clear): an accept in flight holds the shared listening socket itself, not the descriptor number, so
-   * it could still take a connection, and that connection is then served and waited for like any other.
+   * loop it clears the wish to read and cancels the outstanding accept). Returns once that accept has
+   * completed (its {@code READ_SCHEDULED} state bit, read on the event loop, is clear): an accept in flight
+   * holds the shared listening socket itself, not the descriptor number, so it could still take a
+   * connection, and that connection is then served and waited for like any other. The descriptor is not
+   * closed here but replaced by the caller ({@code SocketAdopter.detachIoUringDescriptor}): io_uring's own
+   * close must still find it open.
    */
-  private static boolean stopAcceptingIoUring(Object channel, Object socket, long waitMillis)
+  private static boolean stopAcceptingIoUring(Object channel, long waitMillis)
       throws ReflectiveOperationException {
     Object config = call(channel, CHANNEL, "config");
     invoke(method(config.getClass(), "io.netty.channel.ChannelConfig", "setAutoRead", boolean.class), config, false);
@@ -120,7 +128,6 @@ public final class NettyChannels {
       Thread.currentThread().interrupt();
       return false;
     }
-    call(socket, FILE_DESCRIPTOR, "close");
     return true;
   }
 

@@ -48,8 +48,9 @@ public final class NettySingletons {
   }
 
   /**
-   * At the start of {@code EpollServerDomainSocketChannel.doClose()}: true closes the channel without
-   * deleting its socket file, which for an adopted path is the supervisor's and the next generation's.
+   * At the start of {@code EpollServerDomainSocketChannel.doClose()} and of the close listener of
+   * {@code IoUringServerDomainSocketChannel}: true closes the channel without deleting its socket file, which
+   * for an adopted path is the supervisor's and the next generation's.
    */
   public static boolean keepsSocketFile(Object socket) {
     SocketAdopter current = adopter;
@@ -72,8 +73,9 @@ public final class NettySingletons {
   }
 
   /**
-   * Before {@code newChildChannel} of {@code EpollServerSocketChannel}, {@code EpollServerDomainSocketChannel}
-   * or {@code IoUringServerSocketChannel} returns: the listener's socket and the connection.
+   * Before {@code newChildChannel} of {@code EpollServerSocketChannel}, {@code EpollServerDomainSocketChannel},
+   * {@code IoUringServerSocketChannel} or {@code IoUringServerDomainSocketChannel} returns: the listener's socket
+   * and the connection.
    */
   public static void accepted(Object listenerSocket, Object connection) {
     SocketAdopter current = adopter;

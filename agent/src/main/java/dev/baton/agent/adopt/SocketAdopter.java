@@ -6,6 +6,7 @@ import dev.baton.agent.config.ListenerSpec;
 import dev.baton.agent.drain.ConnectionTracker;
 import dev.baton.agent.notify.Notifier;
 import java.io.FileDescriptor;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -132,18 +133,16 @@ public final class SocketAdopter {
 
   /**
    * Hook for {@code io.netty.channel.unix.Socket.bind} (Netty's native transports): true when the address
-   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Epoll sockets (TCP, or a
-   * Unix-domain {@code DomainSocketAddress}) and io_uring ones (TCP only: its domain channel is not
-   * wired). Only stream sockets: a datagram socket may bind the port of a TCP listener (HTTP/3 beside
+   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Epoll and io_uring sockets,
+   * TCP or a Unix-domain {@code DomainSocketAddress}. Only stream sockets: a datagram socket may bind the port of a TCP listener (HTTP/3 beside
    * HTTP/1.1 and 2). A TCP client binding a listed port before connecting would be adopted too; no client
    * does that to a port a server listens on. The kqueue transport does not run on Linux.
    */
   public boolean adoptNettySocket(Object socket, int fd, SocketAddress requested) throws IOException {
     String type = socket.getClass().getName();
     boolean epoll = type.equals(NettyChannels.EPOLL_SOCKET);
-    boolean tcp = requested instanceof InetSocketAddress;
-    boolean adoptable = epoll ? tcp || NettyChannels.isDomainSocketAddress(requested)
-        : type.equals(NettyChannels.IO_URING_SOCKET) && tcp;
+    boolean adoptable = (epoll || type.equals(NettyChannels.IO_URING_SOCKET))
+        && (requested instanceof InetSocketAddress || NettyChannels.isDomainSocketAddress(requested));
     if (!adoptable || !jdk.isStreamSocket(fd)) {
       return false;
     }
@@ -173,8 +172,9 @@ public final class SocketAdopter {
 
   /**
    * Hook for {@code io.netty.channel.unix.Socket.listen}: an adopted socket already listens. Also for
-   * {@code EpollServerDomainSocketChannel.doClose}: the socket file of an adopted path is the supervisor's,
-   * shared with the next generation, and Netty's close would delete it.
+   * {@code EpollServerDomainSocketChannel.doClose} and the close listener of
+   * {@code IoUringServerDomainSocketChannel}: the socket file of an adopted path is the supervisor's, shared
+   * with the next generation, and Netty's close would delete it.
    */
   public boolean isAdoptedNettySocket(Object socket) {
     return ownedBy(socket) != null;
@@ -278,6 +278,8 @@ public final class SocketAdopter {
           Log.warn("the Netty event loop of " + listener.spec.spec() + " did not stop accepting on it within "
               + NATIVE_STOP_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
           continue;
+        } else if (NettyChannels.isIoUringSocket(owner)) {
+          detachIoUringDescriptor(listener);
         }
         closed++;
       } catch (IOException | ReflectiveOperationException | RuntimeException e) {
@@ -285,6 +287,20 @@ public final class SocketAdopter {
       }
     }
     return closed;
+  }
+
+  /**
+   * Points Netty's io_uring descriptor of an adopted listener at {@code /dev/null} ({@code dup2}, atomic) once it
+   * accepts no more: this process lets go of the shared socket as a close would, and Netty still owns an open
+   * descriptor. Closing it under Netty instead marks Netty's {@code FileDescriptor} closed, and io_uring's
+   * {@code doClose()} then submits no {@code IORING_OP_CLOSE}, whose completion is what completes the close
+   * future the application gets from {@code channel.close()}: an old worker whose shutdown hook waited on it
+   * never exited. Netty's own close later closes the {@code /dev/null} copy.
+   */
+  private void detachIoUringDescriptor(InheritedListener listener) throws IOException {
+    try (FileInputStream nothing = new FileInputStream("/dev/null")) {
+      jdk.dup2(jdk.fdVal(nothing.getFD()), listener.ownerFdNumber);
+    }
   }
 
   /**
@@ -388,6 +404,7 @@ public final class SocketAdopter {
       throws IOException {
     jdk.dup2(listener.spec.fd(), ownFdNumber);
     listener.ownerFd = ownFd;
+    listener.ownerFdNumber = ownFdNumber;
     listener.owner = owner;
     Log.info("adopted " + listener.spec.describe());
     notifier.status("adopted " + listener.spec.describe());

@@ -8,7 +8,8 @@ import java.util.List;
 
 /**
  * The HTTP/2 sessions of a Jetty 12 {@code Server} ({@code org.eclipse.jetty.http2.HTTP2Session}, one per
- * connection whose {@code Connection} is an {@code HTTP2Connection}: h2c, h2), drained like Netty's: the
+ * connection whose {@code Connection} is an {@code HTTP2Connection}: h2c, and h2 behind an {@code SslConnection}),
+ * drained like Netty's: the
  * shutdown notice first, the session's own graceful close a keep-alive grace later, the close once its
  * streams are done.
  *
@@ -41,6 +42,8 @@ final class JettyHttp2Sessions {
   private final Method endPointIdleTimeout;
   private final Method setEndPointIdleTimeout;
   private final Class<?> http2Connection;
+  private final Class<?> sslConnection;
+  private final Method sslEndPoint;
   private final Method connectionSession;
   private final Method sessionShutdown;
   private final Method sessionStreamCount;
@@ -56,6 +59,8 @@ final class JettyHttp2Sessions {
     Class<?> session = Class.forName("org.eclipse.jetty.http2.HTTP2Session", false, loader);
     abstractConnector = Class.forName("org.eclipse.jetty.server.AbstractConnector", false, loader);
     http2Connection = Class.forName("org.eclipse.jetty.http2.HTTP2Connection", false, loader);
+    sslConnection = Class.forName("org.eclipse.jetty.io.ssl.SslConnection", false, loader);
+    sslEndPoint = sslConnection.getMethod("getSslEndPoint");
     getConnectors = Class.forName("org.eclipse.jetty.server.Server", false, loader).getMethod("getConnectors");
     connectedEndPoints = connector.getMethod("getConnectedEndPoints");
     connectorIdleTimeout = connector.getMethod("getIdleTimeout");
@@ -95,6 +100,12 @@ final class JettyHttp2Sessions {
     for (Object connector : (Object[]) getConnectors.invoke(server)) {
       for (Object endPoint : (Collection<?>) connectedEndPoints.invoke(connector)) {
         Object connection = endPointConnection.invoke(endPoint);
+        // Over TLS (h2 negotiated by ALPN) the network end point's connection is the SslConnection, and HTTP/2's
+        // connection is the one on its decrypted end point. The idle timeout stays the network end point's: the
+        // decrypted one reads and writes its idle timeout through to it.
+        while (sslConnection.isInstance(connection)) {
+          connection = endPointConnection.invoke(sslEndPoint.invoke(connection));
+        }
         if (http2Connection.isInstance(connection) && (boolean) endPointIsOpen.invoke(endPoint)) {
           open.add(new Http2EndPoint(connector, endPoint, connectionSession.invoke(connection)));
         }

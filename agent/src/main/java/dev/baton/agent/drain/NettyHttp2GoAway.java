@@ -35,10 +35,23 @@ public final class NettyHttp2GoAway implements FrameworkDrain {
 
   /** ChannelHandlerContexts of Http2ConnectionHandlers; the values are unused. */
   private final Map<Object, Boolean> contexts = Collections.synchronizedMap(new WeakHashMap<>());
+  private volatile boolean noticeSent;
 
-  /** Hook target: an {@code Http2ConnectionHandler} was added to a channel's pipeline. */
+  /**
+   * Hook target: an {@code Http2ConnectionHandler} was added to a channel's pipeline. A connection that turns
+   * HTTP/2 after the notice went out (accepted before the listener closed, its TLS handshake and ALPN or its
+   * h2c preface done since) gets the notice at once: otherwise its first GOAWAY would be the framework's, with
+   * the real last stream id, and would race the streams its client is sending.
+   */
   public void register(Object context) {
     contexts.put(context, Boolean.TRUE);
+    if (noticeSent) {
+      try {
+        notice(context);
+      } catch (Throwable t) {
+        Log.error("sending GOAWAY on an HTTP/2 connection", t);
+      }
+    }
   }
 
   @Override
@@ -47,6 +60,7 @@ public final class NettyHttp2GoAway implements FrameworkDrain {
   /** Sends the notice on each open server-side connection, on its event loop. */
   @Override
   public void sendShutdownNotice() {
+    noticeSent = true; // first: a connection registered from now on is told by register, one before by the loop
     List<Object> all;
     synchronized (contexts) {
       all = new ArrayList<>(contexts.keySet());

@@ -3,6 +3,8 @@ package dev.baton.agent.tooling;
 import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
 import dev.baton.agent.adopt.EpollNativeInstrumentation;
 import dev.baton.agent.adopt.EpollServerDomainSocketChannelInstrumentation;
+import dev.baton.agent.adopt.IoUringDomainSocketFileInstrumentation;
+import dev.baton.agent.adopt.IoUringServerDomainSocketChannelInstrumentation;
 import dev.baton.agent.adopt.NativeChannelInstrumentation;
 import dev.baton.agent.adopt.NativeServerChannelInstrumentation;
 import dev.baton.agent.adopt.NetInstrumentation;
@@ -54,6 +56,8 @@ final class Instrumentations implements HookTransformer.Targets {
       case "io/netty/channel/epoll/EpollServerDomainSocketChannel" -> new EpollServerDomainSocketChannelInstrumentation();
       case "io/netty/channel/uring/AbstractIoUringChannel" -> NativeChannelInstrumentation.ioUring();
       case "io/netty/channel/uring/IoUringServerSocketChannel" -> NativeServerChannelInstrumentation.ioUring();
+      case "io/netty/channel/uring/IoUringServerDomainSocketChannel" -> new IoUringServerDomainSocketChannelInstrumentation();
+      case "io/netty/channel/uring/IoUringServerDomainSocketChannel$1" -> new IoUringDomainSocketFileInstrumentation();
       case "io/netty/channel/epoll/Native" -> new EpollNativeInstrumentation();
       case "sun/net/httpserver/ServerImpl" -> new JdkHttpServerInstrumentation();
       case "sun/net/httpserver/ExchangeImpl" -> new JdkHttpExchangeInstrumentation();
@@ -96,6 +100,8 @@ final class Instrumentations implements HookTransformer.Targets {
         new EpollNativeInstrumentation(),
         NativeChannelInstrumentation.ioUring(),
         NativeServerChannelInstrumentation.ioUring(),
+        new IoUringServerDomainSocketChannelInstrumentation(),
+        new IoUringDomainSocketFileInstrumentation(),
         new JdkHttpServerInstrumentation(),
         new JdkHttpExchangeInstrumentation(),
         FrameworkCreatedInstrumentation.vertxHttpServer(),

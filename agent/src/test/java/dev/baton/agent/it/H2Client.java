@@ -17,35 +17,47 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * HTTP/2 over cleartext (no TLS), started the way {@link Mode} says: Vert.x's client, which is on the test class
- * path anyway. {@link #connect} gives one explicit connection whose GOAWAY frames and close the test can watch.
- * Vert.x's client does not retry a request the server refused with GOAWAY, so any race the server leaves
- * shows up as a failed request.
+ * HTTP/2 as a {@link Mode} says: Vert.x's client, which is on the test class path anyway. {@link #connect} gives
+ * one explicit connection whose GOAWAY frames and close the test can watch. Vert.x's client does not retry a
+ * request the server refused with GOAWAY, so any race the server leaves shows up as a failed request.
  */
 final class H2Client implements AutoCloseable {
 
   /** How a connection becomes HTTP/2. */
   enum Mode {
-    /** The client starts with the HTTP/2 connection preface (RFC 9113, section 3.3). */
+    /** h2c, prior knowledge: the connection preface (RFC 9113, section 3.3) first thing on a cleartext connection. */
     PRIOR_KNOWLEDGE,
     /**
      * The connection starts as HTTP/1.1 and its first request carries {@code Upgrade: h2c}; the server answers
      * 101 and that request becomes stream 1, answered over HTTP/2 (RFC 7540, section 3.2). Vert.x's explicit
      * {@code connect()} returns the HTTP/1.1 connection, which upgrades on the first request sent on it.
      */
-    UPGRADE
+    UPGRADE,
+    /**
+     * h2 over TLS, chosen by ALPN in the handshake. Any certificate is trusted: the samples' are self-signed,
+     * made for the test run ({@code TlsKeyStore}).
+     */
+    TLS
   }
 
   private final Vertx vertx = Vertx.vertx();
   private final HttpClientAgent client;
   private final int port;
 
+  H2Client(int port) {
+    this(port, Mode.PRIOR_KNOWLEDGE);
+  }
+
   H2Client(int port, Mode mode) {
     this.port = port;
-    this.client = vertx.createHttpClient(new HttpClientOptions()
+    HttpClientOptions options = new HttpClientOptions()
         .setProtocolVersion(HttpVersion.HTTP_2)
         .setHttp2ClearTextUpgrade(mode == Mode.UPGRADE)
-        .setConnectTimeout(10_000));
+        .setConnectTimeout(10_000);
+    if (mode == Mode.TLS) {
+      options.setSsl(true).setUseAlpn(true).setTrustAll(true).setVerifyHost(false);
+    }
+    this.client = vertx.createHttpClient(options);
   }
 
   /** One HTTP/2 connection of its own, its GOAWAY frames and its close recorded. */

@@ -9,6 +9,7 @@ import dev.baton.agent.samples.JettyH2cApp;
 import dev.baton.agent.samples.SpringBootWebFluxH2cApp;
 import dev.baton.agent.samples.TomcatH2cApp;
 import dev.baton.agent.samples.UndertowH2cApp;
+import dev.baton.agent.samples.TlsKeyStore;
 import dev.baton.agent.samples.VertxApp;
 import io.vertx.core.http.GoAway;
 import java.nio.file.Files;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -29,10 +31,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * HTTP/2 (cleartext: prior knowledge, and {@code Upgrade: h2c} for the stream in flight) through a drain: a
- * stream in flight is answered, every connection is told GOAWAY (NO_ERROR) while it is served, with a last
- * stream id that covers what the client sent, and then closed; under load across reloads no request fails.
- * HTTP/1.1's {@code Connection: close} is {@code KeepAliveDrainTest}'s.
+ * HTTP/2 through a drain, in cleartext (prior knowledge, and {@code Upgrade: h2c} for the stream in flight) and
+ * over TLS with ALPN: a stream in flight is answered, every connection is told GOAWAY (NO_ERROR) while it is
+ * served, with a last stream id that covers what the client sent, and then closed (a connection that turns
+ * HTTP/2 only after the notice went out is told too); under load across reloads no request fails. HTTP/1.1's
+ * {@code Connection: close} is {@code KeepAliveDrainTest}'s.
  */
 class Http2DrainTest {
 
@@ -45,7 +48,12 @@ class Http2DrainTest {
   /**
    * Every server with prior knowledge; over {@code Upgrade: h2c} the servers whose upgrade is not Netty's
    * codec (Tomcat, Jetty) and Vert.x. Reactor Netty's upgrade is Netty's as Vert.x's is, and its Spring Boot
-   * start-up would add ~10 s to the suite for nothing new.
+   * start-up would add ~10 s to the suite for nothing new. Over TLS, HTTP/2 negotiated by ALPN ({@code h2}),
+   * Vert.x and Jetty: the frameworks set the HTTP/2 connection up only after the handshake (Netty's codec
+   * behind its SslHandler, Jetty's session behind its SslConnection, which the agent looks through), and the
+   * GOAWAY goes out encrypted; without looking through it, Jetty's connector shutdown reset the stream in
+   * flight as idle (RST_STREAM CANCEL) and no GOAWAY was sent. Spring Boot WebFlux over TLS passed too but is
+   * left out: its HTTP/2 is Netty's codec as Vert.x's.
    */
   static Stream<Arguments> serversAndModes() {
     return Stream.of(
@@ -56,7 +64,9 @@ class Http2DrainTest {
         Arguments.of(UndertowH2cApp.class, H2Client.Mode.PRIOR_KNOWLEDGE),
         Arguments.of(VertxApp.class, H2Client.Mode.UPGRADE),
         Arguments.of(JettyH2cApp.class, H2Client.Mode.UPGRADE),
-        Arguments.of(TomcatH2cApp.class, H2Client.Mode.UPGRADE));
+        Arguments.of(TomcatH2cApp.class, H2Client.Mode.UPGRADE),
+        Arguments.of(VertxApp.class, H2Client.Mode.TLS),
+        Arguments.of(JettyH2cApp.class, H2Client.Mode.TLS));
   }
 
   /**
@@ -67,25 +77,68 @@ class Http2DrainTest {
   @MethodSource("serversAndModes")
   void streamInFlightIsAnsweredAndEveryConnectionGetsGoAwayThenCloses(Class<?> sample, H2Client.Mode mode)
       throws Exception {
+    streamInFlightThroughTerm(sample, mode, Workers.JAVA_17, List.of());
+  }
+
+  /**
+   * The same on JDK 25, where the JDK classes the agent rewrites differ from 17's, over TLS (it passed in
+   * cleartext too; one JVM start covers both). Vert.x probes Netty's native transport, whose JNI library JDK 25
+   * warns about unless the application enables native access (see {@code Jdk25ReloadTest}).
+   */
+  @Test
+  void streamInFlightOnJdk25IsAnsweredAndEveryConnectionGetsGoAwayThenCloses() throws Exception {
+    Jdk25ReloadTest.requireJdk25();
+    streamInFlightThroughTerm(VertxApp.class, H2Client.Mode.TLS, Workers.JAVA_25.toString(),
+        List.of("--enable-native-access=ALL-UNNAMED"));
+  }
+
+  private void streamInFlightThroughTerm(Class<?> sample, H2Client.Mode mode, String java, List<String> jvmOptions)
+      throws Exception {
     int port = Workers.freePort();
-    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor(
-            "127.0.0.1:" + port, sample, port, "drainTimeout=30s");
+    List<String> sampleArgs = new ArrayList<>(List.of(Integer.toString(port)));
+    if (mode == H2Client.Mode.TLS) {
+      sampleArgs.add(TlsKeyStore.create(tempDir).toString());
+    }
+    List<String> worker = new ArrayList<>(
+        Workers.java(java, "drainTimeout=30s", sample.getName(), sampleArgs.toArray(String[]::new)));
+    worker.addAll(1, jvmOptions);
+    List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
+    command.addAll(worker);
+    try (ServerProcess supervisor = ServerProcess.start(command, Map.of());
         H2Client client = new H2Client(port, mode)) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      long worker = workerPid(supervisor);
+      long pid = workerPid(supervisor);
       H2Client.Connection busy = client.connect();
       H2Client.Connection idle = client.connect();
-      H2Client.Answer upgraded = busy.get("/").get(20, TimeUnit.SECONDS);
-      assertThat(upgraded.response()).as("answered over HTTP/2").isEqualTo(OK + worker + "\n");
-      assertThat(upgraded.streamId()).as("the connection's first stream").isEqualTo(1);
-      assertThat(idle.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + worker + "\n");
+      H2Client.Answer opening = busy.get("/").get(20, TimeUnit.SECONDS);
+      assertThat(opening.response()).as("answered over HTTP/2").isEqualTo(OK + pid + "\n");
+      assertThat(opening.streamId()).as("the connection's first stream (over Upgrade, the upgraded request)").isEqualTo(1);
+      assertThat(idle.get("/").get(20, TimeUnit.SECONDS).response()).isEqualTo(OK + pid + "\n");
+      // Connected before the TERM, long enough before it to have been accepted (the slow request's round trip
+      // runs after it), HTTP/2 only once the notice went out to the others.
+      LateH2Connection late = new LateH2Connection(port, mode);
       CompletableFuture<H2Client.Answer> slow = busy.get("/slow?ms=2000");
       supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
 
-      Signals.send("TERM", worker);
+      Signals.send("TERM", pid);
 
-      H2Client.Answer answer = slow.get(30, TimeUnit.SECONDS);
-      assertThat(answer.response()).as(supervisor.transcript()).isEqualTo(OK + worker + "\n");
+      await().atMost(Duration.ofSeconds(20)).until(() -> supervisor.stderr().stream()
+          .anyMatch(line -> line.startsWith("baton-agent: sent GOAWAY")));
+      late.speakHttp2();
+      LateH2Connection.GoAwayFrame lateGoAway = late.awaitGoAway();
+      assertThat(lateGoAway.lastStreamId()).as("a connection that turned HTTP/2 after the notice gets it too, "
+          + "not the framework's GOAWAY with its real last stream id\n" + supervisor.transcript())
+          .isEqualTo(Integer.MAX_VALUE);
+      assertThat(lateGoAway.errorCode()).as("NO_ERROR").isZero();
+      late.close();
+
+      H2Client.Answer answer;
+      try {
+        answer = slow.get(30, TimeUnit.SECONDS);
+      } catch (ExecutionException e) {
+        throw new AssertionError("the stream in flight failed: " + e.getCause() + "\n" + supervisor.transcript(), e);
+      }
+      assertThat(answer.response()).as(supervisor.transcript()).isEqualTo(OK + pid + "\n");
       assertThat(answer.streamId()).isEqualTo(3);
       await().atMost(Duration.ofSeconds(20)).until(() -> busy.isClosed() && idle.isClosed());
       for (H2Client.Connection connection : List.of(busy, idle)) {
@@ -100,6 +153,8 @@ class Http2DrainTest {
       assertThat(first.getLastStreamId()).as("the stream in flight is covered").isGreaterThanOrEqualTo(answer.streamId());
       supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
       assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+      assertThat(supervisor.stderr()).as(supervisor.transcript())
+          .noneMatch(line -> line.contains("WARNING") || line.contains("Exception"));
     }
   }
 
