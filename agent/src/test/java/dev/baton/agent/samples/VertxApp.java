@@ -3,10 +3,16 @@ package dev.baton.agent.samples;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.concurrent.TimeUnit;
 
-/** Vert.x 5 HTTP server (Netty NIO transport), answering {@code pid:<pid>}; {@code /slow?ms=N} waits. */
+/**
+ * Vert.x 5 HTTP server (Netty NIO transport), answering {@code pid:<pid>}; {@code /slow?ms=N} waits.
+ * {@code -Dsample.trafficClass=N} sets IP_TOS on every accepted connection (Netty logs a warning when
+ * that fails, as it does on an inherited AF_INET socket under the JDK's INET6 channel without the agent's
+ * family mapping).
+ */
 public final class VertxApp {
 
   public static void main(String[] args) throws Exception {
@@ -15,7 +21,12 @@ public final class VertxApp {
 
   static Vertx start(int port, VertxOptions options) throws Exception {
     Vertx vertx = Vertx.vertx(options);
-    HttpServer server = vertx.createHttpServer()
+    HttpServerOptions serverOptions = new HttpServerOptions();
+    Integer trafficClass = Integer.getInteger("sample.trafficClass");
+    if (trafficClass != null) {
+      serverOptions.setTrafficClass(trafficClass);
+    }
+    HttpServer server = vertx.createHttpServer(serverOptions)
         .requestHandler(request -> handle(vertx, request))
         .listen(port)
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
