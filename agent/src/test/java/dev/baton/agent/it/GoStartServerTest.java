@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.VertxApp;
+import dev.baton.agent.samples.VertxEpollApp;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -114,6 +115,17 @@ class GoStartServerTest {
     try (ServerProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
         worker(VertxApp.class, List.of(), Integer.toString(port)))) {
       sequentialRequestsAcrossReloads(supervisor, () -> Http.closeGet(port, "/"), 4);
+    }
+  }
+
+  /** The same with Netty's native epoll transport, whose accept loop calls accept(2) through JNI. */
+  @Test
+  void vertxOnEpollAtLowTrafficAnswersEveryRequestAcrossReloads() throws Exception {
+    Workers.assumeTransportAvailable(VertxEpollApp.class);
+    int port = Workers.freePort();
+    try (ServerProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
+        worker(VertxEpollApp.class, List.of(), Integer.toString(port)))) {
+      sequentialRequestsAcrossReloads(supervisor, () -> Http.closeGet(port, "/"), 3);
     }
   }
 
