@@ -211,8 +211,31 @@ public final class SocketAdopter {
   public void accepting(Object listenerObject) {
     InheritedListener listener = ownedBy(listenerObject);
     if (listener != null) {
+      keepNonBlocking(listener, listenerObject);
       acceptingThreads.add(Thread.currentThread());
       markAccepting(listener);
+    }
+  }
+
+  /**
+   * Before each accept of a channel that believes it is non-blocking: O_NONBLOCK again on the shared
+   * open file description if another process cleared it. Go's start_server does, at every spawn
+   * (os/exec makes each {@code ExtraFiles} descriptor blocking), while the old generation still accepts;
+   * Netty accepts in a loop until the kernel says "no more", so its last accept then blocked the acceptor
+   * until the next connection arrived, which waited or, once the drain had begun, was lost (every one
+   * of 4 reloads at low traffic in {@code GoStartServerTest}). One fcntl(F_GETFL) per accept; F_SETFL only
+   * when the flag was gone. A spawn that clears it between that check and the accept still blocks this
+   * accept until the next connection: a window of microseconds once per reload.
+   */
+  private void keepNonBlocking(InheritedListener listener, Object listenerObject) {
+    FileDescriptor fd = listener.ownerFd;
+    if (fd == null || !(listenerObject instanceof SelectableChannel channel) || channel.isBlocking() || !channel.isOpen()) {
+      return;
+    }
+    try {
+      jdk.configureBlocking(fd, false);
+    } catch (IOException | RuntimeException e) {
+      Log.once("nonblock:" + listener.spec.spec(), "could not restore O_NONBLOCK on " + listener.spec.spec() + ": " + e);
     }
   }
 

@@ -127,6 +127,11 @@ abstract class AbstractReloadTest {
    * documented in agent/README.md.
    */
   String withoutKnownNoise(String transcript) {
+    return withoutNettyAcceptCloseNoise(transcript);
+  }
+
+  /** The transcript minus Netty's ClosedChannelException warning described at {@link #withoutKnownNoise}. */
+  static String withoutNettyAcceptCloseNoise(String transcript) {
     return transcript.replaceAll(
         "(?m)^.*DefaultChannelPipeline onUnhandledInboundException\\R"
             + "WARNING: An exceptionCaught\\(\\) event was fired.*\\R"

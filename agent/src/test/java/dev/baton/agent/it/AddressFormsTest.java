@@ -89,7 +89,7 @@ class AddressFormsTest {
     }
   }
 
-  private static boolean ipv6Loopback() {
+  static boolean ipv6Loopback() {
     try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getByName("::1"))) {
       return probe.getInetAddress() instanceof Inet6Address;
     } catch (IOException e) {

@@ -40,8 +40,13 @@ final class Http {
 
   /** GET on a fresh connection with {@code Connection: close}, read to EOF; returns the pid, or throws. */
   static long closeGet(int port, String path) throws IOException {
+    return closeGet(new InetSocketAddress("127.0.0.1", port), path);
+  }
+
+  /** The same to another address ({@code [::1]:port}, say). */
+  static long closeGet(InetSocketAddress address, String path) throws IOException {
     try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
+      socket.connect(address, 10_000);
       socket.setSoTimeout(20_000);
       return closeGet(socket.getOutputStream(), socket.getInputStream(), path);
     }

@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Vert.x 5 HTTP server (Netty NIO transport), answering {@code pid:<pid>}; {@code /slow?ms=N} waits. HTTP/1.1 and
  * h2c; with a key store after the port ({@link TlsKeyStore}), HTTPS instead, HTTP/2 negotiated by ALPN.
+ * {@code -Dsample.trafficClass=N} sets IP_TOS on every accepted connection (Netty logs a warning when
+ * that fails, as it does on an inherited AF_INET socket under the JDK's INET6 channel without the agent's
+ * family mapping).
  */
 public final class VertxApp {
 
@@ -32,6 +35,10 @@ public final class VertxApp {
     HttpServerOptions serverOptions = new HttpServerOptions();
     keyStore.ifPresent(path -> serverOptions.setSsl(true).setUseAlpn(true)
         .setKeyCertOptions(new PfxOptions().setPath(path.toString()).setPassword(TlsKeyStore.PASSWORD)));
+    Integer trafficClass = Integer.getInteger("sample.trafficClass");
+    if (trafficClass != null) {
+      serverOptions.setTrafficClass(trafficClass);
+    }
     HttpServer server = vertx.createHttpServer(serverOptions)
         .requestHandler(request -> handle(vertx, request))
         .listen(port)
