@@ -58,10 +58,44 @@ public final class DrainSignal implements SignalHandler {
       } catch (Throwable t) {
         Log.error("drain failed", t);
       }
-      chain(signal);
+      chainOnce(signal);
     }, "baton-drain");
     drain.setDaemon(false);
     drain.start();
+    // The drain checks its deadline between steps, but one step can block past it: closing a listener
+    // waits for the accept lock, and an accept on a socket another process made blocking (Go's os/exec
+    // does that to the shared socket at every spawn) holds it until the next connection arrives. The
+    // timeout is the user's bound on the old worker's life, so a watchdog exits when it is overrun.
+    Thread watchdog = new Thread(() -> {
+      try {
+        drain.join(timeout.toMillis() + OVERRUN_MILLIS);
+      } catch (InterruptedException e) {
+        return;
+      }
+      if (drain.isAlive()) {
+        Log.warn("drain still blocked " + OVERRUN_MILLIS + " ms past drainTimeout " + timeout + " (in "
+            + topFrame(drain) + "); exiting anyway");
+        chainOnce(signal);
+      }
+    }, "baton-drain-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+  }
+
+  /** How long past the drain timeout the watchdog lets a blocked drain run: its own steps overrun by ms. */
+  private static final long OVERRUN_MILLIS = 2_000;
+
+  private final AtomicBoolean chained = new AtomicBoolean();
+
+  private void chainOnce(Signal signal) {
+    if (chained.compareAndSet(false, true)) {
+      chain(signal);
+    }
+  }
+
+  private static String topFrame(Thread thread) {
+    StackTraceElement[] stack = thread.getStackTrace();
+    return stack.length == 0 ? "?" : stack[0].getClassName() + "." + stack[0].getMethodName();
   }
 
   private void chain(Signal signal) {
