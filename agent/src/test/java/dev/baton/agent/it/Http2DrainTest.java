@@ -232,11 +232,12 @@ class Http2DrainTest {
    * 8 when its first GOAWAY came with {@code endpoint.stop()}, just before the close, and 6 with Tomcat's own
    * two-step {@code Http2UpgradeHandler.pause()} as the notice; Undertow with only its own GOAWAY (the real
    * last stream id) after the grace: 9 and 12 in two runs, and 10 with no HTTP/2 drain at all (its
-   * connections closed under their streams, no GOAWAY).
+   * connections closed under their streams, no GOAWAY). Reactor Netty (Spring Boot WebFlux) gets the same
+   * Netty notice as Vert.x and passed this too (5 failed without the notice); it is left to the in-flight
+   * case here, its Spring Boot start-ups costing ~30 s of the suite.
    */
   @ParameterizedTest
-  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class, SpringBootWebFluxH2cApp.class, TomcatH2cApp.class,
-      UndertowH2cApp.class})
+  @ValueSource(classes = {VertxApp.class, JettyH2cApp.class, TomcatH2cApp.class, UndertowH2cApp.class})
   void hupsUnderHttp2LoadFailNoRequest(Class<?> sample) throws Exception {
     assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
     int port = Workers.freePort();
