@@ -43,7 +43,9 @@ public final class JdkHttpServerApp {
     Sample.sleepFor(exchange.getRequestURI());
     String query = exchange.getRequestURI().getQuery();
     if (exchange.getRequestURI().getPath().equals("/freeze-dispatcher") && query != null && query.startsWith("until=")) {
-      freezeDispatcher(Path.of(URLDecoder.decode(query.substring("until=".length()), StandardCharsets.UTF_8)));
+      String[] parameters = query.split("&lock=");
+      freezeDispatcher(Path.of(URLDecoder.decode(parameters[0].substring("until=".length()), StandardCharsets.UTF_8)),
+          parameters.length > 1 ? parameters[1] : "idleConnections");
     }
     byte[] body = Sample.body().getBytes(StandardCharsets.UTF_8);
     exchange.getRequestBody().readAllBytes();
@@ -64,18 +66,21 @@ public final class JdkHttpServerApp {
    * a thread of ours holds that set's lock meanwhile, so the dispatcher blocks right there. The same in
    * JDK 17 and 25, unlike {@code Thread.suspend}, which throws since JDK 20. Everything else of the
    * server (its counts, its other sets, the exchange that asked for this) is left alone.
+   *
+   * <p>{@code &lock=NAME} holds another of {@code ServerImpl}'s synchronized connection sets instead
+   * ({@code rspConnections}: whoever counts the responses in progress then blocks, the agent's drain too).
    */
-  private static void freezeDispatcher(Path release) {
-    Object idleConnections;
+  private static void freezeDispatcher(Path release, String lockedSet) {
+    Object locked;
     try {
       Object serverImpl = field(server, "server");
-      idleConnections = field(serverImpl, "idleConnections");
+      locked = field(serverImpl, lockedSet);
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot reach ServerImpl.idleConnections (run with --add-opens "
+      throw new IllegalStateException("cannot reach ServerImpl.locked (run with --add-opens "
           + "jdk.httpserver/sun.net.httpserver=ALL-UNNAMED): " + e, e);
     }
     Thread freezer = new Thread(() -> {
-      synchronized (idleConnections) {
+      synchronized (locked) {
         System.out.println("dispatcher frozen");
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!Files.exists(release) && System.nanoTime() - deadline < 0) {
