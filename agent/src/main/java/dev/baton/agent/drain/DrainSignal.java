@@ -19,10 +19,15 @@ import sun.misc.SignalHandler;
  */
 public final class DrainSignal implements SignalHandler {
 
+  /** How long past the drain timeout the watchdog lets a blocked drain run: its own steps overrun by ms. */
+  private static final long OVERRUN_MILLIS = 2_000;
+
   private final Drainer drainer;
   private final Duration timeout;
   private final Duration keepAliveGrace;
   private final AtomicBoolean draining = new AtomicBoolean();
+  /** The JVM's handler runs once: after the drain, or from the watchdog when the drain overran. */
+  private final AtomicBoolean chained = new AtomicBoolean();
   private SignalHandler previous;
 
   private DrainSignal(Drainer drainer, Duration timeout, Duration keepAliveGrace) {
@@ -81,11 +86,6 @@ public final class DrainSignal implements SignalHandler {
     watchdog.setDaemon(true);
     watchdog.start();
   }
-
-  /** How long past the drain timeout the watchdog lets a blocked drain run: its own steps overrun by ms. */
-  private static final long OVERRUN_MILLIS = 2_000;
-
-  private final AtomicBoolean chained = new AtomicBoolean();
 
   private void chainOnce(Signal signal) {
     if (chained.compareAndSet(false, true)) {

@@ -269,7 +269,7 @@ public final class UndertowDrain implements FrameworkDrain {
   }
 
   /** A field declared by the object's class or one of its superclasses. */
-  private static Field field(Object owner, String name) throws NoSuchFieldException {
+  static Field field(Object owner, String name) throws NoSuchFieldException {
     for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
       try {
         Field field = type.getDeclaredField(name);

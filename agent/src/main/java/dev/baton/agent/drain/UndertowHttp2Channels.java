@@ -2,7 +2,6 @@ package dev.baton.agent.drain;
 
 import dev.baton.agent.Log;
 import java.lang.reflect.Constructor;
-import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -63,7 +62,7 @@ final class UndertowHttp2Channels {
     Set<Object> carriers = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Object channel : open()) {
       try {
-        carriers.add(field(channel, "channel").get(channel));
+        carriers.add(UndertowDrain.field(channel, "channel").get(channel));
       } catch (Throwable t) {
         failed("telling Undertow's HTTP/2 connections from HTTP/1 ones", t);
       }
@@ -167,7 +166,7 @@ final class UndertowHttp2Channels {
 
   private void goAwayIfNoStream(Object channel) {
     try {
-      Map<?, ?> streams = (Map<?, ?>) field(channel, "currentStreams").get(channel);
+      Map<?, ?> streams = (Map<?, ?>) UndertowDrain.field(channel, "currentStreams").get(channel);
       if (streams.isEmpty()) {
         channel.getClass().getMethod("sendGoAway", int.class).invoke(channel, NO_ERROR);
       }
@@ -201,19 +200,5 @@ final class UndertowHttp2Channels {
       Log.error(what + " (this Undertow version differs); its HTTP/2 connections may be closed with streams in"
           + " flight or left to the drain timeout", t);
     }
-  }
-
-  /** A field declared by the object's class or one of its superclasses. */
-  private static Field field(Object owner, String name) throws NoSuchFieldException {
-    for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
-      try {
-        Field field = type.getDeclaredField(name);
-        field.setAccessible(true);
-        return field;
-      } catch (NoSuchFieldException absent) {
-        // keep looking
-      }
-    }
-    throw new NoSuchFieldException(owner.getClass().getName() + "." + name);
   }
 }

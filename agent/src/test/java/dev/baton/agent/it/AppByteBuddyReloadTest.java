@@ -4,14 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.ByteBuddyApp;
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
@@ -36,13 +30,7 @@ class AppByteBuddyReloadTest extends AbstractReloadTest {
 
   @Override
   String classpath() {
-    List<String> entries = new ArrayList<>(List.of(Workers.TEST_CLASSES));
-    try (Stream<Path> jars = Files.list(APP_BYTEBUDDY)) {
-      jars.filter(jar -> jar.toString().endsWith(".jar")).sorted().forEach(jar -> entries.add(jar.toString()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return String.join(File.pathSeparator, entries);
+    return Workers.classpathWithJarsIn(APP_BYTEBUDDY);
   }
 
   @Override

@@ -84,6 +84,20 @@ final class Workers {
     return command;
   }
 
+  /**
+   * The samples' classes, then every jar in {@code directory} (sorted): a worker on other library versions
+   * than the test class path's, which Maven copies there.
+   */
+  static String classpathWithJarsIn(Path directory) {
+    List<String> entries = new ArrayList<>(List.of(TEST_CLASSES));
+    try (java.util.stream.Stream<Path> jars = Files.list(directory)) {
+      jars.filter(jar -> jar.toString().endsWith(".jar")).sorted().forEach(jar -> entries.add(jar.toString()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return String.join(java.io.File.pathSeparator, entries);
+  }
+
   static String fakeSupervisor() {
     Path script = Path.of(TEST_CLASSES, "fake-supervisor.pl");
     if (!Files.isRegularFile(script)) {

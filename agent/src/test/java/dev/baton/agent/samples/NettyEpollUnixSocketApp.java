@@ -3,7 +3,9 @@ package dev.baton.agent.samples;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -19,12 +21,18 @@ public final class NettyEpollUnixSocketApp {
 
   public static void main(String[] args) throws InterruptedException {
     Epoll.ensureAvailability();
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    serve(args[0], EpollIoHandler.newFactory(), EpollServerDomainSocketChannel.class);
+  }
+
+  /** The HTTP server on the Unix-domain socket {@code path}, on the transport given; closed in a shutdown hook. */
+  static void serve(String path, IoHandlerFactory transport, Class<? extends ServerChannel> channel)
+      throws InterruptedException {
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, transport);
     Channel server = new ServerBootstrap()
         .group(group)
-        .channel(EpollServerDomainSocketChannel.class)
+        .channel(channel)
         .childHandler(NettyApp.httpPipeline())
-        .bind(new DomainSocketAddress(args[0])).sync().channel();
+        .bind(new DomainSocketAddress(path)).sync().channel();
     System.out.println("listening on " + server.localAddress() + " (" + server.getClass().getSimpleName() + ")");
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       server.close().syncUninterruptibly();
