@@ -30,7 +30,8 @@ public final class JdkHttpServerDrain {
   private final JdkInternals jdk;
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final List<Object> stopped = new CopyOnWriteArrayList<>();
-  private volatile Method exchangeCount;
+  /** How this JDK build exposes the number of exchanges in flight; null until the first drain resolves it. */
+  private volatile ExchangeCount exchangeCount;
   private volatile Field requestConnections;
   private volatile Field responseConnections;
   private volatile Field allConnections;
@@ -124,7 +125,7 @@ public final class JdkHttpServerDrain {
       // only after a complete response): with no connection open, nothing can be answered any more.
       return 0;
     }
-    int exchanges = (int) exchangeCount.invoke(server);
+    int exchanges = exchangeCount.of(server);
     // A request whose headers are being read is not an exchange yet; one read but not yet handed to its
     // handler has left reqConnections for rspConnections before its ExchangeImpl counts as an exchange.
     int reading = size(requestConnections, server);
@@ -186,8 +187,7 @@ public final class JdkHttpServerDrain {
     if (stop != null) {
       return;
     }
-    Method count = serverImpl.getDeclaredMethod("getExchangeCount");
-    count.setAccessible(true);
+    ExchangeCount count = ExchangeCount.resolve(serverImpl);
     // Older or newer ServerImpls may lack some of these: the exchange count alone still covers requests
     // being handled.
     requestConnections = optionalField(serverImpl, "reqConnections");
@@ -203,6 +203,38 @@ public final class JdkHttpServerDrain {
     stopMethod.setAccessible(true);
     exchangeCount = count;
     stop = stopMethod;
+  }
+
+  /**
+   * The server's count of exchanges in flight, read the way the running JDK build allows: Temurin 25
+   * (and some 17 builds) have {@code synchronized int getExchangeCount()}; Debian's 17.0.15 has only the
+   * private field {@code exchangeCount}, which the same monitor guards. A build with neither loses only
+   * this count, said once: the connections being read or answered ({@code reqConnections},
+   * {@code rspConnections}) and unread input still hold the stop back while a request is in flight.
+   */
+  private interface ExchangeCount {
+    int of(Object server) throws ReflectiveOperationException;
+
+    static ExchangeCount resolve(Class<?> serverImpl) {
+      try {
+        Method method = serverImpl.getDeclaredMethod("getExchangeCount");
+        method.setAccessible(true);
+        return server -> (int) method.invoke(server);
+      } catch (NoSuchMethodException absent) {
+        // an older build: the field below
+      }
+      Field field = optionalField(serverImpl, "exchangeCount");
+      if (field != null && field.getType() == int.class) {
+        return server -> {
+          synchronized (server) { // the monitor ServerImpl's startExchange/endExchange hold
+            return field.getInt(server);
+          }
+        };
+      }
+      Log.warn("JDK " + System.getProperty("java.runtime.version") + ": sun.net.httpserver.ServerImpl has neither"
+          + " getExchangeCount() nor exchangeCount; the JDK HttpServer drain counts requests by their connections only");
+      return server -> 0;
+    }
   }
 
   private static Field optionalField(Class<?> type, String name) {
