@@ -69,6 +69,8 @@ public final class Supervisor {
     private final CountDownLatch exited = new CountDownLatch(1);
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private volatile int exitCode;
+    /** The exit code once every worker is gone: 0 after TERM/INT, non-zero after a fatal failure. */
+    private int shutdownExitCode;
 
     // ---- state: loop thread only ----
     private final Map<Integer, Worker> workersByPid = new LinkedHashMap<>();
@@ -659,28 +661,20 @@ public final class Supervisor {
     private void finishShutdownIfDone() {
         if (shuttingDown && workersByPid.isEmpty()) {
             Log.info("exiting");
-            exit(0);
+            exit(shutdownExitCode);
         }
     }
 
     private void fatal(int code) {
         shuttingDown = true;
+        shutdownExitCode = code;
         for (Worker w : new ArrayList<>(workersByPid.values())) {
             stopWorker(w, Signals.SIGTERM, KILL_NOT_READY_AFTER);
         }
         if (!started.isDone()) {
             started.completeExceptionally(new IllegalStateException("the worker failed to start"));
         }
-        if (workersByPid.isEmpty()) {
-            exit(code);
-        } else {
-            exitCode = code;
-            loop.scheduleWithFixedDelay(() -> {
-                if (workersByPid.isEmpty()) {
-                    exit(code);
-                }
-            }, 100, 100, TimeUnit.MILLISECONDS);
-        }
+        finishShutdownIfDone(); // or once the last worker is reaped
     }
 
     private void exit(int code) {

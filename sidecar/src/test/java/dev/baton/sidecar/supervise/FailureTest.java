@@ -77,6 +77,18 @@ class FailureTest {
     }
 
     @Test
+    void aFirstWorkerThatMissesTheReadyTimeoutEndsBatonWithExit1() throws Exception {
+        // a worker that never says READY=1 and ignores nothing: baton TERMs it, waits for it, and must still
+        // report the failed start (systemd's Restart=on-failure and scripts read exit 0 as success)
+        BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--readiness", "notify",
+                "--ready-timeout", "1s", "--pid-file", tmp.resolve("pid").toString()), List.of("sleep", "100")));
+        assertThat(baton.awaitExit()).isEqualTo(1);
+        assertThat(baton.log()).filteredOn(l -> l.startsWith("baton: error:")).singleElement().asString()
+                .contains("the worker failed to start").contains("did not become ready within 1 s");
+        assertThat(filesLeft()).isEmpty();
+    }
+
+    @Test
     void startRetriesRetryAFailingFirstStartWithBackoff() throws Exception {
         Path marker = tmp.resolve("attempts");
         // fails twice, then serves
