@@ -253,7 +253,7 @@ public final class Supervisor {
     }
 
     private void startReload(Reload reload) {
-        tellSystemd("RELOADING=1\nSTATUS=reloading: starting generation " + (generation + 1));
+        tellSystemd(SystemdNotifier.reloading("reloading: starting generation " + (generation + 1)));
         remember(reload);
         reload.state = Reload.State.STARTING;
         reload.attempts++;
