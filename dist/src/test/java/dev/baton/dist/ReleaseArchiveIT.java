@@ -1,0 +1,68 @@
+package dev.baton.dist;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * baton-VERSION.tar.gz as a user installs it: unpacked anywhere, its bin/ scripts linked from a
+ * directory on PATH, run from yet another directory: baton serves the sample worker with the
+ * archive's agent through a HUP reload; start_server and kubectl-baton find their jars too.
+ */
+class ReleaseArchiveIT {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void runsFromASymlinkOnPathWithTheArchivesOwnJars() throws Exception {
+        Path archive = Dirs.dist().resolve("baton-" + Dirs.version() + ".tar.gz");
+        Path opt = Files.createDirectory(tmp.resolve("opt"));
+        Proc.run(Duration.ofMinutes(2), "tar", "-xzf", archive.toString(), "-C", opt.toString()).ok();
+        Path home = opt.resolve("baton-" + Dirs.version());
+        for (String f : List.of("bin/baton", "bin/start_server", "bin/kubectl-baton", "baton.jar", "baton-agent.jar",
+                "baton-operator.jar", "LICENSE", "NOTICE", "README.md")) {
+            assertThat(home.resolve(f)).exists();
+        }
+        Path onPath = Files.createDirectory(tmp.resolve("bin"));
+        for (String script : List.of("baton", "start_server", "kubectl-baton")) {
+            Files.createSymbolicLink(onPath.resolve(script), home.resolve("bin").resolve(script));
+        }
+        Map<String, String> env = Map.of("PATH", onPath + ":" + System.getenv("PATH"));
+        Path elsewhere = Files.createDirectory(tmp.resolve("elsewhere"));
+
+        assertThat(inDir(elsewhere, env, "start_server", "--version").ok().output()).startsWith("baton ");
+        assertThat(inDir(elsewhere, env, "kubectl-baton", "--help").ok().output()).contains("reload");
+
+        int port = Http.freePort();
+        Path pidFile = tmp.resolve("baton.pid");
+        try (Proc.Running baton = new Proc.Running(List.of("sh", "-c", "cd " + elsewhere + " && exec baton --port=127.0.0.1:" + port
+                + " --pid-file=" + pidFile + " -- java -javaagent:" + home.resolve("baton-agent.jar") + " -jar "
+                + Dirs.sampleJar() + " jdk --port " + port + " --host 127.0.0.1"), env)) {
+            await().atMost(Duration.ofMinutes(1)).until(() -> Http.bodyOrNull(port, "/") != null || !baton.process.isAlive());
+            assertThat(Http.bodyOrNull(port, "/")).as("baton's output:%n%s", baton.output()).startsWith("gen=000001");
+            Proc.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pidFile).strip()).ok();
+            await().atMost(Duration.ofMinutes(1)).until(() -> String.valueOf(Http.bodyOrNull(port, "/")).startsWith("gen=000002"));
+            Proc.run(Duration.ofSeconds(10), "kill", "-TERM", Files.readString(pidFile).strip()).ok();
+            assertThat(baton.awaitExit(Duration.ofMinutes(1))).isZero();
+            assertThat(baton.output()).contains("baton-agent: adopted 127.0.0.1:" + port);
+            Quiet.assertNoWarnings("baton from the release archive", baton.output());
+        }
+    }
+
+    private static Proc.Result inDir(Path dir, Map<String, String> env, String... command) throws Exception {
+        return Proc.run(Duration.ofMinutes(1), env, withArgs(dir, command));
+    }
+
+    private static List<String> withArgs(Path dir, String... command) {
+        java.util.ArrayList<String> argv = new java.util.ArrayList<>(List.of("sh", "-c", "cd \"$0\" && exec \"$@\"", dir.toString()));
+        argv.addAll(List.of(command));
+        return argv;
+    }
+}
