@@ -1,7 +1,6 @@
 package dev.baton.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -57,14 +56,7 @@ class DebianPackageIT {
                 "--port=127.0.0.1:" + port, "--pid-file=/tmp/baton.pid", "--", "java",
                 "-javaagent:/usr/share/baton/baton-agent.jar", "-jar", "/tmp/baton-sample.jar", "jdk",
                 "--port", Integer.toString(port), "--host", "127.0.0.1")), Map.of())) {
-            await().atMost(Duration.ofMinutes(1)).until(() -> Http.bodyOrNull(port, "/") != null || !baton.process.isAlive());
-            assertThat(Http.bodyOrNull(port, "/")).as("baton's output:%n%s", baton.output()).startsWith("gen=000001");
-            Proc.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pidFile).strip()).ok();
-            await().atMost(Duration.ofMinutes(1)).until(() -> String.valueOf(Http.bodyOrNull(port, "/")).startsWith("gen=000002"));
-            Proc.run(Duration.ofSeconds(10), "kill", "-TERM", Files.readString(pidFile).strip()).ok();
-            assertThat(baton.awaitExit(Duration.ofMinutes(1))).isZero();
-            assertThat(baton.output()).contains("baton-agent: adopted 127.0.0.1:" + port);
-            Quiet.assertNoWarnings("the installed baton", baton.output());
+            SampleReload.servesThroughAHup("the installed baton", baton, port, pidFile);
         }
 
         verifyTheUnit(root);

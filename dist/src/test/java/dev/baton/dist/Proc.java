@@ -98,10 +98,12 @@ final class Proc {
             return String.join("\n", lines);
         }
 
-        /** Signals every process under this one (the image's processes run under buildah's), then it. */
-        void signalAll(String signal) throws IOException, InterruptedException {
+        /** Signals the JVM under this process (an image's entrypoint, under buildah run's own processes). */
+        void signalJava(String signal) throws IOException, InterruptedException {
             for (ProcessHandle h : process.descendants().toList()) {
-                run(Duration.ofSeconds(10), "kill", "-" + signal, Long.toString(h.pid()));
+                if (h.info().command().map(c -> c.endsWith("/java")).orElse(false)) {
+                    run(Duration.ofSeconds(10), "kill", "-" + signal, Long.toString(h.pid())).ok();
+                }
             }
         }
 

@@ -1,7 +1,6 @@
 package dev.baton.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,14 +44,7 @@ class ReleaseArchiveIT {
         try (Proc.Running baton = new Proc.Running(List.of("sh", "-c", "cd " + elsewhere + " && exec baton --port=127.0.0.1:" + port
                 + " --pid-file=" + pidFile + " -- java -javaagent:" + home.resolve("baton-agent.jar") + " -jar "
                 + Dirs.sampleJar() + " jdk --port " + port + " --host 127.0.0.1"), env)) {
-            await().atMost(Duration.ofMinutes(1)).until(() -> Http.bodyOrNull(port, "/") != null || !baton.process.isAlive());
-            assertThat(Http.bodyOrNull(port, "/")).as("baton's output:%n%s", baton.output()).startsWith("gen=000001");
-            Proc.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pidFile).strip()).ok();
-            await().atMost(Duration.ofMinutes(1)).until(() -> String.valueOf(Http.bodyOrNull(port, "/")).startsWith("gen=000002"));
-            Proc.run(Duration.ofSeconds(10), "kill", "-TERM", Files.readString(pidFile).strip()).ok();
-            assertThat(baton.awaitExit(Duration.ofMinutes(1))).isZero();
-            assertThat(baton.output()).contains("baton-agent: adopted 127.0.0.1:" + port);
-            Quiet.assertNoWarnings("baton from the release archive", baton.output());
+            SampleReload.servesThroughAHup("baton from the release archive", baton, port, pidFile);
         }
     }
 
