@@ -73,7 +73,9 @@ class ImagesIT {
             Buildah.remove(c);
         }
         if (batonArchive != null) {
-            Proc.run(Buildah.SLOW, "buildah", "rmi", "localhost/baton:" + TAG, "localhost/baton-operator:" + TAG);
+            // the built images, and the copies that running from the archives pulled (named after their tag)
+            Proc.run(Buildah.SLOW, "buildah", "rmi", "localhost/baton:" + TAG, "localhost/baton-operator:" + TAG,
+                    "localhost/" + TAG + ":latest");
         }
     }
 
