@@ -145,6 +145,8 @@ public class ReloadController implements AutoCloseable {
       Reload reload = client.resources(Reload.class).inNamespace(nsName[0]).withName(nsName[1]).get();
       if (reload != null) {
         requeue = reconciler.reconcile(reload);
+      } else {
+        reconciler.deleted(nsName[0], nsName[1]);
       }
       failures.remove(key);
     } catch (InterruptedException e) {

@@ -1,0 +1,227 @@
+package dev.baton.operator.reconcile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.baton.operator.api.PodResult;
+import dev.baton.operator.events.EventRecorder.Reason;
+import dev.baton.operator.sidecar.BatonClient.ReloadState;
+import dev.baton.operator.sidecar.BatonException;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One pod's reload, as a future of its result: ask the pod's baton for a reload (or follow the one an
+ * earlier operator asked for), read it again every {@link #POLL} until it ends or {@code podTimeout}
+ * passes, and retry a failure as {@code spec.retry} allows. Each step is a task on {@link PodReloads}'
+ * executors; the waits between them (the poll, the retry backoff) are scheduled, never slept.
+ *
+ * <p>Each attempt's number is in the status before it is asked of baton, so a resumed rollout neither
+ * repeats an attempt nor makes more than the limit.
+ */
+final class PodReload {
+  static final Duration POLL = Duration.ofMillis(200);
+
+  /** An attempt ended: its result, and whether another attempt could mend a failure. */
+  private record Outcome(PodResult result, boolean retryable) {}
+
+  /** A step: a few blocking calls (baton, the API server), then the next step is run or scheduled. */
+  private interface Step {
+    void run() throws InterruptedException;
+  }
+
+  private final PodReloads env;
+  private final RolloutStatus rollout;
+  private final ValidSpec spec;
+  private final String name;
+  private final Pod pod;
+  private final CompletableFuture<PodResult> result = new CompletableFuture<>();
+  /** The pod's step in the status: from an earlier reconcile at first (or null), then this one's. */
+  private PodResult step;
+  private int attempt;
+  private URI base;
+  private String token;
+  private Long reloadId;
+  private Instant deadline;
+
+  /** {@code prior} is the pod's in-flight step from an earlier reconcile, or null; {@code pod} null: it is gone. */
+  PodReload(PodReloads env, RolloutStatus rollout, ValidSpec spec, String name, Pod pod, PodResult prior) {
+    this.env = env;
+    this.rollout = rollout;
+    this.spec = spec;
+    this.name = name;
+    this.pod = pod;
+    this.step = prior;
+    this.attempt = prior == null ? 1 : Objects.requireNonNullElse(prior.getAttempts(), 1);
+  }
+
+  CompletableFuture<PodResult> start() {
+    execute(this::begin);
+    return result;
+  }
+
+  private void begin() throws InterruptedException {
+    if (pod == null) {
+      finish(new PodResult(name, PodResult.FAILED, null, "pod " + name + " was deleted during its reload"));
+    } else if (step == null && !PodResolver.isReady(pod)) {
+      finish(new PodResult(name, PodResult.FAILED, null, "pod " + name + " is not Ready"));
+    } else {
+      ask();
+    }
+  }
+
+  /** One attempt: find the pod's baton, adopt the reload an earlier reconcile asked for or ask for one, follow it. */
+  private void ask() throws InterruptedException {
+    Optional<URI> address = env.addresses.resolve(pod);
+    if (address.isEmpty()) {
+      ended(new Outcome(new PodResult(name, PodResult.FAILED, null, env.addresses.whyNot(pod)), false));
+      return;
+    }
+    base = address.get();
+    reloadId = step == null ? null : step.getReloadId();
+    try {
+      token = env.tokens.token(rollout.reload().getMetadata().getNamespace());
+      if (reloadId == null && step != null) {
+        reloadId = adoptStartedReload(step.getGeneration());
+      }
+      if (reloadId == null) {
+        long generation = env.batons.status(base, token).path("generation").asLong();
+        PodResult requested = new PodResult(name, PodResult.RELOADING, generation,
+            attempt == 1 ? "reload requested" : "reload requested (attempt " + attempt + ")");
+        requested.setAttempts(attempt);
+        rollout.record(requested);
+        ReloadState started = env.batons.startReload(base, token);
+        requested.setReloadId(started.id());
+        rollout.record(requested);
+        reloadId = started.id();
+      }
+    } catch (BatonException e) {
+      ended(failed(e.getMessage()));
+      return;
+    } catch (TokenSource.TokenException e) {
+      ended(new Outcome(new PodResult(name, PodResult.FAILED, null, e.getMessage()), false));
+      return;
+    }
+    deadline = Instant.now().plus(spec.podTimeout());
+    follow();
+  }
+
+  /** Reads the reload once: ended, gone, out of time, or read again after {@link #POLL}. */
+  private void follow() throws InterruptedException {
+    ReloadState state;
+    try {
+      state = env.batons.reload(base, token, reloadId);
+    } catch (BatonException e) {
+      ended(failed(e.getMessage()));
+      return;
+    }
+    if (state == null) {
+      ended(failed("baton no longer knows reload " + reloadId + " (did the pod restart?)"));
+    } else if (state.isDone()) {
+      boolean ok = "succeeded".equals(state.state());
+      String message = state.message().isBlank() ? (ok ? "serving generation " + state.generation() : "reload failed")
+          : state.message();
+      PodResult done = new PodResult(name, ok ? PodResult.SUCCEEDED : PodResult.FAILED, state.generation(), message);
+      done.setReloadId(reloadId);
+      ended(new Outcome(done, !ok));
+    } else if (Instant.now().isAfter(deadline)) {
+      ended(failed("reload " + reloadId + " still " + state.state() + " after podTimeout " + spec.podTimeout().toSeconds() + "s"));
+    } else {
+      schedule(this::follow, POLL);
+    }
+  }
+
+  /** The attempt's result is final, or another attempt is scheduled after the backoff. */
+  private void ended(Outcome outcome) throws InterruptedException {
+    PodResult r = outcome.result();
+    r.setAttempts(attempt);
+    if (!PodResult.FAILED.equals(r.getResult()) || !outcome.retryable() || attempt > spec.retryLimit()) {
+      finish(r);
+      return;
+    }
+    Duration wait = spec.retryDelay(attempt);
+    step = new PodResult(name, PodResult.RELOADING, servingGeneration(),
+        "attempt " + attempt + " failed: " + r.getMessage() + "; retrying in " + wait.toSeconds() + "s");
+    step.setAttempts(attempt + 1);
+    rollout.record(step);
+    env.events.warning(rollout.reload(), Reason.PodReloadRetried, "Pod " + name + ": " + step.getMessage());
+    attempt++;
+    schedule(this::ask, wait);
+  }
+
+  private void finish(PodResult r) {
+    result.complete(rollout.record(r));
+  }
+
+  /**
+   * A failure that another attempt might mend, unless the pod is gone: a deleted pod's baton stops
+   * answering (or forgets its reloads), and the result should say the pod was deleted, not that baton failed.
+   */
+  private Outcome failed(String message) {
+    boolean deleted = env.isDeleted(rollout.reload().getMetadata().getNamespace(), name);
+    PodResult r = new PodResult(name, PodResult.FAILED, null,
+        deleted ? "pod " + name + " was deleted during its reload (" + message + ")" : message);
+    r.setReloadId(reloadId);
+    return new Outcome(r, !deleted);
+  }
+
+  /** Baton's newest generation after a failed attempt (failed spawns count), so a resume does not adopt that one. */
+  private Long servingGeneration() throws InterruptedException {
+    try {
+      return base == null ? null : env.batons.status(base, token).path("generation").asLong();
+    } catch (BatonException e) {
+      return null;
+    }
+  }
+
+  /**
+   * An earlier reconcile wrote "Reloading" at {@code generation} but not baton's reload id: it may or may
+   * not have reached baton. Baton's own status tells: a reload in progress or a newer generation is that one.
+   */
+  private Long adoptStartedReload(Long generation) throws BatonException, InterruptedException {
+    JsonNode st = env.batons.status(base, token);
+    Long adopted = null;
+    for (JsonNode r : st.path("reloads")) {
+      String state = r.path("state").asText();
+      boolean running = !"succeeded".equals(state) && !"failed".equals(state);
+      boolean newer = generation != null && r.path("generation").asLong(0) > generation;
+      if ((running || newer) && (adopted == null || r.path("id").asLong() > adopted)) {
+        adopted = r.path("id").asLong();
+      }
+    }
+    return adopted;
+  }
+
+  private void execute(Step s) {
+    try {
+      env.workers.execute(() -> run(s));
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(e);  // the operator is stopping: the status says where this pod stands
+    }
+  }
+
+  private void schedule(Step s, Duration delay) {
+    try {
+      env.timers.schedule(() -> execute(s), delay.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      result.completeExceptionally(e);
+    }
+  }
+
+  /** A step's unexpected failure (an API error patching the status, an interrupt) fails the pod's future. */
+  private void run(Step s) {
+    try {
+      s.run();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      result.completeExceptionally(e);
+    } catch (RuntimeException e) {
+      result.completeExceptionally(e);
+    }
+  }
+}
