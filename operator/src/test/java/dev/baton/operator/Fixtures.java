@@ -24,7 +24,7 @@ public final class Fixtures {
   private Fixtures() {}
 
   public static void installCrd(KubernetesClient client) throws Exception {
-    try (InputStream in = Fixtures.class.getResourceAsStream("/reloads.baton.dev-v1.yml")) {
+    try (InputStream in = Fixtures.class.getResourceAsStream(Reload.CRD_RESOURCE)) {
       CustomResourceDefinition crd = client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     }

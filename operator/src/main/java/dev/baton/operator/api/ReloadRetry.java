@@ -1,6 +1,9 @@
 package dev.baton.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * Retries of a pod whose reload failed: up to {@code limit} more attempts, the first after {@code backoff},
@@ -9,8 +12,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * baton, or was deleted is not.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("Retries of a pod whose reload failed (baton reported failure, timed out or did not answer).")
 public class ReloadRetry {
+  @JsonPropertyDescription("More attempts after the first one, from 0 to 10 (default 0).")
+  @ValidationRule(value = "self >= 0 && self <= 10",
+      message = "spec.retry.limit must be from 0 to 10",
+      messageExpression = "\"spec.retry.limit must be from 0 to 10, not \" + string(self)")
   private Integer limit;
+
+  @JsonPropertyDescription("Wait before the first retry, doubled for each next one up to 5m (default 10s).")
+  @ValidationRule(value = ReloadSpec.DURATION_RULE,
+      message = "spec.retry.backoff must be a positive duration such as 10s or 1m",
+      messageExpression = "\"spec.retry.backoff must be a positive duration such as 10s or 1m, not '\" + self + \"'\"")
   private String backoff;
 
   public ReloadRetry() {}

@@ -1,11 +1,22 @@
 package dev.baton.operator.api;
 
+import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /** A workload whose pods are reloaded: Deployment, StatefulSet or DaemonSet in the Reload's namespace. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@JsonClassDescription("A workload in the Reload's namespace whose pods are reloaded.")
+@ValidationRule(value = "has(self.kind) && self.kind in ['Deployment', 'StatefulSet', 'DaemonSet']",
+    message = "spec.target.kind must be Deployment, StatefulSet or DaemonSet",
+    messageExpression = "\"spec.target.kind must be Deployment, StatefulSet or DaemonSet, not '\""
+        + " + (has(self.kind) ? self.kind : 'null') + \"'\"")
+@ValidationRule(value = "has(self.name) && self.name.trim() != ''", message = "spec.target.name is missing")
 public class ReloadTarget {
+  @JsonPropertyDescription("Deployment, StatefulSet or DaemonSet.")
   private String kind;
+  @JsonPropertyDescription("The workload's name.")
   private String name;
 
   public ReloadTarget() {}

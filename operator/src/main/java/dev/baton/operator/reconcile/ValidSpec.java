@@ -4,6 +4,7 @@ import dev.baton.operator.api.ReloadSpec;
 import dev.baton.operator.api.ReloadTarget;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorRequirement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,10 @@ public record ValidSpec(ReloadTarget target, LabelSelector selector, int maxUnav
   public static final Duration DEFAULT_POD_TIMEOUT = Duration.ofMinutes(5);
   public static final Duration DEFAULT_RETRY_BACKOFF = Duration.ofSeconds(10);
   static final Duration MAX_RETRY_BACKOFF = Duration.ofMinutes(5);
+  /** The operator counts in milliseconds: a timeout or backoff is at least one. */
+  static final Duration MIN_DURATION = Duration.ofMillis(1);
   static final Set<String> KINDS = Set.of("Deployment", "StatefulSet", "DaemonSet");
+  static final Set<String> OPERATORS = Set.of("In", "NotIn", "Exists", "DoesNotExist");
   private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})%");
 
   /** The result: a valid spec, or the reasons it is not (one sentence each). */
@@ -50,6 +54,17 @@ public record ValidSpec(ReloadTarget target, LabelSelector selector, int maxUnav
     if (selector != null && isEmpty(selector)) {
       errors.add("spec.selector is empty: it would select every pod of the namespace");
     }
+    if (selector != null && selector.getMatchExpressions() != null) {
+      for (LabelSelectorRequirement r : selector.getMatchExpressions()) {
+        if (r.getKey() == null || r.getKey().isBlank()) {
+          errors.add("spec.selector.matchExpressions: a key is missing");
+        }
+        if (r.getOperator() == null || !OPERATORS.contains(r.getOperator())) {
+          errors.add("spec.selector.matchExpressions: operator must be In, NotIn, Exists or DoesNotExist, not '"
+              + r.getOperator() + "'");
+        }
+      }
+    }
     int max = 1;
     int percent = 0;
     IntOrString mu = spec.getMaxUnavailable();
@@ -69,7 +84,7 @@ public record ValidSpec(ReloadTarget target, LabelSelector selector, int maxUnav
     Duration timeout = DEFAULT_POD_TIMEOUT;
     if (spec.getPodTimeout() != null) {
       timeout = Durations.parse(spec.getPodTimeout());
-      if (timeout == null || timeout.isZero()) {
+      if (timeout == null || timeout.compareTo(MIN_DURATION) < 0) {
         errors.add("spec.podTimeout must be a positive duration such as 90s or 5m, not '" + spec.getPodTimeout() + "'");
       }
     }
@@ -88,7 +103,7 @@ public record ValidSpec(ReloadTarget target, LabelSelector selector, int maxUnav
       }
       if (spec.getRetry().getBackoff() != null) {
         backoff = Durations.parse(spec.getRetry().getBackoff());
-        if (backoff == null || backoff.isZero()) {
+        if (backoff == null || backoff.compareTo(MIN_DURATION) < 0) {
           errors.add("spec.retry.backoff must be a positive duration such as 10s or 1m, not '" + spec.getRetry().getBackoff() + "'");
         }
       }
