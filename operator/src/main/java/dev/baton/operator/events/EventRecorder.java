@@ -21,7 +21,7 @@ public class EventRecorder {
 
   public enum Reason {
     Started, PodReloaded, PodReloadFailed, Succeeded, Failed, InvalidSpec, Resumed, ReloadCreated, ConfigNotFound,
-    InvalidReloadOn, PodReloadRetried, SpecChanged
+    InvalidReloadOn, PodReloadRetried, SpecChanged, RolloutNeeded
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);

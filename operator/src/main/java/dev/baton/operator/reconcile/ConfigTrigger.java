@@ -7,7 +7,12 @@ import dev.baton.operator.events.EventRecorder.Reason;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -117,6 +122,12 @@ public class ConfigTrigger {
       refs.add(ref);
     }
     watchers.put(key, List.copyOf(refs));
+    List<ConfigUses.Use> fixed = ConfigUses.neverUpdated(podTemplate(workload), refs);
+    if (!fixed.isEmpty()) {
+      events.warning(workload, Reason.RolloutNeeded, ConfigUses.describe(fixed) + ", which a running pod never"
+          + " updates: " + Utils.RELOAD_ON_ANNOTATION + " cannot apply a change there in place; it needs a rollout ("
+          + rolloutCommand(kind, name) + "). Mount the config as a volume (no subPath) to reload it in place");
+    }
 
     StringBuilder data = new StringBuilder();
     for (String ref : refs.stream().sorted().distinct().toList()) {
@@ -143,13 +154,13 @@ public class ConfigTrigger {
     }
     String next = (count + 1) + "-" + hash;
     if (recordedHash != null) {
-      createReload(workload, next, "data of " + String.join(", ", refs) + " changed");
+      createReload(workload, next, refs, "data of " + String.join(", ", refs) + " changed");
     }
     record(kind, ns, name, next);
     handled.put(key, value + "\n" + next);
   }
 
-  private void createReload(HasMetadata workload, String next, String why) {
+  private void createReload(HasMetadata workload, String next, List<String> refs, String why) {
     String ns = workload.getMetadata().getNamespace();
     String name = Utils.triggeredReloadName(workload.getKind(), workload.getMetadata().getName(), "reload-on " + next);
     Reload reload = new Reload();
@@ -157,7 +168,8 @@ public class ConfigTrigger {
     reload.getMetadata().setNamespace(ns);
     reload.getMetadata().setLabels(Map.of(Utils.TARGET_KIND_LABEL, workload.getKind(),
         Utils.TARGET_NAME_LABEL, Utils.labelValue(workload.getMetadata().getName())));
-    reload.getMetadata().setAnnotations(Map.of(Utils.TRIGGER_ANNOTATION, Utils.RELOAD_ON_ANNOTATION + ": " + why));
+    reload.getMetadata().setAnnotations(Map.of(Utils.TRIGGER_ANNOTATION, Utils.RELOAD_ON_ANNOTATION + ": " + why,
+        Utils.CONFIGS_ANNOTATION, String.join(",", refs)));
     reload.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder()
         .withApiVersion(workload.getApiVersion()).withKind(workload.getKind()).withName(workload.getMetadata().getName())
         .withUid(workload.getMetadata().getUid()).build()));
@@ -211,6 +223,18 @@ public class ConfigTrigger {
       default -> throw new IllegalArgumentException("not a workload kind: " + kind);
     };
     return (io.fabric8.kubernetes.client.dsl.MixedOperation) op;
+  }
+
+  /** What to run instead of an in-place reload: {@code kubectl rollout restart deployment/web}. */
+  static String rolloutCommand(String kind, String name) {
+    return "kubectl rollout restart " + kind.toLowerCase(java.util.Locale.ROOT) + "/" + name;
+  }
+
+  private static PodSpec podTemplate(HasMetadata workload) {
+    PodTemplateSpec t = workload instanceof Deployment d && d.getSpec() != null ? d.getSpec().getTemplate()
+        : workload instanceof StatefulSet s && s.getSpec() != null ? s.getSpec().getTemplate()
+        : workload instanceof DaemonSet ds && ds.getSpec() != null ? ds.getSpec().getTemplate() : null;
+    return t == null ? null : t.getSpec();
   }
 
   private static String annotation(HasMetadata o, String name) {

@@ -80,6 +80,14 @@ public class ReloadReconciler implements AutoCloseable {
     }
 
     if (!rollout.hasStarted()) {
+      List<ConfigUses.Use> fixed = configsNeverUpdated(reload, current);
+      if (!fixed.isEmpty()) {
+        rollout.fail("RolloutNeeded", ConfigUses.describe(fixed) + ", which a running pod never updates: the new"
+            + " data needs a rollout" + (reload.getSpec().getTarget() == null ? "" : " (" + ConfigTrigger.rolloutCommand(
+            reload.getSpec().getTarget().getKind(), reload.getSpec().getTarget().getName()) + ")")
+            + ", not an in-place reload", Reason.RolloutNeeded);
+        return null;
+      }
       Optional<Reload> before = overlapping.runningBefore(reload, current);
       if (before.isPresent()) {
         rollout.pending("waiting for Reload " + before.get().getMetadata().getName() + " of the same pods to finish");
@@ -120,6 +128,20 @@ public class ReloadReconciler implements AutoCloseable {
     if (lastBatchSpec.remove(namespace + "/" + name) != null) {
       LOG.info("{}/{} was deleted mid-rollout: stopping", namespace, name);
     }
+  }
+
+  /**
+   * A Reload made for new config data ({@link Utils#CONFIGS_ANNOTATION}) cannot deliver it where the pods read
+   * that config from their environment or a subPath mount: those uses, in any of the pods.
+   */
+  private static List<ConfigUses.Use> configsNeverUpdated(Reload reload, List<Pod> current) {
+    Map<String, String> annotations = reload.getMetadata().getAnnotations();
+    String configs = annotations == null ? null : annotations.get(Utils.CONFIGS_ANNOTATION);
+    if (configs == null || configs.isBlank()) {
+      return List.of();
+    }
+    List<String> refs = java.util.Arrays.stream(configs.split(",")).map(String::strip).toList();
+    return current.stream().flatMap(p -> ConfigUses.neverUpdated(p.getSpec(), refs).stream()).distinct().toList();
   }
 
   private void begin(RolloutStatus rollout, ValidSpec spec, List<Pod> current) {

@@ -13,6 +13,8 @@ public final class Utils {
   public static final String TRIGGER_ANNOTATION = "baton.dev/trigger";
   /** On a workload: "configmap/NAME,secret/NAME" whose data changes trigger a Reload ({@link ConfigTrigger}). */
   public static final String RELOAD_ON_ANNOTATION = "baton.dev/reload-on";
+  /** On a Reload made from {@link #RELOAD_ON_ANNOTATION}: the configs whose new data it is for, comma-separated. */
+  public static final String CONFIGS_ANNOTATION = "baton.dev/configs";
   /** Written by the operator on such a workload: "count-hash" of the data it last saw. */
   public static final String RELOAD_ON_HASH_ANNOTATION = "baton.dev/reload-on-hash";
   public static final String TARGET_KIND_LABEL = "baton.dev/target-kind";

@@ -9,7 +9,14 @@ import dev.baton.operator.BatonOperator;
 import dev.baton.operator.Batons;
 import dev.baton.operator.Fixtures;
 import dev.baton.operator.api.Reload;
+import dev.baton.operator.api.ReloadStatus;
+import dev.baton.operator.sidecar.ControlAddressResolver;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -25,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code baton.dev/reload-on}: a change to the data of a named ConfigMap or Secret reloads the workload's
- * pods in place (real batons), once per change, and an operator restart does not reload them again.
+ * pods in place (real batons), once per change, and an operator restart does not reload them again; a config
+ * the pods read from their environment or a subPath mount is refused up front: it needs a rollout.
  */
 @EnableKubernetesMockClient(crud = true)
 class ConfigTriggerTest {
@@ -122,6 +130,81 @@ class ConfigTriggerTest {
         annotate(Map.of(Utils.RELOAD_ON_ANNOTATION, "configmaps/not-yet"));
         await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace(NS).list().getItems()
             .stream().map(Event::getReason).anyMatch("InvalidReloadOn"::equals));
+      } finally {
+        operator.close();
+      }
+      ApiCalls.checkAllowed(server);
+    }
+  }
+
+  @Test
+  void configReadFromTheEnvironmentOrASubPathIsRefusedUpFrontAsARolloutNotAReload() throws Exception {
+    try (KubernetesClient operatorClient = Fixtures.operatorClient(client)) {
+      Fixtures.installCrd(client);
+      Fixtures.tokenSecret(client);
+      client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
+          .endMetadata().addToData("app.conf", "level=info").build()).create();
+      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("app-secret")
+          .endMetadata().addToStringData("password", "one").build()).create();
+      // The config reaches the app through envFrom, an env var and a subPath mount: none changes in a running pod.
+      PodSpec spec = new PodSpecBuilder()
+          .addNewContainer().withName("app").withImage("app")
+            .addNewPort().withName("baton").withContainerPort(8686).endPort()
+            .addNewEnvFrom().withNewConfigMapRef().withName("app-config").endConfigMapRef().endEnvFrom()
+            .addNewEnv().withName("PASSWORD").withNewValueFrom().withNewSecretKeyRef("password", "app-secret", false)
+              .endValueFrom().endEnv()
+            .addNewVolumeMount().withName("conf").withMountPath("/etc/app/app.conf").withSubPath("app.conf").endVolumeMount()
+          .endContainer()
+          .addNewVolume().withName("conf").withNewConfigMap().withName("app-config").endConfigMap().endVolume()
+          .build();
+      client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder()
+          .withNewMetadata().withName("web")
+            .addToAnnotations(Utils.RELOAD_ON_ANNOTATION, "configmap/app-config,secret/app-secret").endMetadata()
+          .withNewSpec().withNewSelector().addToMatchLabels("app", "web").endSelector()
+            .withNewTemplate().withNewMetadata().addToLabels("app", "web").endMetadata().withSpec(spec).endTemplate()
+          .endSpec().build()).create();
+      client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("web-0").addToLabels("app", "web")
+            .addToAnnotations(ControlAddressResolver.ADDRESS_ANNOTATION, "127.0.0.1:9").endMetadata()
+          .withSpec(spec)
+          .withNewStatus().withPhase("Running").withPodIP("10.0.0.1")
+            .addNewCondition().withType("Ready").withStatus("True").endCondition().endStatus()
+          .build()).create();
+      String uses = "configmap/app-config through envFrom (container app), subPath mount /etc/app/app.conf"
+          + " (container app); secret/app-secret through env PASSWORD (container app), which a running pod never updates";
+
+      BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
+      try {
+        // Up front, before any change: a Warning on the workload.
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+              assertThat(e.getReason()).isEqualTo("RolloutNeeded");
+              assertThat(e.getType()).isEqualTo("Warning");
+              assertThat(e.getInvolvedObject().getKind()).isEqualTo("Deployment");
+              assertThat(e.getMessage()).isEqualTo(uses + ": baton.dev/reload-on cannot apply a change there in place;"
+                  + " it needs a rollout (kubectl rollout restart deployment/web). Mount the config as a volume (no"
+                  + " subPath) to reload it in place");
+            }));
+        await().atMost(Duration.ofSeconds(30)).until(() -> hash() != null);
+
+        // A change: its Reload ends Failed, saying a rollout is needed, and no pod is reloaded.
+        client.configMaps().inNamespace(NS).withName("app-config").edit(c -> {
+          c.getData().put("app.conf", "level=debug");
+          return c;
+        });
+        await().atMost(Duration.ofSeconds(30)).until(() -> reloads().size() == 1 && reloads().get(0).getStatus() != null
+            && reloads().get(0).getStatus().isDone());
+        ReloadStatus st = reloads().get(0).getStatus();
+        assertThat(st.getPhase()).isEqualTo(ReloadStatus.FAILED);
+        assertThat(st.getStartTime()).as("never started").isNull();
+        assertThat(st.getPods()).as("no pod asked (its baton's address is a closed port)").isEmpty();
+        Condition ready = st.getConditions().get(0);
+        assertThat(ready.getType()).isEqualTo("Ready");
+        assertThat(ready.getReason()).isEqualTo("RolloutNeeded");
+        assertThat(ready.getMessage()).isEqualTo(uses + ": the new data needs a rollout (kubectl rollout restart"
+            + " deployment/web), not an in-place reload");
+        assertThat(client.v1().events().inNamespace(NS).list().getItems())
+            .filteredOn(e -> "RolloutNeeded".equals(e.getReason()))
+            .extracting(e -> e.getInvolvedObject().getKind()).containsExactlyInAnyOrder("Deployment", "Reload");
       } finally {
         operator.close();
       }
