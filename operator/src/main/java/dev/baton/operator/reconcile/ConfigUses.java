@@ -71,6 +71,29 @@ final class ConfigUses {
     return out;
   }
 
+  /** A whole-volume mount (no subPath) of a volume showing one of the configs: the kubelet updates it in place. */
+  record Mount(String container, String mountPath, Volume volume) {}
+
+  /**
+   * Where each container sees {@code refs} update in place: what a reload for their new data would ask the
+   * pod's baton to wait for ({@link MountedConfigHash#expected} of the volume at {@code mountPath}, in baton's
+   * own container), once baton can wait for it.
+   */
+  static List<Mount> inPlaceMounts(PodSpec pod, Collection<String> refs) {
+    List<Mount> out = new ArrayList<>();
+    for (Container c : orEmpty(pod.getContainers())) {
+      for (VolumeMount m : orEmpty(c.getVolumeMounts())) {
+        boolean subPath = (m.getSubPath() != null && !m.getSubPath().isEmpty())
+            || (m.getSubPathExpr() != null && !m.getSubPathExpr().isEmpty());
+        if (!subPath && volumeRefs(pod, m.getName()).stream().anyMatch(refs::contains)) {
+          orEmpty(pod.getVolumes()).stream().filter(v -> v.getName().equals(m.getName())).findFirst()
+              .ifPresent(v -> out.add(new Mount(c.getName(), m.getMountPath(), v)));
+        }
+      }
+    }
+    return out;
+  }
+
   /** "configmap/app-config through env MODE (container app), envFrom (container app)": one clause per config, by name. */
   static String describe(List<Use> uses) {
     return uses.stream().collect(Collectors.groupingBy(Use::ref, TreeMap::new, Collectors.toList()))

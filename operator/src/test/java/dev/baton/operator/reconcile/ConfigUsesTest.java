@@ -44,6 +44,13 @@ class ConfigUsesTest {
   }
 
   @Test
+  void wholeVolumeMountsAreWhereAReloadCouldWaitForTheNewData() {
+    assertThat(ConfigUses.inPlaceMounts(POD, List.of("configmap/app-config", "secret/tls", "configmap/features")))
+        .extracting(m -> m.container() + ":" + m.mountPath() + ":" + m.volume().getName())
+        .containsExactly("app:/etc/app:conf", "app:/etc/tls:tls");
+  }
+
+  @Test
   void aWholeVolumeMountUpdatesInPlace() {
     // app-config is also a whole-volume mount and tls one too: only their other uses count.
     assertThat(ConfigUses.neverUpdated(POD, List.of("configmap/other"))).isEmpty();
