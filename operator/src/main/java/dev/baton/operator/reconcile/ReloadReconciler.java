@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Drives a Reload one batch per reconcile: validate → resolve the pods → begin (or wait for another
- * Reload of the same pods) → run one batch → requeue, so the next batch runs on a fresh read of the
- * Reload (a changed spec applies from there, a deleted Reload stops) → conclude when no pod is left.
+ * Reload of the same pods, or refuse new config data the pods cannot see in place) → run one batch →
+ * requeue, so the next batch runs on a fresh read of the Reload (a changed spec applies from there, a
+ * deleted Reload stops) → conclude when no pod is left.
  * Each pod's reload is a {@link PodReload}; the status, patched after every pod step by
  * {@link RolloutStatus}, is all the progress there is, so a reconcile that starts over (another operator,
  * a restart) goes on where the last one stopped.
@@ -64,52 +65,99 @@ public class ReloadReconciler implements AutoCloseable {
       return null;
     }
     String previousSpec = lastBatchSpec.remove(key(reload));
-    ValidSpec.Result valid = ValidSpec.validate(reload.getSpec());
-    if (!valid.isValid()) {
-      rollout.fail("InvalidSpec", (previousSpec != null ? "spec changed mid-rollout: " : "")
-          + String.join("; ", valid.errors()), Reason.InvalidSpec);
-      return null;
+    ValidSpec spec = validate(rollout, previousSpec);
+    List<Pod> current = spec == null ? null : resolvePods(rollout, spec);
+    if (current == null) {
+      return null;  // ended: InvalidSpec or TargetNotFound
     }
-    ValidSpec spec = valid.spec();
-    List<Pod> current;
-    try {
-      current = pods.pods(reload.getMetadata().getNamespace(), spec);
-    } catch (PodResolver.TargetNotFoundException e) {
-      rollout.fail("TargetNotFound", e.getMessage(), Reason.Failed);
-      return null;
-    }
-
     if (!rollout.hasStarted()) {
-      List<ConfigUses.Use> fixed = configsNeverUpdated(reload, current);
-      if (!fixed.isEmpty()) {
-        rollout.fail("RolloutNeeded", ConfigUses.describe(fixed) + ", which a running pod never updates: the new"
-            + " data needs a rollout" + (reload.getSpec().getTarget() == null ? "" : " (" + ConfigTrigger.rolloutCommand(
-            reload.getSpec().getTarget().getKind(), reload.getSpec().getTarget().getName()) + ")")
-            + ", not an in-place reload", Reason.RolloutNeeded);
-        return null;
+      Start start = begin(rollout, spec, current);
+      if (start != Start.STARTED) {
+        return start == Start.WAITING ? WAIT_FOR_OTHER : null;
       }
-      Optional<Reload> before = overlapping.runningBefore(reload, current);
-      if (before.isPresent()) {
-        rollout.pending("waiting for Reload " + before.get().getMetadata().getName() + " of the same pods to finish");
-        return WAIT_FOR_OTHER;
-      }
-      if (current.isEmpty()) {
-        rollout.fail("NoPods", "no pods match " + describe(reload), Reason.Failed);
-        return null;
-      }
-      begin(rollout, spec, current);
-    } else if (previousSpec == null) {
-      events.normal(reload, Reason.Resumed, "Resuming after " + rollout.podsDone() + " pods");
-    } else if (!previousSpec.equals(Serialization.asJson(reload.getSpec()))) {
-      events.normal(reload, Reason.SpecChanged, "Spec changed (generation " + reload.getMetadata().getGeneration()
-          + "): it applies from the next batch; the " + rollout.podsDone() + " pods done are not reloaded again");
+    } else {
+      goOn(rollout, previousSpec);
     }
-
     Batch batch = nextBatch(rollout, spec, current);
     if (batch.isEmpty()) {
       rollout.conclude();
       return null;
     }
+    if (!runBatch(rollout, spec, batch)) {
+      return null;  // ended: a pod failed (failurePolicy Stop)
+    }
+    lastBatchSpec.put(key(reload), Serialization.asJson(reload.getSpec()));
+    return NEXT_BATCH;
+  }
+
+  /** The spec checked, or null when it is not valid (the Reload ends InvalidSpec). */
+  private static ValidSpec validate(RolloutStatus rollout, String previousSpec) {
+    ValidSpec.Result valid = ValidSpec.validate(rollout.reload().getSpec());
+    if (!valid.isValid()) {
+      rollout.fail("InvalidSpec", (previousSpec != null ? "spec changed mid-rollout: " : "")
+          + String.join("; ", valid.errors()), Reason.InvalidSpec);
+      return null;
+    }
+    return valid.spec();
+  }
+
+  /** The Reload's pods now, or null when its workload is gone (the Reload ends TargetNotFound). */
+  private List<Pod> resolvePods(RolloutStatus rollout, ValidSpec spec) {
+    try {
+      return pods.pods(rollout.reload().getMetadata().getNamespace(), spec);
+    } catch (PodResolver.TargetNotFoundException e) {
+      rollout.fail("TargetNotFound", e.getMessage(), Reason.Failed);
+      return null;
+    }
+  }
+
+  private enum Start { STARTED, WAITING, REFUSED }
+
+  /**
+   * Starts the rollout, or waits for an earlier Reload of the same pods, or refuses it: new config data the
+   * pods can never see in place (a rollout is needed), or no pods.
+   */
+  private Start begin(RolloutStatus rollout, ValidSpec spec, List<Pod> current) {
+    Reload reload = rollout.reload();
+    List<ConfigUses.Use> fixed = configsNeverUpdated(reload, current);
+    if (!fixed.isEmpty()) {
+      rollout.fail("RolloutNeeded", ConfigUses.describe(fixed) + ", which a running pod never updates: the new"
+          + " data needs a rollout" + (reload.getSpec().getTarget() == null ? "" : " (" + ConfigTrigger.rolloutCommand(
+          reload.getSpec().getTarget().getKind(), reload.getSpec().getTarget().getName()) + ")")
+          + ", not an in-place reload", Reason.RolloutNeeded);
+      return Start.REFUSED;
+    }
+    Optional<Reload> before = overlapping.runningBefore(reload, current);
+    if (before.isPresent()) {
+      rollout.pending("waiting for Reload " + before.get().getMetadata().getName() + " of the same pods to finish");
+      return Start.WAITING;
+    }
+    if (current.isEmpty()) {
+      rollout.fail("NoPods", "no pods match " + describe(reload), Reason.Failed);
+      return Start.REFUSED;
+    }
+    rollout.start(current.size());
+    events.normal(reload, Reason.Started, "Reloading " + current.size() + " pods of " + describe(reload) + ", "
+        + spec.batchSize(current.size()) + " at a time");
+    return Start.STARTED;
+  }
+
+  /**
+   * A rollout under way: resumed (after a restart, another operator, or a failed reconcile), or going on after
+   * this process's last batch, with the spec that batch ran with or a changed one (it applies from now on).
+   */
+  private void goOn(RolloutStatus rollout, String previousSpec) {
+    Reload reload = rollout.reload();
+    if (previousSpec == null) {
+      events.normal(reload, Reason.Resumed, "Resuming after " + rollout.podsDone() + " pods");
+    } else if (!previousSpec.equals(Serialization.asJson(reload.getSpec()))) {
+      events.normal(reload, Reason.SpecChanged, "Spec changed (generation " + reload.getMetadata().getGeneration()
+          + "): it applies from the next batch; the " + rollout.podsDone() + " pods done are not reloaded again");
+    }
+  }
+
+  /** Reloads the batch's pods and waits for them; false when one failed and failurePolicy Stop ended the Reload. */
+  private boolean runBatch(RolloutStatus rollout, ValidSpec spec, Batch batch) throws InterruptedException {
     List<PodResult> results = podReloads.run(rollout, spec, batch.todo(), batch.inFlight());
     Optional<PodResult> failed = results.stream().filter(r -> PodResult.FAILED.equals(r.getResult())).findFirst();
     if (failed.isPresent() && spec.stopOnFailure()) {
@@ -117,10 +165,9 @@ public class ReloadReconciler implements AutoCloseable {
       long left = batch.total() - rollout.pods().size();
       rollout.fail("PodFailed", "pod " + f.getPod() + " failed: " + f.getMessage() + "; stopped with " + left
           + " pods not reloaded (failurePolicy Stop)", Reason.Failed);
-      return null;
+      return false;
     }
-    lastBatchSpec.put(key(reload), Serialization.asJson(reload.getSpec()));
-    return NEXT_BATCH;
+    return true;
   }
 
   /** The Reload is gone (deleted): a rollout it had stops after the batch that was in flight. */
@@ -142,12 +189,6 @@ public class ReloadReconciler implements AutoCloseable {
     }
     List<String> refs = java.util.Arrays.stream(configs.split(",")).map(String::strip).toList();
     return current.stream().flatMap(p -> ConfigUses.neverUpdated(p.getSpec(), refs).stream()).distinct().toList();
-  }
-
-  private void begin(RolloutStatus rollout, ValidSpec spec, List<Pod> current) {
-    rollout.start(current.size());
-    events.normal(rollout.reload(), Reason.Started, "Reloading " + current.size() + " pods of "
-        + describe(rollout.reload()) + ", " + spec.batchSize(current.size()) + " at a time");
   }
 
   /**

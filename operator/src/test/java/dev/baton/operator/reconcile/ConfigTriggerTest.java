@@ -46,12 +46,7 @@ class ConfigTriggerTest {
   @Test
   void aChangedConfigMapOrSecretReloadsThePodsOncePerChange() throws Exception {
     try (Batons batons = Batons.start(1, tmp); KubernetesClient operatorClient = Fixtures.operatorClient(client)) {
-      Fixtures.installCrd(client);
-      Fixtures.tokenSecret(client);
-      client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
-          .endMetadata().addToData("level", "info").build()).create();
-      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("app-secret")
-          .endMetadata().addToStringData("password", "one").build()).create();
+      createConfigs("level", "info");
       Fixtures.deployment(client, "web");
       annotate(Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/app-config, secret/app-secret"));
       Fixtures.pod(client, "web-0", "web", batons.get(0).controlAddress(), true);
@@ -111,14 +106,8 @@ class ConfigTriggerTest {
       annotate(Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/not-yet"));
       BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
       try {
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-            assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
-              assertThat(e.getReason()).isEqualTo("ConfigNotFound");
-              assertThat(e.getType()).isEqualTo("Warning");
-              assertThat(e.getInvolvedObject().getName()).isEqualTo("web");
-              assertThat(e.getMessage()).isEqualTo("ConfigMap not-yet named in baton.dev/reload-on does not exist"
-                  + " in namespace shop: no reload until it does");
-            }));
+        awaitWarningOnTheDeployment("ConfigNotFound", "ConfigMap not-yet named in baton.dev/reload-on does not exist"
+            + " in namespace shop: no reload until it does");
         assertThat(hash()).isNull();
 
         client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("not-yet")
@@ -140,12 +129,7 @@ class ConfigTriggerTest {
   @Test
   void configReadFromTheEnvironmentOrASubPathIsRefusedUpFrontAsARolloutNotAReload() throws Exception {
     try (KubernetesClient operatorClient = Fixtures.operatorClient(client)) {
-      Fixtures.installCrd(client);
-      Fixtures.tokenSecret(client);
-      client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
-          .endMetadata().addToData("app.conf", "level=info").build()).create();
-      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("app-secret")
-          .endMetadata().addToStringData("password", "one").build()).create();
+      createConfigs("app.conf", "level=info");
       // The config reaches the app through envFrom, an env var and a subPath mount: none changes in a running pod.
       PodSpec spec = new PodSpecBuilder()
           .addNewContainer().withName("app").withImage("app")
@@ -175,15 +159,9 @@ class ConfigTriggerTest {
       BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
       try {
         // Up front, before any change: a Warning on the workload.
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
-            assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
-              assertThat(e.getReason()).isEqualTo("RolloutNeeded");
-              assertThat(e.getType()).isEqualTo("Warning");
-              assertThat(e.getInvolvedObject().getKind()).isEqualTo("Deployment");
-              assertThat(e.getMessage()).isEqualTo(uses + ": baton.dev/reload-on cannot apply a change there in place;"
-                  + " it needs a rollout (kubectl rollout restart deployment/web). Mount the config as a volume (no"
-                  + " subPath) to reload it in place");
-            }));
+        awaitWarningOnTheDeployment("RolloutNeeded", uses + ": baton.dev/reload-on cannot apply a change there in"
+            + " place; it needs a rollout (kubectl rollout restart deployment/web). Mount the config as a volume (no"
+            + " subPath) to reload it in place");
         await().atMost(Duration.ofSeconds(30)).until(() -> hash() != null);
 
         // A change: its Reload ends Failed, saying a rollout is needed, and no pod is reloaded.
@@ -210,6 +188,27 @@ class ConfigTriggerTest {
       }
       ApiCalls.checkAllowed(server);
     }
+  }
+
+  /** The CRD, the token Secret, and the app's configs: ConfigMap app-config with one key, Secret app-secret. */
+  private void createConfigs(String key, String value) throws Exception {
+    Fixtures.installCrd(client);
+    Fixtures.tokenSecret(client);
+    client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
+        .endMetadata().addToData(key, value).build()).create();
+    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("app-secret")
+        .endMetadata().addToStringData("password", "one").build()).create();
+  }
+
+  private void awaitWarningOnTheDeployment(String reason, String message) {
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+          assertThat(e.getReason()).isEqualTo(reason);
+          assertThat(e.getType()).isEqualTo("Warning");
+          assertThat(e.getInvolvedObject().getKind()).isEqualTo("Deployment");
+          assertThat(e.getInvolvedObject().getName()).isEqualTo("web");
+          assertThat(e.getMessage()).isEqualTo(message);
+        }));
   }
 
   private void annotate(Map<String, String> annotations) {
