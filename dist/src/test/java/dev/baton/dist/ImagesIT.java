@@ -168,7 +168,7 @@ class ImagesIT {
      */
     @Test
     void operatorImageServesItsProbesAndReconcilesAReloadOfTheBatonImage() throws Exception {
-        try (InputStream in = Reload.class.getResourceAsStream("/reloads.baton.dev-v1.yml")) {
+        try (InputStream in = Reload.class.getResourceAsStream(Reload.CRD_RESOURCE)) {
             client.apiextensions().v1().customResourceDefinitions()
                     .resource(client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class)).create();
         }
