@@ -1,42 +1,308 @@
 package dev.baton.sidecar.supervise;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+import dev.baton.sidecar.Log;
+import dev.baton.sidecar.notify.NotifyMessage;
+import dev.baton.sidecar.posix.Signals;
+import dev.baton.sidecar.spawn.ExitStatus;
 
 /**
- * One requested reload, from request to the moment every older generation has exited. Requests that
- * arrive while a generation is still starting are coalesced into one reload after it, so they share
- * an id. Mutated only on the loop thread; {@link #view()} is the thread-safe copy.
+ * One reload: a new generation started, made ready, and every older one retired. Its methods read in
+ * the order of ARCHITECTURE.md's reload diagram — {@link #start} → {@link #spawned} → {@link #ready}
+ * → {@link #retireOld} → {@link #oldGone} → {@link #succeeded} | {@link #failed} → {@link #retryOrGiveUp}
+ * — and they alone change its {@link Phase}. The first start and the restart after the serving worker
+ * died go the same way ({@link Kind}); only the rules for retrying and for giving up differ
+ * ({@link Retries}).
+ *
+ * <p>The supervisor owns everything around it (the worker table, the reload queue, the processes) and
+ * does what the reload asks. Requests that arrive while a generation is still starting are coalesced
+ * into one reload after it, so they share an id. Loop thread only; {@link #view()} is the thread-safe copy.
  */
 final class Reload {
-    /** RETRYING: a generation failed and the next attempt waits for its backoff (--reload-retries). */
-    enum State { QUEUED, STARTING, RETRYING, DRAINING, SUCCEEDED, FAILED }
+    /** RETRYING: a generation failed and the next attempt waits (--reload-retries, or a crash loop's backoff). */
+    enum Phase { QUEUED, STARTING, RETRYING, DRAINING, SUCCEEDED, FAILED }
 
+    enum Kind {
+        /** The very first worker. */
+        FIRST_START,
+        /** Nothing serves any more (the serving worker died, or a reload failed meanwhile). */
+        RESTART,
+        /** A HUP, {@code POST /reload} or auto-restart: shown in /status, counted in /metrics. */
+        REQUESTED
+    }
+
+    private final Supervisor supervisor;
     final long id;
+    final Kind kind;
     final String trigger;
-    final Instant requestedAt = Instant.now();
-    final long requestedNanos = System.nanoTime();
-    State state = State.QUEUED;
-    int generation;
-    /** Generations started for this reload so far: 1 + the retries. */
-    int attempts;
-    Instant nextAttemptAt;
-    String message = "";
-    long readyNanos;
-    long doneNanos;
-    Instant finishedAt;
+    final Instant requestedAt;
+    final long requestedNanos;
 
-    Reload(long id, String trigger) {
+    private Phase phase = Phase.QUEUED;
+    /** The generation of the latest attempt, and its worker while it starts (null if it could not be spawned). */
+    private int generation;
+    private Worker worker;
+    /** Generations started for this reload so far: 1 + the retries. */
+    private int attempts;
+    private EventLoop.Timer intervalRule;
+    private EventLoop.Timer readyDeadline;
+    private EventLoop.Timer nextAttempt;
+    private Instant nextAttemptAt;
+    private String message = "";
+    private long readyNanos;
+    private long doneNanos;
+    private Instant finishedAt;
+
+    Reload(Supervisor supervisor, long id, Kind kind, String trigger) {
+        this.supervisor = supervisor;
         this.id = id;
+        this.kind = kind;
         this.trigger = trigger;
+        this.requestedAt = supervisor.loop().now();
+        this.requestedNanos = supervisor.loop().nanoTime();
+    }
+
+    // ---------------------------------------------------------------- start → spawned → ready
+
+    /** Start: spawn the next generation (its environment read anew). */
+    void start() {
+        phase = Phase.STARTING;
+        attempts++;
+        generation = supervisor.nextGeneration();
+        if (requested()) {
+            supervisor.reloadStarting(this);
+        }
+        try {
+            worker = supervisor.spawn(this, generation);
+        } catch (Supervisor.CannotSpawn e) {
+            worker = null;
+            failed(e.getMessage());
+            return;
+        }
+        spawned();
+    }
+
+    /**
+     * Spawned: it is ready at its READY=1, or (start_server's rule, for a worker that never spoke
+     * sd_notify and does not run Baton's agent) when still alive after --interval; it fails if it
+     * exits first or is not ready within --ready-timeout.
+     */
+    private void spawned() {
+        SupervisorConfig config = supervisor.config();
+        Worker w = worker;
+        if (config.readiness() != Readiness.NOTIFY && !w.runsBatonAgent) {
+            intervalRule = supervisor.loop().schedule(config.interval(), () -> {
+                if (config.readiness() == Readiness.ALIVE || !w.spokeNotify) {
+                    ready(w, "alive after --interval");
+                }
+            });
+        }
+        readyDeadline = supervisor.loop().schedule(config.readyTimeout(), () -> notReadyInTime(w));
+    }
+
+    /** An sd_notify message from a worker this reload started. */
+    void notified(Worker w, NotifyMessage message) {
+        if (message.ready()) {
+            ready(w, "READY=1");
+        }
+    }
+
+    /** A worker this reload started exited before it was ready. */
+    void exitedBeforeReady(Worker w, ExitStatus status) {
+        if (w != worker || phase != Phase.STARTING) {
+            return; // an attempt given up on already (--ready-timeout), now gone
+        }
+        Log.info("new worker " + w.pid + " seems to have failed to start, exit status:" + status.raw());
+        failed("generation " + w.generation + " (pid " + w.pid + ") exited with " + status.describe() + " before it was ready");
+    }
+
+    private void notReadyInTime(Worker w) {
+        if (w != worker || phase != Phase.STARTING) {
+            return;
+        }
+        Duration timeout = supervisor.config().readyTimeout();
+        Log.info("new worker " + w.pid + " did not become ready within " + Supervisor.human(timeout)
+                + " (--ready-timeout); stopping it");
+        supervisor.stop(w, Signals.SIGTERM, Supervisor.KILL_NOT_READY_AFTER);
+        failed("generation " + w.generation + " (pid " + w.pid + ") did not become ready within " + Supervisor.human(timeout));
+    }
+
+    /** Ready: the new generation serves; the older ones are retired after --kill-old-delay. */
+    private void ready(Worker w, String how) {
+        if (w != worker || phase != Phase.STARTING) {
+            return;
+        }
+        cancelTimers();
+        readyNanos = supervisor.loop().nanoTime();
+        phase = Phase.DRAINING;
+        supervisor.serving(this, w, how);
+        List<Worker> old = supervisor.workers().olderThan(generation);
+        if (requested() || !old.isEmpty()) {
+            Log.info("new worker is now running, sending " + Signals.name(supervisor.config().signalOnHup()) + " to old workers:"
+                    + (old.isEmpty() ? "none" : WorkerTable.pids(old)));
+        }
+        Duration delay = supervisor.killOldDelay();
+        if (!old.isEmpty()) {
+            if (delay.isZero()) {
+                retireOld();
+            } else {
+                Log.info("sleeping " + Supervisor.human(delay) + " before killing old workers");
+                supervisor.loop().schedule(delay, this::retireOld);
+            }
+        }
+        oldGone();
+        supervisor.nextMayStart();
+    }
+
+    // ---------------------------------------------------------------- retire old → old gone → succeeded
+
+    /** Retire old: --signal-on-hup to every older generation, again to those already told, as start_server does. */
+    private void retireOld() {
+        supervisor.retire(supervisor.workers().olderThan(generation));
+    }
+
+    /** Old gone: called whenever an older worker has exited; the last one makes the reload a success. */
+    void oldGone() {
+        if (phase == Phase.DRAINING && supervisor.workers().olderThan(generation).isEmpty()) {
+            succeeded();
+        }
+    }
+
+    private void succeeded() {
+        finish(Phase.SUCCEEDED, "generation " + generation + " serving");
+    }
+
+    // ---------------------------------------------------------------- failed → retry or give up
+
+    /** Failed: this attempt's generation exited, missed --ready-timeout, or could not be spawned. */
+    private void failed(String why) {
+        cancelTimers();
+        supervisor.generationFailed();
+        retryOrGiveUp(why);
+    }
+
+    private void retryOrGiveUp(String why) {
+        Optional<Duration> wait = supervisor.retries().afterFailure(this, supervisor.situation());
+        if (wait.isPresent()) {
+            retryIn(wait.get(), why);
+        } else {
+            giveUp(why);
+        }
+    }
+
+    private void retryIn(Duration delay, String why) {
+        if (requested()) {
+            Worker serving = supervisor.workers().serving();
+            message = why + "; attempt " + attempts + " of " + (supervisor.config().reloadRetries() + 1) + " failed, retrying in "
+                    + Supervisor.human(delay) + "; generation " + serving.generation + " keeps serving";
+            Log.warn("reload " + id + " attempt " + attempts + " failed: " + why + "; retrying in " + Supervisor.human(delay)
+                    + " (" + supervisor.retries().rule() + ")");
+            supervisor.systemd().reloadRetrying(serving.generation);
+        } else {
+            Log.warn(why + "; starting again");
+        }
+        startIn(delay);
+    }
+
+    /** Waits out {@code delay}, then starts the next attempt (at once if zero). */
+    void startIn(Duration delay) {
+        if (delay.isZero()) {
+            supervisor.attemptDue(this);
+            return;
+        }
+        phase = Phase.RETRYING;
+        nextAttemptAt = supervisor.loop().now().plus(delay);
+        if (!requested()) {
+            Log.warn("worker crash loop: " + supervisor.situation().failuresInARow() + " failures in a row; next start in "
+                    + Supervisor.human(delay));
+        }
+        nextAttempt = supervisor.loop().schedule(delay, () -> supervisor.attemptDue(this));
+    }
+
+    /** The wait is over, or cut short: someone asked again, or nothing serves any more. */
+    void retryNow() {
+        cancelTimers();
+        if (requested() && attempts > 0) {
+            supervisor.metrics().reloadRetried();
+        }
+        start();
+    }
+
+    private void giveUp(String why) {
+        if (requested()) {
+            Worker serving = supervisor.workers().serving();
+            String outcome = (attempts > 1 ? " (attempt " + attempts + ", no retry left)" : "")
+                    + (serving != null ? "; generation " + serving.generation + " keeps serving" : "");
+            finish(Phase.FAILED, why + outcome);
+            Log.warn("reload " + id + " failed: " + why + outcome);
+        } else {
+            finish(Phase.FAILED, why);
+        }
+        supervisor.gaveUp(this, why);
+    }
+
+    /** The supervisor shuts down, or a newer request takes this restart's place: it ends here, failed. */
+    void abandon(String why) {
+        cancelTimers();
+        if (!finished()) {
+            finish(Phase.FAILED, why);
+        }
+    }
+
+    private void finish(Phase end, String text) {
+        phase = end;
+        message = text;
+        doneNanos = supervisor.loop().nanoTime();
+        finishedAt = supervisor.loop().now();
+        supervisor.finished(this);
+    }
+
+    private void cancelTimers() {
+        for (EventLoop.Timer timer : new EventLoop.Timer[] {intervalRule, readyDeadline, nextAttempt}) {
+            if (timer != null) {
+                timer.cancel();
+            }
+        }
+        intervalRule = null;
+        readyDeadline = null;
+        nextAttempt = null;
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    Phase phase() {
+        return phase;
+    }
+
+    boolean requested() {
+        return kind == Kind.REQUESTED;
     }
 
     boolean finished() {
-        return state == State.SUCCEEDED || state == State.FAILED;
+        return phase == Phase.SUCCEEDED || phase == Phase.FAILED;
+    }
+
+    int attempts() {
+        return attempts;
+    }
+
+    int generation() {
+        return generation;
+    }
+
+    /** Seconds from request to the last older worker gone. */
+    double seconds() {
+        return (doneNanos - requestedNanos) / 1e9;
     }
 
     ReloadView view() {
-        return new ReloadView(id, trigger, state.name().toLowerCase(java.util.Locale.ROOT), generation, message,
-                requestedAt, finishedAt, attempts, state == State.RETRYING ? nextAttemptAt : null,
+        return new ReloadView(id, trigger, phase.name().toLowerCase(Locale.ROOT), generation, message,
+                requestedAt, finishedAt, attempts, phase == Phase.RETRYING ? nextAttemptAt : null,
                 readyNanos == 0 ? -1 : (readyNanos - requestedNanos) / 1_000_000,
                 doneNanos == 0 ? -1 : (doneNanos - requestedNanos) / 1_000_000);
     }

@@ -1,9 +1,6 @@
 package dev.baton.sidecar.supervise;
 
 import java.time.Instant;
-import java.util.concurrent.ScheduledFuture;
-
-import dev.baton.sidecar.notify.NotifyEndpoint;
 
 /** One spawned worker process. Mutable, and touched only on the supervisor's loop thread. */
 final class Worker {
@@ -11,34 +8,32 @@ final class Worker {
     final int pid;
     final long spawnedNanos;
     final Instant spawnedAt;
-    final NotifyEndpoint notify;
-    /** The reload this worker was started for; null for the first worker and crash restarts. */
+    /** The reload that started this worker (the first start and crash restarts are reloads too). */
     final Reload reload;
+    /** In {@code --readiness auto}: the worker runs Baton's agent, so only its READY=1 makes it ready. */
+    final boolean runsBatonAgent;
 
     WorkerState state = WorkerState.STARTING;
     boolean spokeNotify;
-    /** In {@code --readiness auto}: the worker runs Baton's agent, so only its READY=1 makes it ready. */
-    boolean runsBatonAgent;
     String lastStatus;
     long readyNanos;
-    ScheduledFuture<?> readyCheck;
-    ScheduledFuture<?> readyDeadline;
-    ScheduledFuture<?> killDeadline;
+    /** SIGKILL once a stop signal's --drain-timeout (or the not-ready grace) runs out, and when. */
+    EventLoop.Timer kill;
+    long killAtNanos;
 
-    Worker(int generation, int pid, NotifyEndpoint notify, Reload reload) {
+    Worker(int generation, int pid, Reload reload, boolean runsBatonAgent, long spawnedNanos, Instant spawnedAt) {
         this.generation = generation;
         this.pid = pid;
-        this.notify = notify;
         this.reload = reload;
-        this.spawnedNanos = System.nanoTime();
-        this.spawnedAt = Instant.now();
+        this.runsBatonAgent = runsBatonAgent;
+        this.spawnedNanos = spawnedNanos;
+        this.spawnedAt = spawnedAt;
     }
 
-    void cancelTimers() {
-        for (ScheduledFuture<?> timer : new ScheduledFuture<?>[] {readyCheck, readyDeadline, killDeadline}) {
-            if (timer != null) {
-                timer.cancel(false);
-            }
+    void cancelKill() {
+        if (kill != null) {
+            kill.cancel();
+            kill = null;
         }
     }
 }

@@ -171,13 +171,4 @@ class FaultsUnderLoadTest {
             }
         }
     }
-
-    @Test
-    void retryDelaysDoubleFromTheGivenDelayUpToThirtySeconds() {
-        assertThat(Supervisor.retryDelay(Duration.ofSeconds(1), 1)).isEqualTo(Duration.ofSeconds(1));
-        assertThat(Supervisor.retryDelay(Duration.ofSeconds(1), 2)).isEqualTo(Duration.ofSeconds(2));
-        assertThat(Supervisor.retryDelay(Duration.ofMillis(500), 4)).isEqualTo(Duration.ofSeconds(4));
-        assertThat(Supervisor.retryDelay(Duration.ofSeconds(1), 40)).isEqualTo(Duration.ofSeconds(30));
-        assertThat(Supervisor.retryDelay(Duration.ZERO, 3)).isEqualTo(Duration.ZERO);
-    }
 }
