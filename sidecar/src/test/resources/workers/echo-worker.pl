@@ -10,8 +10,11 @@
 # --envdir): WORKER_EXIT_AT_START=N exits N at once; WORKER_READY=notify sends READY=1 on
 # BATON_NOTIFY_FD after WORKER_READY_DELAY_MS; WORKER_READY=never only sends STATUS=; and
 # WORKER_IGNORE_TERM=1 ignores TERM (and keeps accepting); WORKER_HANG_ON_TERM=1 stops accepting on
-# TERM (closes its listener, as a draining server does) and then hangs, never exiting. Every signal
-# received is logged to stderr.
+# TERM (closes its listener, as a draining server does) and then hangs, never exiting;
+# WORKER_LISTEN=all serves every stream socket in SERVER_STARTER_PORT, not only the first (one
+# "accepting on fd N" line each). Every signal received is logged to stderr.
+# exits before loading anything: the sooner a failed start is seen, the less --interval matters
+BEGIN { exit $ENV{WORKER_EXIT_AT_START} if defined $ENV{WORKER_EXIT_AT_START} && $ENV{WORKER_EXIT_AT_START} ne ''; }
 use strict;
 use warnings;
 use Socket;
@@ -20,12 +23,17 @@ use Time::HiRes qw(usleep);
 
 STDERR->autoflush(1);
 my $gen = $ENV{SERVER_STARTER_GENERATION} // '?';
-exit $ENV{WORKER_EXIT_AT_START} if defined $ENV{WORKER_EXIT_AT_START} && $ENV{WORKER_EXIT_AT_START} ne '';
-
-my ($first) = split /;/, ($ENV{SERVER_STARTER_PORT} // '');
-die "worker: SERVER_STARTER_PORT is empty\n" unless $first;
-my ($fd) = $first =~ /=(\d+)$/ or die "worker: malformed SERVER_STARTER_PORT: $first\n";
-open(my $listen, '+<&=', $fd) or die "worker: cannot open fd $fd: $!\n";
+my @specs = split /;/, ($ENV{SERVER_STARTER_PORT} // '');
+die "worker: SERVER_STARTER_PORT is empty\n" unless @specs;
+@specs = ($specs[0]) unless ($ENV{WORKER_LISTEN} // '') eq 'all';
+my (@listeners, @fds);
+for my $spec (@specs) {
+    my ($fd) = $spec =~ /=(\d+)$/ or die "worker: malformed SERVER_STARTER_PORT: $spec\n";
+    open(my $l, '+<&=', $fd) or die "worker: cannot open fd $fd: $!\n";
+    next if @specs > 1 && unpack('i', getsockopt($l, SOL_SOCKET, SO_TYPE) // pack('i', 0)) != SOCK_STREAM;
+    push @listeners, $l;
+    push @fds, $fd;
+}
 
 my $notify;
 if (defined $ENV{BATON_NOTIFY_FD}) {
@@ -49,9 +57,16 @@ if ($ready eq 'notify') {
 } elsif ($ready eq 'never') {
     notify("STATUS=starting, never ready");
 }
-print STDERR "worker $$ (generation $gen) accepting on fd $fd\n";
+print STDERR "worker $$ (generation $gen) accepting on fd $_\n" for @fds;
 
+my $listening = '';
+vec($listening, fileno($_), 1) = 1 for @listeners;
 while (!$stop) {
+    my $listen = $listeners[0];
+    if (@listeners > 1) {  # one process serving several sockets: wait for one to have a connection
+        select(my $readable = $listening, undef, undef, undef) > 0 or next;  # EINTR on a signal: re-check $stop
+        ($listen) = grep { vec($readable, fileno($_), 1) } @listeners;
+    }
     my $client;
     accept($client, $listen) or next;  # EINTR on a signal: re-check $stop
     my $request = <$client> // '';
@@ -77,7 +92,7 @@ while (!$stop) {
     close $client;
 }
 if ($stop == 2) {
-    close $listen;  # stopped accepting: new connections queue for the next generation
+    close $_ for @listeners;  # stopped accepting: new connections queue for the next generation
     sleep 1 while 1;
 }
 print STDERR "worker $$ exiting\n";

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import dev.baton.sidecar.posix.Signals;
 import dev.baton.sidecar.testing.BatonProcess;
+import dev.baton.sidecar.testing.Http;
 import dev.baton.sidecar.testing.TestFiles;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.Out;
@@ -46,23 +47,33 @@ class SystemdNotifyTest {
         try (NotifyEndpoint systemd = NotifyEndpoint.open(tmp.resolve("systemd.sock"));
              NotifyReceiver<String> receiver = new NotifyReceiver<>((k, m) -> received.add(m))) {
             receiver.register(systemd, "systemd");
-            List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + TestFiles.freePort(), "--"));
+            int port = TestFiles.freePort();
+            List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--"));
             args.addAll(BatonProcess.echoWorker());
-            BatonProcess baton = BatonProcess.start(List.of(), args, Map.of("NOTIFY_SOCKET", systemd.path().toString()));
+            BatonProcess baton = BatonProcess.start(List.of(), args, Map.of("NOTIFY_SOCKET", systemd.path().toString(),
+                    "WORKER_READY", "notify")); // each worker says STATUS= and READY=1 on its own socket
             try {
                 await().until(() -> received.stream().anyMatch(NotifyMessage::ready));
                 NotifyMessage ready = received.stream().filter(NotifyMessage::ready).findFirst().orElseThrow();
                 assertThat(ready.fields()).containsEntry("MAINPID", Long.toString(baton.pid()))
                         .containsEntry("STATUS", "generation 1 serving");
-                // the worker gets its own NOTIFY_SOCKET, never the supervisor's
+                // the worker gets its own NOTIFY_SOCKET, never the supervisor's: one per generation, in baton's
+                // private runtime directory
                 baton.awaitLog("accepting on fd 3");
+                String workerSocket = Http.body(port, "/env/NOTIFY_SOCKET");
+                assertThat(workerSocket).isNotEqualTo(systemd.path().toString()).endsWith("/notify-1.sock");
+                assertThat(Path.of(workerSocket).getParent().getFileName().toString()).startsWith("baton-" + baton.pid() + "-");
 
                 baton.hup();
                 await().until(() -> received.stream().anyMatch(m -> "1".equals(m.fields().get("RELOADING"))));
                 await().until(() -> received.stream().anyMatch(m -> "generation 2 serving".equals(m.status())));
+                baton.awaitGone(baton.readyPid(1));
+                assertThat(Http.body(port, "/env/NOTIFY_SOCKET")).isEqualTo(Path.of(workerSocket).resolveSibling("notify-2.sock").toString());
                 baton.signal(Signals.SIGTERM);
                 await().until(() -> received.stream().anyMatch(NotifyMessage::stopping));
                 assertThat(baton.awaitExit()).isZero();
+                assertThat(received).as("only baton's own messages reached systemd's socket")
+                        .extracting(NotifyMessage::status).noneMatch(status -> status != null && (status.contains("warming up") || status.contains("serving generation")));
             } finally {
                 baton.close();
             }

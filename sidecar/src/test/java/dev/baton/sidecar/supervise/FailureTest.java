@@ -241,15 +241,16 @@ class FailureTest {
         assertThat(Http.body(port, "/")).isEqualTo(orphan + ":1");
         assertThat(pid).exists();
         assertThat(sock).exists();
-        try (BatonProcess again = BatonProcess.start(args(options, BatonProcess.echoWorker()))) {
+        // this time the worker serves the Unix socket too, to show it was taken over as well as the port
+        try (BatonProcess again = BatonProcess.start(List.of(), args(options, BatonProcess.echoWorker()),
+                java.util.Map.of("WORKER_LISTEN", "all"))) {
             assertThat(again.awaitLog("previous supervisor that died")).contains("[" + orphan + "]");
-            again.readyPid(1);
+            String worker = again.readyPid(1);
             assertThat(TestFiles.exited(Long.parseLong(orphan))).isTrue();
             assertThat(Files.readString(pid)).isEqualTo(again.pid() + "\n");
-            assertThat(Http.body(port, "/")).isNotEqualTo(orphan + ":1");
-            // the echo worker serves only the first socket; the Unix one was taken over all the same
-            assertThat(again.awaitLog("accepting on fd 3")).isNotNull();
-            assertThat(sock).exists();
+            assertThat(Http.body(port, "/")).isEqualTo(worker + ":1");
+            again.awaitLog("worker " + worker + " \\(generation 1\\) accepting on fd 4");
+            assertThat(Http.get(sock, "/").body()).isEqualTo(worker + ":1");
         }
     }
 }

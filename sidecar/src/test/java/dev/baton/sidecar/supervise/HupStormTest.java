@@ -9,9 +9,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
@@ -43,13 +46,15 @@ class HupStormTest {
             ProcessCost before = ProcessCost.of(baton.pid());
             AtomicBoolean running = new AtomicBoolean(true);
             AtomicInteger served = new AtomicInteger();
+            Set<Integer> answeringGenerations = ConcurrentHashMap.newKeySet();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
             List<Thread> clients = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 Thread t = new Thread(() -> {
                     while (running.get()) {
                         try {
-                            Http.body(port, "/");
+                            String pidAndGeneration = Http.body(port, "/");
+                            answeringGenerations.add(Integer.parseInt(pidAndGeneration.substring(pidAndGeneration.indexOf(':') + 1)));
                             served.incrementAndGet();
                         } catch (Exception e) {
                             failures.add(e.toString());
@@ -96,11 +101,15 @@ class HupStormTest {
             watcher.join();
 
             assertThat(failures).isEmpty();
-            assertThat(served.get()).isPositive();
             assertThat(mostStarting.get()).isLessThanOrEqualTo(1);
             long spawned = baton.countLog("^starting new worker");
             // coalesced: far fewer generations than HUPs, yet more than one reload happened
             assertThat(spawned).isBetween(3L, 60L);
+            // and each took over: every generation served the clients in its turn (each serves at least the
+            // 0.3 s --interval of the next one), up to the last, which serves now
+            assertThat(answeringGenerations).as("generations that answered, of %d, after %d requests", spawned, served.get())
+                    .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, (int) spawned).boxed().toList());
+            assertThat(Http.body(port, "/")).endsWith(":" + spawned);
 
             // bounded: what the storm leaves behind in the supervisor is not proportional to the HUPs
             ProcessCost after = ProcessCost.of(baton.pid());
