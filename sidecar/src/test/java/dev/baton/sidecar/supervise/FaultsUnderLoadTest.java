@@ -53,7 +53,9 @@ class FaultsUnderLoadTest {
     void aFailingReloadIsRetriedWithBackoffWhileTheOldGenerationServes() throws Exception {
         Path envdir = Files.createDirectory(tmp.resolve("env"));
         Path broken = envdir.resolve("WORKER_EXIT_AT_START");
-        try (BatonProcess baton = baton("--envdir", envdir.toString(), "--interval", "0.3",
+        // --interval 1: a generation that exits at start must be gone before the interval calls it ready, and
+        // a Perl start on a loaded 2-core machine has taken more than 0.3 s
+        try (BatonProcess baton = baton("--envdir", envdir.toString(), "--interval", "1",
                 "--reload-retries", "2", "--reload-retry-delay", "1s")) {
             String first = baton.readyPid(1);
             Files.writeString(broken, "7");
