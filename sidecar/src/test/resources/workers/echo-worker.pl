@@ -7,14 +7,18 @@
 #   GET /signals     SigBlk and SigIgn from /proc/self/status
 #   GET /sleep/MS    "pid:GEN" after MS milliseconds (a request in flight during a reload)
 # Behaviour is chosen through the environment (so a test can change it between generations with
-# --envdir): WORKER_EXIT_AT_START=N exits N at once; WORKER_READY=notify sends READY=1 on
+# --envdir): WORKER_EXIT_AT_START=N exits N at once, WORKER_FAIL_GENERATIONS=2,3 exits 1 at once in
+# those generations (SERVER_STARTER_GENERATION); WORKER_READY=notify sends READY=1 on
 # BATON_NOTIFY_FD after WORKER_READY_DELAY_MS; WORKER_READY=never only sends STATUS=; and
 # WORKER_IGNORE_TERM=1 ignores TERM (and keeps accepting); WORKER_HANG_ON_TERM=1 stops accepting on
 # TERM (closes its listener, as a draining server does) and then hangs, never exiting;
 # WORKER_LISTEN=all serves every stream socket in SERVER_STARTER_PORT, not only the first (one
 # "accepting on fd N" line each). Every signal received is logged to stderr.
 # exits before loading anything: the sooner a failed start is seen, the less --interval matters
-BEGIN { exit $ENV{WORKER_EXIT_AT_START} if defined $ENV{WORKER_EXIT_AT_START} && $ENV{WORKER_EXIT_AT_START} ne ''; }
+BEGIN {
+    exit $ENV{WORKER_EXIT_AT_START} if defined $ENV{WORKER_EXIT_AT_START} && $ENV{WORKER_EXIT_AT_START} ne '';
+    exit 1 if grep { $_ eq ($ENV{SERVER_STARTER_GENERATION} // '') } split /,/, ($ENV{WORKER_FAIL_GENERATIONS} // '');
+}
 use strict;
 use warnings;
 use Socket;

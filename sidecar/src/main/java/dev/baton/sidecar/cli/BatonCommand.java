@@ -12,6 +12,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 import dev.baton.sidecar.listen.ListenSpec;
+import dev.baton.sidecar.supervise.Compat;
 import dev.baton.sidecar.supervise.Readiness;
 import dev.baton.sidecar.supervise.SupervisorConfig;
 import picocli.CommandLine.Command;
@@ -96,6 +97,10 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
     boolean stop;
 
     // ---- Baton's additions
+    @Option(names = "--compat", paramLabel = "NAME", defaultValue = "baton",
+            description = "Whose rules for a generation that fails to start: baton, or start_server (Perl's: spawn again every --interval until one survives, without limit; set by bin/start_server) (default: ${DEFAULT-VALUE}).")
+    String compat;
+
     @Option(names = "--readiness", paramLabel = "MODE", defaultValue = "auto",
             description = "When a new generation is ready: auto (READY=1 on NOTIFY_SOCKET if the worker speaks it, else alive after --interval), notify, alive (default: ${DEFAULT-VALUE}).")
     String readiness;
@@ -225,6 +230,11 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
     }
 
     @Override
+    public Compat compat() {
+        return Compat.valueOf(compat.trim().toUpperCase(java.util.Locale.ROOT));
+    }
+
+    @Override
     public Path runtimeDirectory() {
         return runtimeDirectory;
     }
@@ -238,6 +248,19 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             readiness();
         } catch (IllegalArgumentException e) {
             return "invalid --readiness '" + readiness + "': use auto, notify or alive";
+        }
+        try {
+            compat();
+        } catch (IllegalArgumentException e) {
+            return "invalid --compat '" + compat + "': use baton or start_server";
+        }
+        if (compat() == Compat.START_SERVER) {
+            for (String batonsOwn : List.of("--start-retries", "--reload-retries", "--reload-retry-delay")) {
+                if (spec != null && spec.commandLine().getParseResult().hasMatchedOption(batonsOwn)) {
+                    return batonsOwn + " is baton's own: start_server spawns a failed generation again every --interval,"
+                            + " without limit (run bin/baton for bounded retries)";
+                }
+            }
         }
         if (daemonize && logFile == null) {
             return "Usage: --log-file option must be specified together with --deamonize";

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 import dev.baton.sidecar.Log;
 import dev.baton.sidecar.notify.NotifyMessage;
@@ -49,6 +50,7 @@ final class Reload {
     private Worker worker;
     /** Generations started for this reload so far: 1 + the retries. */
     private int attempts;
+    private long attemptNanos;
     private EventLoop.Timer intervalRule;
     private EventLoop.Timer readyDeadline;
     private EventLoop.Timer nextAttempt;
@@ -73,6 +75,7 @@ final class Reload {
     void start() {
         phase = Phase.STARTING;
         attempts++;
+        attemptNanos = supervisor.loop().nanoTime();
         generation = supervisor.nextGeneration();
         if (requested()) {
             supervisor.reloadStarting(this);
@@ -90,19 +93,21 @@ final class Reload {
     /**
      * Spawned: it is ready at its READY=1, or (start_server's rule, for a worker that never spoke
      * sd_notify and does not run Baton's agent) when still alive after --interval; it fails if it
-     * exits first or is not ready within --ready-timeout.
+     * exits first or is not ready within --ready-timeout (never before --interval, where that rule applies).
      */
     private void spawned() {
         SupervisorConfig config = supervisor.config();
         Worker w = worker;
+        Duration deadline = config.readyTimeout();
         if (config.readiness() != Readiness.NOTIFY && !w.runsBatonAgent) {
             intervalRule = supervisor.loop().schedule(config.interval(), () -> {
                 if (config.readiness() == Readiness.ALIVE || !w.spokeNotify) {
                     ready(w, "alive after --interval");
                 }
             });
+            deadline = deadline.compareTo(config.interval()) < 0 ? config.interval() : deadline;
         }
-        readyDeadline = supervisor.loop().schedule(config.readyTimeout(), () -> notReadyInTime(w));
+        readyDeadline = supervisor.loop().schedule(deadline, () -> notReadyInTime(w));
     }
 
     /** An sd_notify message from a worker this reload started. */
@@ -151,7 +156,7 @@ final class Reload {
             if (delay.isZero()) {
                 retireOld();
             } else {
-                Log.info("sleeping " + Supervisor.human(delay) + " before killing old workers");
+                Log.info("sleeping " + Supervisor.seconds(delay) + " secs before killing old workers");
                 supervisor.loop().schedule(delay, this::retireOld);
             }
         }
@@ -198,11 +203,14 @@ final class Reload {
     private void retryIn(Duration delay, String why) {
         if (requested()) {
             Worker serving = supervisor.workers().serving();
-            message = why + "; attempt " + attempts + " of " + (supervisor.config().reloadRetries() + 1) + " failed, retrying in "
-                    + Supervisor.human(delay) + "; generation " + serving.generation + " keeps serving";
+            OptionalInt most = supervisor.retries().maxAttempts();
+            message = why + "; attempt " + attempts + (most.isPresent() ? " of " + most.getAsInt() : "") + " failed, retrying in "
+                    + Supervisor.human(delay) + (serving != null ? "; generation " + serving.generation + " keeps serving" : "");
             Log.warn("reload " + id + " attempt " + attempts + " failed: " + why + "; retrying in " + Supervisor.human(delay)
                     + " (" + supervisor.retries().rule() + ")");
-            supervisor.systemd().reloadRetrying(serving.generation);
+            if (serving != null) {
+                supervisor.systemd().reloadRetrying(serving.generation);
+            }
         } else {
             Log.warn(why + "; starting again");
         }
@@ -293,6 +301,11 @@ final class Reload {
 
     int generation() {
         return generation;
+    }
+
+    /** Time since the latest attempt started (its spawn). */
+    Duration sinceAttempt() {
+        return Duration.ofNanos(supervisor.loop().nanoTime() - attemptNanos);
     }
 
     /** Seconds from request to the last older worker gone. */

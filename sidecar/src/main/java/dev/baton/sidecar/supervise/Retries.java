@@ -2,12 +2,14 @@ package dev.baton.sidecar.supervise;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * What happens after a generation fails to become ready (it exited, missed {@code --ready-timeout},
- * or could not be spawned): when to try again, or give up. Baton's rules are bounded and visible:
- * a first start fails after {@code --start-retries}, a reload after {@code --reload-retries}, and a
- * crash loop backs off exponentially.
+ * or could not be spawned): when to try again, or give up. Baton's rules ({@link Baton}) are bounded
+ * and visible: a first start fails after {@code --start-retries}, a reload after
+ * {@code --reload-retries}, and a crash loop backs off exponentially. start_server's
+ * ({@link StartServer}) never give up.
  */
 interface Retries {
 
@@ -21,10 +23,15 @@ interface Retries {
     Duration beforeRestart(int failuresInARow);
 
     /**
-     * Whether a failed reload that waits for its retry is retried at once when someone asks for a
-     * reload again (they may just have fixed it) or when nothing serves any more.
+     * Whether a wait for the next attempt is cut short: a failed reload retried at once when someone
+     * asks again (they may just have fixed it) or when nothing serves any more, a restart's backoff
+     * replaced by the reload asked for meanwhile. Otherwise a request waits for the generation being
+     * started, as a HUP does in start_server.
      */
     boolean impatient();
+
+    /** How many generations one reload may start, if that is bounded. */
+    OptionalInt maxAttempts();
 
     /** The rule, as the log names it: "--reload-retries 2". */
     String rule();
@@ -33,8 +40,8 @@ interface Retries {
     record Situation(boolean oldServes, boolean newerRequested, boolean everServed, int failuresInARow) {
     }
 
-    static Retries baton(SupervisorConfig config) {
-        return new Baton(config);
+    static Retries of(SupervisorConfig config) {
+        return config.compat() == Compat.START_SERVER ? new StartServer(config.interval()) : new Baton(config);
     }
 
     /** {@code --start-retries}, {@code --reload-retries} with {@code --reload-retry-delay}, the crash-loop backoff. */
@@ -73,6 +80,11 @@ interface Retries {
         }
 
         @Override
+        public OptionalInt maxAttempts() {
+            return OptionalInt.of(config.reloadRetries() + 1);
+        }
+
+        @Override
         public String rule() {
             return "--reload-retries " + config.reloadRetries();
         }
@@ -90,6 +102,51 @@ interface Retries {
             }
             Duration d = Duration.ofSeconds(1L << Math.min(failures - 2, 5));
             return d.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : d;
+        }
+    }
+
+    /**
+     * Perl's Server::Starter 0.35 ({@code start_worker}): spawn, wait --interval, and if the worker has
+     * died, spawn the next generation at once, until one survives — for the first start, a restart
+     * and a reload alike, the old generation serving meanwhile. So each attempt starts --interval
+     * after the one before; there is no limit, no backoff, and a restart after a crash is immediate.
+     */
+    final class StartServer implements Retries {
+        private final Duration interval;
+
+        StartServer(Duration interval) {
+            this.interval = interval;
+        }
+
+        @Override
+        public Optional<Duration> afterFailure(Reload reload, Situation s) {
+            Duration left = interval.minus(reload.sinceAttempt());
+            return Optional.of(left.isNegative() ? Duration.ZERO : left);
+        }
+
+        @Override
+        public boolean startGivesUp(boolean everServed, int failuresInARow) {
+            return false;
+        }
+
+        @Override
+        public Duration beforeRestart(int failuresInARow) {
+            return Duration.ZERO;
+        }
+
+        @Override
+        public boolean impatient() {
+            return false;
+        }
+
+        @Override
+        public OptionalInt maxAttempts() {
+            return OptionalInt.empty();
+        }
+
+        @Override
+        public String rule() {
+            return "start_server: every --interval until one starts";
         }
     }
 }

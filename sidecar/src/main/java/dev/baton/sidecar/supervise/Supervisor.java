@@ -72,8 +72,8 @@ public final class Supervisor {
     private int generation;
     /** Failed starts and crashes since a worker last served for {@link #STABLE_AFTER}: drives the backoff. */
     private int failuresInARow;
-    /** When the last reload was triggered: --auto-restart-interval counts from here. */
-    private long lastRestartNanos;
+    /** When a generation last became ready: --auto-restart-interval counts from here (start_server's $last_restart_time). */
+    private long lastReadyNanos;
     /** Said once: auto readiness waits for the agent's READY=1. */
     private boolean saidAgentReadiness;
     private boolean shuttingDown;
@@ -92,8 +92,8 @@ public final class Supervisor {
         this.environment = new WorkerEnvironment(baseEnv, serverStarterPort);
         this.statusFile = config.statusFile().map(p -> new StatusFile(p, ProcessHandle.current().pid())).orElse(null);
         this.systemd = systemd;
-        this.retries = Retries.baton(config);
-        this.lastRestartNanos = loop.nanoTime();
+        this.retries = Retries.of(config);
+        this.lastReadyNanos = loop.nanoTime();
     }
 
     // ---------------------------------------------------------------- public, thread-safe
@@ -312,9 +312,12 @@ public final class Supervisor {
 
     // ---------------------------------------------------------------- what a reload asks of the supervisor
 
-    /** A reload's next attempt is due. A restart gives way to a reload requested meanwhile: that one's generation starts instead. */
+    /**
+     * A reload's next attempt is due. Under Baton's rules a restart gives way to a reload requested
+     * meanwhile: that one's generation starts instead (start_server starts the reload after it).
+     */
     void attemptDue(Reload r) {
-        if (!r.requested() && queued != null) {
+        if (!r.requested() && queued != null && retries.impatient()) {
             r.abandon("superseded by reload " + queued.id);
             starting = null;
             nextMayStart();
@@ -331,7 +334,6 @@ public final class Supervisor {
     void reloadStarting(Reload r) {
         systemd.reloading(r.generation());
         remember(r);
-        lastRestartNanos = loop.nanoTime();
     }
 
     /** Spawns generation {@code gen} for {@code r}, its environment read anew. */
@@ -362,6 +364,7 @@ public final class Supervisor {
     /** {@code w}, started by {@code r}, is ready: from now on it serves. */
     void serving(Reload r, Worker w, String how) {
         w.readyNanos = loop.nanoTime();
+        lastReadyNanos = w.readyNanos;
         starting = null;
         workers.serve(w);
         writeStatus(); // before the log line: whoever reads "is ready" finds the status file already current
@@ -514,7 +517,7 @@ public final class Supervisor {
             return;
         }
         long interval = environment.autoRestartInterval();
-        long elapsed = (loop.nanoTime() - lastRestartNanos) / 1_000_000_000L;
+        long elapsed = (loop.nanoTime() - lastReadyNanos) / 1_000_000_000L;
         boolean oldRunning = !workers.olderThan(serving.generation).isEmpty();
         if (elapsed >= interval && !oldRunning) {
             Log.info("autorestart triggered (interval=" + interval + ")");
@@ -617,5 +620,10 @@ public final class Supervisor {
     static String human(Duration d) {
         long ms = d.toMillis();
         return ms % 1000 == 0 ? (ms / 1000) + " s" : ms + " ms";
+    }
+
+    /** Seconds as start_server prints them: "5", "0.5". */
+    static String seconds(Duration d) {
+        return java.math.BigDecimal.valueOf(d.toMillis(), 3).stripTrailingZeros().toPlainString();
     }
 }

@@ -51,6 +51,9 @@ public interface SupervisorConfig {
     /** Wait before the first reload retry; doubled for each next one, capped at 30 s. */
     Duration reloadRetryDelay();
 
+    /** Baton's rules for a generation that fails to start, or Perl start_server's ({@code bin/start_server}). */
+    Compat compat();
+
     /** Where each worker's NOTIFY_SOCKET lives (a private directory). */
     Path runtimeDirectory();
 }

@@ -53,6 +53,21 @@ class CommandLineTest {
     }
 
     @Test
+    void startServersRulesRefuseBatonsOwnRetryOptionsWithTheReason() {
+        for (String option : new String[] {"--start-retries=2", "--reload-retries=2", "--reload-retry-delay=5s", "--reload-r=1"}) {
+            Result r = run("--compat=start_server", option, "--", "true");
+            assertThat(r.exit()).as(option).isEqualTo(2);
+        }
+        BatonCommand command = new BatonCommand();
+        new CommandLine(command).parseArgs("--compat=start_server", "--reload-retries=2", "--", "true");
+        assertThat(command.validate()).isEqualTo("--reload-retries is baton's own: start_server spawns a failed generation"
+                + " again every --interval, without limit (run bin/baton for bounded retries)");
+        BatonCommand unknown = new BatonCommand();
+        new CommandLine(unknown).parseArgs("--compat=go", "--", "true");
+        assertThat(unknown.validate()).isEqualTo("invalid --compat 'go': use baton or start_server");
+    }
+
+    @Test
     void anUnknownFlagIsOneLineWithASuggestionAndExit2() {
         Result r = run("--pid-flie", "x", "--", "true");
         assertThat(r.exit()).isEqualTo(2);

@@ -3,8 +3,6 @@ package dev.baton.sidecar.supervise;
 import static dev.baton.sidecar.supervise.InProcessSupervisor.PORT;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -13,6 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.baton.sidecar.posix.Signals;
+import dev.baton.sidecar.testing.TestFiles;
 
 /**
  * The reload logic in process, phase by phase: the supervisor with a manual clock and fake worker
@@ -24,14 +23,6 @@ class ReloadPhasesTest {
 
     @TempDir
     Path tmp;
-
-    private static String read(Path file) {
-        try {
-            return Files.readString(file);
-        } catch (IOException e) {
-            return "<absent>";
-        }
-    }
 
     private static Duration secs(double s) {
         return Duration.ofMillis((long) (s * 1000));
@@ -45,7 +36,7 @@ class ReloadPhasesTest {
         try (var s = new InProcessSupervisor("--status-file", status.toString()).serving()) {
             int first = s.pid(1);
             assertThat(s.supervisor.started()).isCompleted();
-            assertThat(read(status)).isEqualTo("1:" + first + "\n");
+            assertThat(TestFiles.readOrAbsent(status)).isEqualTo("1:" + first + "\n");
             assertThat(s.systemd).containsExactly("READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=generation 1 serving");
             s.workers.ignoreTerm(first);
 
@@ -55,7 +46,7 @@ class ReloadPhasesTest {
                     .containsEntry("SERVER_STARTER_PORT", PORT);
             assertThat(s.reload(1).state()).isEqualTo("starting");
             assertThat(s.reload(1).trigger()).isEqualTo("signal");
-            assertThat(read(status)).isEqualTo("1:" + first + "\n");
+            assertThat(TestFiles.readOrAbsent(status)).isEqualTo("1:" + first + "\n");
             assertThat(s.systemd).last().asString().startsWith("RELOADING=1\nMONOTONIC_USEC=")
                     .endsWith("\nSTATUS=reloading: starting generation 2");
 
@@ -65,7 +56,7 @@ class ReloadPhasesTest {
             int second = s.pid(2);
             assertThat(s.reload(1).state()).isEqualTo("draining");
             assertThat(s.reload(1).readyMillis()).isEqualTo(300);
-            assertThat(read(status)).isEqualTo("1:" + first + "\n2:" + second + "\n");
+            assertThat(TestFiles.readOrAbsent(status)).isEqualTo("1:" + first + "\n2:" + second + "\n");
             assertThat(s.workers.signalsTo(first)).containsExactly("TERM");
             assertThat(s.log()).contains("new worker " + second + " (generation 2) is ready (READY=1 after 300 ms)",
                     "new worker is now running, sending TERM to old workers:" + first, "killing old workers");
@@ -78,7 +69,7 @@ class ReloadPhasesTest {
             assertThat(s.reload(1).state()).isEqualTo("succeeded");
             assertThat(s.reload(1).message()).isEqualTo("generation 2 serving");
             assertThat(s.reload(1).doneMillis()).isEqualTo(500);
-            assertThat(read(status)).isEqualTo("2:" + second + "\n");
+            assertThat(TestFiles.readOrAbsent(status)).isEqualTo("2:" + second + "\n");
             assertThat(s.snapshot().reloadsByResult()).containsEntry("succeeded", 1L).containsEntry("failed", 0L);
             assertThat(s.snapshot().reloadDuration().count()).isEqualTo(1);
             assertThat(s.workers.signalsTo(second)).isEmpty();
@@ -122,7 +113,7 @@ class ReloadPhasesTest {
         try (var s = new InProcessSupervisor("--kill-old-delay", "2").serving()) {
             s.hup();
             s.ready(2);
-            assertThat(s.log()).contains("sleeping 2 s before killing old workers");
+            assertThat(s.log()).contains("sleeping 2 secs before killing old workers");
             s.advance(secs(1.999));
             assertThat(s.workers.signalsTo(s.pid(1))).isEmpty();
             assertThat(s.reload(1).state()).isEqualTo("draining");
@@ -218,7 +209,7 @@ class ReloadPhasesTest {
             assertThat(failed.attempts()).isEqualTo(1);
             assertThat(s.workers.signalsTo(s.pid(1))).isEmpty();
             assertThat(s.workersIn("serving")).containsOnlyKeys(1);
-            assertThat(read(status)).isEqualTo("1:" + s.pid(1) + "\n");
+            assertThat(TestFiles.readOrAbsent(status)).isEqualTo("1:" + s.pid(1) + "\n");
             assertThat(s.systemd).last().isEqualTo("READY=1\nSTATUS=reload failed; generation 1 serving");
             assertThat(s.snapshot().reloadsByResult()).containsEntry("failed", 1L);
 
@@ -406,6 +397,30 @@ class ReloadPhasesTest {
             s.advance(secs(10));
             assertThat(s.log()).contains("autorestart triggered (forced, interval=10)");
             assertThat(s.workers.spawned()).hasSize(3);
+        }
+    }
+
+    @Test
+    void autoRestartCountsTheIntervalFromWhenTheLastGenerationBecameReadyAsStartServerDoes() {
+        // ready at 1 s; reload at 4 s; generation 2 ready at 5 s, generation 1 told at 6 s (--kill-old-delay);
+        // the next reload 3 s after generation 2 became ready: 8 s (counting from the trigger gave 7 s)
+        try (var s = new InProcessSupervisor("--enable-auto-restart", "--auto-restart-interval", "3", "--kill-old-delay", "1").begin()) {
+            long start = s.workers.generation(1).atNanos();
+            s.advance(Duration.ofSeconds(10));
+            assertThat(s.workers.spawned()).extracting(w -> Duration.ofNanos(w.atNanos() - start))
+                    .containsExactly(Duration.ZERO, Duration.ofSeconds(4), Duration.ofSeconds(8));
+            assertThat(s.workers.signalled()).extracting(w -> Duration.ofNanos(w.atNanos() - start)).startsWith(Duration.ofSeconds(6));
+            assertThat(s.log()).contains("sleeping 1 secs before killing old workers");
+        }
+    }
+
+    @Test
+    void theReadyTimeoutNeverEndsAGenerationBeforeTheIntervalCouldCallItReady() {
+        try (var s = new InProcessSupervisor("--interval", "90", "--ready-timeout", "60s").begin()) {
+            s.advance(secs(89.999));
+            assertThat(s.workers.signalled()).isEmpty();
+            s.advance(secs(0.001));
+            assertThat(s.workersIn("serving")).containsOnlyKeys(1);
         }
     }
 

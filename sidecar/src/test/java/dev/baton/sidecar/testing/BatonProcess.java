@@ -18,14 +18,19 @@ import dev.baton.sidecar.posix.Posix;
 import dev.baton.sidecar.posix.Signals;
 
 /**
- * A real {@code baton} process for tests: started from this module's classes in its own JVM,
- * with its stderr (the supervisor's log, and the workers') collected line by line.
+ * A real {@code baton} process for tests: started from this module's classes in its own JVM (or any
+ * supervisor command: {@code bin/start_server}, Perl's start_server), with its stderr (the
+ * supervisor's log, and the workers') collected line by line, each with the time it was read.
  */
 public final class BatonProcess implements AutoCloseable {
     public static final Duration PATIENCE = Duration.ofSeconds(30);
 
+    /** One line of output and when it was read ({@link System#nanoTime()}). */
+    public record Line(long nanos, String text) {
+    }
+
     private final Process process;
-    private final List<String> log = new CopyOnWriteArrayList<>();
+    private final List<Line> lines = new CopyOnWriteArrayList<>();
 
     private BatonProcess(Process process) {
         this.process = process;
@@ -33,7 +38,7 @@ public final class BatonProcess implements AutoCloseable {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    log.add(line);
+                    lines.add(new Line(System.nanoTime(), line));
                 }
             } catch (IOException ignored) {
                 // process gone
@@ -53,6 +58,11 @@ public final class BatonProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(javaCommand());
         command.addAll(args);
+        return run(command, env);
+    }
+
+    /** Runs {@code command} (a supervisor of any kind) with extra environment, collecting its output the same way. */
+    public static BatonProcess run(List<String> command, java.util.Map<String, String> env) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
         if (env != null) {
             pb.environment().putAll(env);
@@ -77,11 +87,16 @@ public final class BatonProcess implements AutoCloseable {
     }
 
     public List<String> log() {
-        return List.copyOf(log);
+        return lines.stream().map(Line::text).toList();
+    }
+
+    /** The log with the time each line was read. */
+    public List<Line> lines() {
+        return List.copyOf(lines);
     }
 
     public String logText() {
-        return String.join("\n", log);
+        return String.join("\n", log());
     }
 
     public void signal(int signal) {
@@ -97,11 +112,11 @@ public final class BatonProcess implements AutoCloseable {
         Pattern p = Pattern.compile(regex);
         try {
             await("log line /" + regex + "/").atMost(PATIENCE).pollInterval(Duration.ofMillis(20))
-                    .until(() -> log.stream().anyMatch(l -> p.matcher(l).find()));
+                    .until(() -> lines.stream().anyMatch(l -> p.matcher(l.text()).find()));
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             throw new AssertionError("no log line matching /" + regex + "/ within " + PATIENCE + "; the log:\n" + logText(), e);
         }
-        return log.stream().filter(l -> p.matcher(l).find()).findFirst().orElseThrow();
+        return log().stream().filter(l -> p.matcher(l).find()).findFirst().orElseThrow();
     }
 
     /** The pid in the "new worker PID (generation N) is ready" line of that generation. */
@@ -117,7 +132,7 @@ public final class BatonProcess implements AutoCloseable {
     /** Number of log lines matching {@code regex}. */
     public long countLog(String regex) {
         Pattern p = Pattern.compile(regex);
-        return log.stream().filter(l -> p.matcher(l).find()).count();
+        return lines.stream().filter(l -> p.matcher(l.text()).find()).count();
     }
 
     public int awaitExit() throws InterruptedException {

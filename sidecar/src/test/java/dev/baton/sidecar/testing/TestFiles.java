@@ -19,6 +19,15 @@ public final class TestFiles {
         }
     }
 
+    /** The file's content, or "<absent>" when it does not exist (a status file between writes, or removed). */
+    public static String readOrAbsent(Path file) {
+        try {
+            return java.nio.file.Files.readString(file);
+        } catch (IOException e) {
+            return "<absent>";
+        }
+    }
+
     /** A port that was free a moment ago. */
     public static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
