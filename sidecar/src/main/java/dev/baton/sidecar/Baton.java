@@ -23,8 +23,14 @@ public final class Baton {
             if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
                 hint = " (did you mean " + String.join(" or ", u.getSuggestions()) + "?)";
             }
-            // A converter's own message already names the option, the value and the fix.
-            String message = e.getCause() instanceof CommandLine.TypeConversionException t ? t.getMessage() : e.getMessage();
+            // A converter's message names the value and the fix; the option is named here unless it already is.
+            String message = e.getMessage();
+            if (e.getCause() instanceof CommandLine.TypeConversionException t) {
+                message = t.getMessage();
+                if (e.getArgSpec() instanceof CommandLine.Model.OptionSpec o && !message.contains(o.longestName())) {
+                    message = "invalid " + o.longestName() + ": " + message;
+                }
+            }
             c.getErr().println("baton: error: " + message + hint + "; see 'baton --help'");
             return 2;
         });

@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import dev.baton.sidecar.control.ControlServer;
+import dev.baton.sidecar.files.FileErrors;
 import dev.baton.sidecar.listen.ListenSpec;
 import dev.baton.sidecar.supervise.Compat;
 import dev.baton.sidecar.supervise.Readiness;
@@ -144,7 +146,10 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             return ServerClients.stop(pidFile);
         }
         if (restart) {
-            return ServerClients.restart(pidFile, statusFile, control, controlTokenFile);
+            // baton's reload fails in bounded time, and then the status file does not change: wait that long
+            // for the new generation (plus a margin for the supervisor to act); start_server's never gives up
+            Duration within = compat() == Compat.START_SERVER ? null : longestReloadStart().plusSeconds(5);
+            return ServerClients.restart(pidFile, statusFile, control, controlTokenFile, within);
         }
         return new BatonMain(this).run();
     }
@@ -286,6 +291,9 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
                 }
             }
         }
+        if (control != null && ControlServer.addressProblem(control) != null) {
+            return ControlServer.addressProblem(control);
+        }
         if (controlTokenFile != null && control == null) {
             return "--control-token-file needs --control=HOST:PORT";
         }
@@ -295,7 +303,8 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
                     return "control token file " + controlTokenFile + " is empty: put the token in it";
                 }
             } catch (IOException e) {
-                return "cannot read control token file " + controlTokenFile + ": " + e.getMessage();
+                return "cannot read control token file " + controlTokenFile + ": " + FileErrors.describe(e)
+                        + " (write the token into it, readable by this user)";
             }
         }
         return null;

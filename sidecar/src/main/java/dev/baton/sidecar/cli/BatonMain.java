@@ -161,10 +161,14 @@ final class BatonMain {
             int[] pipe = new int[2];
             Posix.check(c.pipe2(pipe, Posix.O_CLOEXEC), "pipe2");
             try {
-                Spawner.spawn(new Spawner.SpawnSpec(List.of("/bin/sh", "-c", command), System.getenv(),
+                Spawner.spawn(new Spawner.SpawnSpec(logCommand(command), System.getenv(),
                         List.of(new Spawner.FdMapping(pipe[0], 0)), null, false));
             } catch (SpawnException e) {
-                throw new IOException("failed to open pipe:" + target + ": " + e.getMessage(), e);
+                c.close(pipe[1]);
+                List<String> argv = logCommand(command);
+                throw new IOException("failed to open pipe:" + target + ": "
+                        + (e.errno() != 0 ? "cannot execute '" + argv.get(0) + "': " + Posix.describe(e.errno()) : e.getMessage())
+                        + " (check the --log-file command and its PATH)", e);
             } finally {
                 c.close(pipe[0]);
             }
@@ -176,6 +180,21 @@ final class BatonMain {
                     + " (check that the directory exists and is writable)");
         }
         return fd;
+    }
+
+    /** Characters that make Perl run a piped command through /bin/sh (its doio.c); without them it execs the words itself. */
+    private static final java.util.regex.Pattern SHELL_METACHARACTERS = java.util.regex.Pattern.compile("[$&*(){}\\[\\]'\";\\\\|?<>~`\n=]");
+
+    /**
+     * The argv of a {@code --log-file '| command'}, as Perl's {@code open '|-'} runs it: through the
+     * shell only when it needs one, so a command that does not exist fails here, with one line, and
+     * not later in a shell whose death would swallow every line baton writes after it.
+     */
+    static List<String> logCommand(String command) {
+        if (SHELL_METACHARACTERS.matcher(command).find()) {
+            return List.of("/bin/sh", "-c", command);
+        }
+        return List.of(command.trim().split("\\s+"));
     }
 
     private static void redirectOutput(int logFd) throws PosixException {

@@ -13,6 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import dev.baton.sidecar.Log;
+import dev.baton.sidecar.files.FileErrors;
 import dev.baton.sidecar.files.PidFile;
 import dev.baton.sidecar.files.StatusFile;
 import dev.baton.sidecar.posix.Posix;
@@ -53,10 +54,12 @@ final class ServerClients {
     /**
      * Sends HUP and waits until the reload is done. With {@code --control}, asks the API for that
      * very reload and reports whether it succeeded; otherwise does what Perl's --restart does — waits
-     * until the status file shows only a newer generation — and also fails if the supervisor dies or
-     * nothing changes within the time a reload may take.
+     * until the status file shows only a newer generation — and also fails if the supervisor dies, or
+     * if no newer generation is listed within {@code newGenerationWithin} (null: wait as long as it
+     * takes, as Perl does): a reload that failed leaves the status file as it was.
      */
-    static int restart(Path pidFile, Path statusFile, String control, Path tokenFile) throws IOException, InterruptedException {
+    static int restart(Path pidFile, Path statusFile, String control, Path tokenFile, Duration newGenerationWithin)
+            throws IOException, InterruptedException {
         if (control != null) {
             return restartThroughApi(control, tokenFile);
         }
@@ -68,26 +71,43 @@ final class ServerClients {
         if (pid <= 0) {
             return 1;
         }
-        SortedMap<Integer, Integer> before = readStatus(statusFile);
-        if (before == null || before.isEmpty()) {
+        SortedMap<Integer, Integer> before;
+        try {
+            before = StatusFile.read(statusFile);
+        } catch (IOException e) {
+            Log.error("cannot read status file " + statusFile + ": " + FileErrors.describe(e)
+                    + " (is the server running with --status-file=" + statusFile + "?)");
+            return 1;
+        }
+        if (before.isEmpty()) {
             Log.error("no active process found in the status file " + statusFile);
             return 1;
         }
         int waitFor = before.lastKey() + 1;
         if (Posix.libc().kill(pid, Signals.SIGHUP) < 0) {
-            Log.error("failed to send SIGHUP to the server process " + pid + ": " + Posix.describe(Posix.errno()));
+            Log.error("failed to send SIGHUP to the server process " + pid + ": " + Posix.describe(Posix.errno())
+                    + " (is it still running? remove the stale " + pidFile + ")");
             return 1;
         }
+        long listedBy = newGenerationWithin == null ? Long.MAX_VALUE : System.nanoTime() + newGenerationWithin.toNanos();
         while (true) {
             Thread.sleep(200);
             if (Posix.libc().kill(pid, 0) < 0) {
                 Log.error("the server process " + pid + " exited during the restart");
                 return 1;
             }
-            SortedMap<Integer, Integer> now = readStatus(statusFile);
-            if (now != null && now.size() == 1 && now.firstKey() >= waitFor) {
+            SortedMap<Integer, Integer> now = readStatusQuietly(statusFile);
+            if (now.size() == 1 && now.firstKey() >= waitFor) {
                 Log.info("restart done: generation " + now.firstKey() + " (pid " + now.get(now.firstKey()) + ") is serving");
                 return 0;
+            }
+            if (!now.isEmpty() && now.lastKey() >= waitFor) {
+                listedBy = Long.MAX_VALUE; // the new generation serves; the old ones take what they need to finish
+            } else if (System.nanoTime() > listedBy) {
+                Log.error("no new generation within " + newGenerationWithin.toSeconds() + " s of the HUP: the reload failed or is"
+                        + " still being retried, generation " + before.lastKey() + " serves on (baton's log says why;"
+                        + " give --restart the server's --ready-timeout and --reload-retries, or use --control)");
+                return 1;
             }
         }
     }
@@ -101,7 +121,9 @@ final class ServerClients {
             accepted = http.send(request(base + "/reload", token).POST(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
-            Log.error("cannot reach the control API at " + control + ": " + e.getMessage() + " (is baton running with --control=" + control + "?)");
+            String why = e.getMessage() != null ? e.getMessage() : e instanceof java.net.ConnectException ? "connection refused"
+                    : e.getClass().getSimpleName();
+            Log.error("cannot reach the control API at " + control + ": " + why + " (is baton running with --control=" + control + "?)");
             return 1;
         }
         if (accepted.statusCode() != 202) {
@@ -149,12 +171,12 @@ final class ServerClients {
         }
     }
 
-    private static SortedMap<Integer, Integer> readStatus(Path statusFile) {
+    /** The status file, or nothing while it cannot be read (it is replaced by rename, and removed when the server exits). */
+    private static SortedMap<Integer, Integer> readStatusQuietly(Path statusFile) {
         try {
             return StatusFile.read(statusFile);
         } catch (IOException e) {
-            Log.error("failed to open file:" + statusFile + ":" + e.getMessage());
-            return null;
+            return new java.util.TreeMap<>();
         }
     }
 }

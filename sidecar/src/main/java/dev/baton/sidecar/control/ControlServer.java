@@ -55,19 +55,29 @@ public final class ControlServer implements AutoCloseable {
         this.tokenDigest = tokenDigest;
     }
 
-    /** Binds {@code host:port}; throws with a one-line reason (port in use, bad address). */
-    public static ControlServer start(String hostPort, Path tokenFile, Supervisor supervisor) throws IOException {
+    /** What is wrong with a --control value, in one line; null if it is a HOST:PORT. */
+    public static String addressProblem(String hostPort) {
         int colon = hostPort.lastIndexOf(':');
         if (colon <= 0 || colon == hostPort.length() - 1) {
-            throw new IOException("invalid --control '" + hostPort + "': expected HOST:PORT, e.g. 127.0.0.1:8081");
+            return "invalid --control '" + hostPort + "': expected HOST:PORT, e.g. 127.0.0.1:8081";
         }
-        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
-        int port;
         try {
-            port = Integer.parseInt(hostPort.substring(colon + 1));
+            int port = Integer.parseInt(hostPort.substring(colon + 1));
+            return port >= 0 && port <= 65535 ? null : "invalid --control '" + hostPort + "': the port is not between 0 and 65535";
         } catch (NumberFormatException e) {
-            throw new IOException("invalid --control '" + hostPort + "': the port is not a number");
+            return "invalid --control '" + hostPort + "': the port is not a number";
         }
+    }
+
+    /** Binds {@code host:port}; throws with a one-line reason (port in use, bad address). */
+    public static ControlServer start(String hostPort, Path tokenFile, Supervisor supervisor) throws IOException {
+        String problem = addressProblem(hostPort);
+        if (problem != null) {
+            throw new IOException(problem);
+        }
+        int colon = hostPort.lastIndexOf(':');
+        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(hostPort.substring(colon + 1));
         byte[] digest = tokenFile == null ? null : sha256(Files.readString(tokenFile).trim());
         System.setProperty("vertx.disableFileCPResolving", "true"); // no .vertx cache directory in the cwd
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(1)

@@ -23,7 +23,9 @@ public final class EnvDir {
 
     /**
      * Reads the directory. A missing directory yields no variables (start_server ignores it); an
-     * unreadable one is an error, because silently starting a worker without its settings is worse.
+     * unreadable one, or an entry that cannot be a variable (not UTF-8, a FIFO or socket that would
+     * block the read), is an error naming the entry, because silently starting a worker without its
+     * settings is worse.
      */
     public static Map<String, String> read(Path directory) throws IOException {
         Map<String, String> env = new TreeMap<>();
@@ -36,6 +38,10 @@ public final class EnvDir {
                 if (name.startsWith(".") || Files.isDirectory(file)) {
                     continue;
                 }
+                if (!Files.isRegularFile(file) && Files.exists(file)) {
+                    throw new IOException("cannot read envdir " + directory + ": " + name
+                            + " is not a regular file (each variable is a file holding its value)");
+                }
                 try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
                     String first = reader.readLine();
                     if (first != null) {
@@ -43,6 +49,9 @@ public final class EnvDir {
                     }
                 } catch (NoSuchFileException deletedMeanwhile) {
                     // removed between listing and reading: it is unset, as intended
+                } catch (IOException e) {
+                    throw new IOException("cannot read envdir file " + file + ": " + FileErrors.describe(e)
+                            + " (fix or remove it)", e);
                 }
             }
         } catch (AccessDeniedException e) {

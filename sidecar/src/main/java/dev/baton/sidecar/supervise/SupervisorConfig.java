@@ -51,6 +51,20 @@ public interface SupervisorConfig {
     /** Wait before the first reload retry; doubled for each next one, capped at 30 s. */
     Duration reloadRetryDelay();
 
+    /**
+     * The longest a reload may take under these options before its new generation is ready or the
+     * reload has failed (Baton's rules): each attempt (1 + --reload-retries) up to --ready-timeout, never
+     * less than --interval, and the retry delays between them.
+     */
+    default Duration longestReloadStart() {
+        Duration attempt = readyTimeout().compareTo(interval()) < 0 ? interval() : readyTimeout();
+        Duration longest = attempt.multipliedBy(reloadRetries() + 1L);
+        for (int retry = 1; retry <= reloadRetries(); retry++) {
+            longest = longest.plus(Retries.Baton.retryDelay(reloadRetryDelay(), retry));
+        }
+        return longest;
+    }
+
     /** Baton's rules for a generation that fails to start, or Perl start_server's ({@code bin/start_server}). */
     Compat compat();
 

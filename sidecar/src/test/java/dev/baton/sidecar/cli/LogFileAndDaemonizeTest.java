@@ -72,6 +72,19 @@ class LogFileAndDaemonizeTest {
     }
 
     @Test
+    void daemonizeWithALogFileItCannotOpenExits1WithTheReason() throws Exception {
+        Path log = tmp.resolve("no/such/dir/log");
+        List<String> command = new ArrayList<>(BatonProcess.javaCommand());
+        command.addAll(List.of("--daemonize", "--log-file", log.toString(), "--port", "127.0.0.1:" + port, "--", "true"));
+        Process foreground = new ProcessBuilder(command).redirectErrorStream(true).start();
+        assertThat(foreground.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(foreground.exitValue()).isEqualTo(1);
+        // the background copy said why, on the stderr they share; the foreground added nothing
+        assertThat(new String(foreground.getInputStream().readAllBytes()).lines()).singleElement().asString()
+                .startsWith("baton: error: failed to open log file:" + log + ": No such file or directory");
+    }
+
+    @Test
     void daemonizeNeedsALogFileAsInStartServer() throws Exception {
         BatonProcess baton = BatonProcess.start(List.of("--daemonize", "--port", "127.0.0.1:" + port, "--", "true"));
         assertThat(baton.awaitExit()).isEqualTo(2);

@@ -56,6 +56,21 @@ class FailureTest {
     }
 
     @Test
+    void aControlAddressInUseIsOneLineAndExit1WithNoFilesLeftAndNoWorkerStarted() throws Exception {
+        int control = TestFiles.freePort();
+        try (ServerSocket taken = new ServerSocket(control, 50, InetAddress.getByName("127.0.0.1"))) {
+            BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--control", "127.0.0.1:" + control,
+                    "--pid-file", tmp.resolve("pid").toString(), "--status-file", tmp.resolve("status").toString(),
+                    "--path", tmp.resolve("app.sock").toString()), BatonProcess.echoWorker()));
+            assertThat(baton.awaitExit()).isEqualTo(1);
+            assertThat(baton.log()).containsExactly("start_server (pid:" + baton.pid() + ") starting now...",
+                    "baton: error: cannot serve the control API on 127.0.0.1:" + control
+                            + ": Address already in use (choose another --control address)");
+        }
+        assertThat(filesLeft()).isEmpty();
+    }
+
+    @Test
     void aMissingWorkerBinaryIsOneLineAndExit1WithNoFilesLeft() throws Exception {
         BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
                 "--pid-file", tmp.resolve("pid").toString(), "--status-file", tmp.resolve("status").toString()),

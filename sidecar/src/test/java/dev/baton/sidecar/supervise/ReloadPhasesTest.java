@@ -324,6 +324,19 @@ class ReloadPhasesTest {
     }
 
     @Test
+    void aFirstStartThatKeepsFailingEndsTheSupervisorWithExit1OnceItsStartRetriesAreSpent() {
+        try (var s = new InProcessSupervisor("--start-retries", "1").begin()) {
+            s.exit(1, 1);
+            assertThat(s.supervisor.hasExited()).isFalse();
+            s.exit(2, 1);
+            assertThat(s.supervisor.hasExited()).isTrue();
+            assertThat(s.supervisor.exitCode()).isEqualTo(1);
+            assertThat(s.log()).filteredOn(l -> l.startsWith("baton: error:")).singleElement().asString()
+                    .startsWith("baton: error: the worker failed to start: generation 2 ").doesNotContain("--start-retries lets");
+        }
+    }
+
+    @Test
     void startRetriesRetryAFailingFirstStartWithBackoff() {
         try (var s = new InProcessSupervisor("--start-retries", "3").begin()) {
             s.exit(1, 1);
