@@ -182,10 +182,21 @@ class StartServerDifferentialIT {
 
         /** TERM to both: each tells its last worker, exits 0 and removes its status file. */
         void stop() throws InterruptedException {
-            assertThat(perl.stop()).as(perl.toString()).isZero();
-            assertThat(ours.stop()).as(ours.toString()).isZero();
-            assertThat(perl.status).doesNotExist();
-            assertThat(ours.status).doesNotExist();
+            stopWhen(null);
+        }
+
+        /**
+         * The same, each one as soon as it has printed a line matching {@code regex}: where one keeps
+         * going on its own (auto-restart), waiting for the other would let it run into its next step.
+         */
+        void stopWhen(String regex) throws InterruptedException {
+            for (Side side : List.of(perl, ours)) {
+                if (regex != null) {
+                    side.awaitLine(regex);
+                }
+                assertThat(side.stop()).as(side.toString()).isZero();
+                assertThat(side.status).doesNotExist();
+            }
         }
 
         /** The same lines, and the same signals to the same workers. */
@@ -273,8 +284,7 @@ class StartServerDifferentialIT {
         // spawns at 0, 5 and 10 s (counting from the previous trigger would give 0, 3, 6)
         try (Both both = new Both(List.of("--interval=2", "--enable-auto-restart", "--auto-restart-interval=3",
                 "--kill-old-delay=1"), env())) {
-            both.each(s -> s.awaitLine("old worker #2 died, status:0"));
-            both.stop();
+            both.stopWhen("old worker #2 died, status:0");
             both.assertSameAs(lines(List.of("start_server (pid:S) starting now...", "starting new worker #1",
                     "autorestart triggered (interval=3)", "starting new worker #2",
                     "new worker is now running, sending TERM to old workers:#1", "sleeping 1 secs before killing old workers",
