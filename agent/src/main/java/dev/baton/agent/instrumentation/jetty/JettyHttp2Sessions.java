@@ -1,0 +1,204 @@
+package dev.baton.agent.instrumentation.jetty;
+
+import dev.baton.agent.Log;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The HTTP/2 sessions of a Jetty 12 {@code Server} ({@code org.eclipse.jetty.http2.HTTP2Session}, one per
+ * connection whose {@code Connection} is an {@code HTTP2Connection}: h2c, and h2 behind an {@code SslConnection}),
+ * drained like Netty's: the
+ * shutdown notice first, the session's own graceful close a keep-alive grace later, the close once its
+ * streams are done.
+ *
+ * <p>Why Jetty's own stop is not enough: the connector's {@code Graceful.shutdown()} gives every connection
+ * the connector's {@code shutdownIdleTimeout} (1 s), and an HTTP/2 session that has read and written
+ * nothing for that long, even with a stream being handled, is taken as idle and reset (RST_STREAM CANCEL on
+ * a 2 s request); and {@code HTTP2Session.shutdown()}, which {@code Server.stop()} calls, sends the GOAWAY
+ * with the real last stream id as soon as no stream is open, a few milliseconds after its graceful one under
+ * load, racing the requests the clients are sending. So the HTTP/2 connections keep the connector's idle
+ * timeout, the notice is a bare GOAWAY frame that leaves Jetty's session state alone (the session keeps
+ * accepting the streams the client sends until it reads it), and {@code shutdown()} comes after the grace.
+ * Jetty's session then waits for the client's own GOAWAY or for the idle timeout before it closes; clients
+ * such as Vert.x's send neither, so once a session has no stream left its connection gets the connector's
+ * {@code shutdownIdleTimeout}, which closes it through Jetty's idle path (GOAWAY already sent, no stream to
+ * reset). Reached by reflection: the agent does not depend on Jetty.
+ */
+final class JettyHttp2Sessions {
+
+  /** Used when the application set the connector's shutdownIdleTimeout to 0 or less (no idle close at all). */
+  private static final long FALLBACK_CLOSE_IDLE_MILLIS = 1_000;
+  private static final long POLL_MILLIS = 10;
+
+  private final Object server;
+  private final Method getConnectors;
+  private final Method connectedEndPoints;
+  private final Method connectorIdleTimeout;
+  private final Method connectorShutdownIdleTimeout;
+  private final Method endPointConnection;
+  private final Method endPointIsOpen;
+  private final Method endPointIdleTimeout;
+  private final Method setEndPointIdleTimeout;
+  private final Class<?> http2Connection;
+  private final Class<?> sslConnection;
+  private final Method sslEndPoint;
+  private final Method connectionSession;
+  private final Method sessionShutdown;
+  private final Method sessionStreamCount;
+  private final Method sessionFrames;
+  private final Object gracefulGoAway;
+  private final Object noCallback;
+  private final Class<?> abstractConnector;
+
+  private JettyHttp2Sessions(Object server, ClassLoader loader) throws ReflectiveOperationException {
+    this.server = server;
+    Class<?> connector = Class.forName("org.eclipse.jetty.server.Connector", false, loader);
+    Class<?> endPoint = Class.forName("org.eclipse.jetty.io.EndPoint", false, loader);
+    Class<?> session = Class.forName("org.eclipse.jetty.http2.HTTP2Session", false, loader);
+    abstractConnector = Class.forName("org.eclipse.jetty.server.AbstractConnector", false, loader);
+    http2Connection = Class.forName("org.eclipse.jetty.http2.HTTP2Connection", false, loader);
+    sslConnection = Class.forName("org.eclipse.jetty.io.ssl.SslConnection", false, loader);
+    sslEndPoint = sslConnection.getMethod("getSslEndPoint");
+    getConnectors = Class.forName("org.eclipse.jetty.server.Server", false, loader).getMethod("getConnectors");
+    connectedEndPoints = connector.getMethod("getConnectedEndPoints");
+    connectorIdleTimeout = connector.getMethod("getIdleTimeout");
+    connectorShutdownIdleTimeout = abstractConnector.getMethod("getShutdownIdleTimeout");
+    endPointConnection = endPoint.getMethod("getConnection");
+    endPointIsOpen = endPoint.getMethod("isOpen");
+    endPointIdleTimeout = endPoint.getMethod("getIdleTimeout");
+    setEndPointIdleTimeout = endPoint.getMethod("setIdleTimeout", long.class);
+    connectionSession = http2Connection.getMethod("getSession");
+    sessionShutdown = session.getMethod("shutdown");
+    sessionStreamCount = session.getMethod("getStreamCount");
+    Class<?> callback = Class.forName("org.eclipse.jetty.util.Callback", false, loader);
+    sessionFrames = session.getMethod("frames",
+        Class.forName("org.eclipse.jetty.http2.HTTP2Stream", false, loader), List.class, callback);
+    noCallback = callback.getField("NOOP").get(null);
+    gracefulGoAway = Class.forName("org.eclipse.jetty.http2.frames.GoAwayFrame", false, loader)
+        .getField("GRACEFUL").get(null);
+  }
+
+  /** The HTTP/2 side of {@code server}, or null when Jetty's HTTP/2 is not on the application's class path. */
+  static JettyHttp2Sessions of(Object server) {
+    try {
+      return new JettyHttp2Sessions(server, server.getClass().getClassLoader());
+    } catch (ClassNotFoundException | NoClassDefFoundError e) {
+      return null; // jetty-http2-server absent: HTTP/1 only
+    } catch (Throwable t) {
+      Log.error("finding Jetty's HTTP/2 classes", t);
+      return null;
+    }
+  }
+
+  /** An open connection speaking HTTP/2, its connector and its session. */
+  private record Http2EndPoint(Object connector, Object endPoint, Object session) {}
+
+  private List<Http2EndPoint> open() throws ReflectiveOperationException {
+    List<Http2EndPoint> open = new ArrayList<>();
+    for (Object connector : (Object[]) getConnectors.invoke(server)) {
+      for (Object endPoint : (Collection<?>) connectedEndPoints.invoke(connector)) {
+        Object connection = endPointConnection.invoke(endPoint);
+        // Over TLS (h2 negotiated by ALPN) the network end point's connection is the SslConnection, and HTTP/2's
+        // connection is the one on its decrypted end point. The idle timeout stays the network end point's: the
+        // decrypted one reads and writes its idle timeout through to it.
+        while (sslConnection.isInstance(connection)) {
+          connection = endPointConnection.invoke(sslEndPoint.invoke(connection));
+        }
+        if (http2Connection.isInstance(connection) && (boolean) endPointIsOpen.invoke(endPoint)) {
+          open.add(new Http2EndPoint(connector, endPoint, connectionSession.invoke(connection)));
+        }
+      }
+    }
+    return open;
+  }
+
+  /** True while a connection of this server speaks HTTP/2. */
+  boolean anyOpen() {
+    try {
+      return !open().isEmpty();
+    } catch (Throwable t) {
+      Log.error("listing Jetty's HTTP/2 connections", t);
+      return false;
+    }
+  }
+
+  /**
+   * Gives the HTTP/2 connections back the connector's idle timeout, which the connector's
+   * {@code Graceful.shutdown()} has just cut to its {@code shutdownIdleTimeout}: a session with a stream in
+   * flight that writes nothing for that long would be reset as idle.
+   */
+  void keepIdleTimeout() {
+    try {
+      for (Http2EndPoint open : open()) {
+        setIdleTimeout(open.endPoint(), (long) connectorIdleTimeout.invoke(open.connector()));
+      }
+    } catch (Throwable t) {
+      Log.error("restoring the idle timeout of Jetty's HTTP/2 connections", t);
+    }
+  }
+
+  /**
+   * HTTP/2's shutdown notice (RFC 9113, section 6.8: GOAWAY, NO_ERROR, last stream 2^31-1) on every session,
+   * written as a bare frame: Jetty's session state is left alone, so the streams the client sends until it
+   * reads the notice are served, and no GOAWAY with the real last stream id follows yet.
+   */
+  void sendShutdownNotice() {
+    keepIdleTimeout(); // connections that turned HTTP/2 (prior knowledge, Upgrade: h2c) since the connector's shutdown
+    int told = 0;
+    try {
+      for (Http2EndPoint open : open()) {
+        sessionFrames.invoke(open.session(), null, List.of(gracefulGoAway), noCallback);
+        told++;
+      }
+    } catch (Throwable t) {
+      Log.error("sending GOAWAY on Jetty's HTTP/2 connections", t);
+    }
+    if (told > 0) {
+      Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + told
+          + " Jetty HTTP/2 connection(s): their clients open new streams on new connections");
+    }
+  }
+
+  /**
+   * Jetty's graceful close of every session ({@code HTTP2Session.shutdown()}: GOAWAY 2^31-1 again, harmless,
+   * then the GOAWAY with the real last stream id once no stream is open), then each connection with no stream
+   * left is closed through the connector's {@code shutdownIdleTimeout}. Blocks until no connection speaks
+   * HTTP/2 or the deadline ({@link System#nanoTime()}) passes.
+   */
+  void closeWhenStreamsDone(long deadline) {
+    try {
+      List<Http2EndPoint> open = open();
+      while (!open.isEmpty() && System.nanoTime() - deadline < 0) {
+        for (Http2EndPoint connection : open) {
+          sessionShutdown.invoke(connection.session()); // the same future after the first call
+          // A stream may still start on a session with none (the client had not read the GOAWAY yet): it then
+          // gets the long idle timeout back, and the short one once it is done.
+          boolean streamsDone = (int) sessionStreamCount.invoke(connection.session()) == 0;
+          setIdleTimeout(connection.endPoint(), streamsDone
+              ? closeIdleTimeout(connection.connector())
+              : (long) connectorIdleTimeout.invoke(connection.connector()));
+        }
+        Thread.sleep(POLL_MILLIS);
+        open = open();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable t) {
+      Log.error("closing Jetty's HTTP/2 sessions", t);
+    }
+  }
+
+  private long closeIdleTimeout(Object connector) throws ReflectiveOperationException {
+    long idle = abstractConnector.isInstance(connector) ? (long) connectorShutdownIdleTimeout.invoke(connector) : 0;
+    return idle > 0 ? idle : FALLBACK_CLOSE_IDLE_MILLIS;
+  }
+
+  private void setIdleTimeout(Object endPoint, long millis) throws ReflectiveOperationException {
+    // Only on a change: Jetty reschedules the idle check at each call.
+    if ((long) endPointIdleTimeout.invoke(endPoint) != millis) {
+      setEndPointIdleTimeout.invoke(endPoint, millis);
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package dev.baton.agent.instrumentation.undertow;
+
+import dev.baton.agent.Log;
+import java.io.Closeable;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Graceful stop of Undertow 2 ({@code io.undertow.Undertow}, HTTP/1.x over XNIO).
+ *
+ * <p>Undertow has no graceful stop of its own beyond {@code GracefulShutdownHandler}, which an application
+ * may or may not have wrapped its handler in, and which answers every request begun after its
+ * {@code shutdown()} with 503, a keep-alive client's next request included. So:
+ *
+ * <ol>
+ *   <li>{@link #stopAccepting}: each server's XNIO accepting channels stop accepting, the accept tasks
+ *       already queued for the I/O threads run, then the channels are closed (XNIO cancels its selection
+ *       keys itself). Connections XNIO accepted before are queued for their I/O thread and still set up
+ *       and served.
+ *   <li>While draining, every response is prepared as not persistent ({@code UndertowKeepAliveInstrumentation}):
+ *       Undertow writes {@code Connection: close} and closes the connection after it. The {@link Drainer}
+ *       gives keep-alive clients its keep-alive grace to bring one more request that way.
+ *   <li>{@link #startShutdown}: the HTTP/1.x connections still idle (no request being read or served) are
+ *       closed, each on its own I/O thread, where no request can begin meanwhile; then each
+ *       {@code GracefulShutdownHandler}'s {@code shutdown()}, and {@code awaitShutdown} for the requests
+ *       still in flight, bounded by the drain timeout. Idle connections are closed first so that the
+ *       handler's 503 reaches no keep-alive client. Connections that become idle later (a response begun
+ *       before the drain, sent keep-alive) are closed the same way until none is left.
+ * </ol>
+ *
+ * HTTP/2 connections ({@link UndertowHttp2Channels}) get the shutdown notice (GOAWAY, last stream 2^31-1) when
+ * the drain begins, and Undertow's own GOAWAY and close in {@link #startShutdown}, with the idle HTTP/1 ones,
+ * once they have no stream open.
+ *
+ * Reached by reflection: the agent does not depend on Undertow. With no Undertow in the application,
+ * nothing is registered and every step does nothing.
+ */
+public final class UndertowDrain implements FrameworkDrain {
+
+  private static final long SWEEP_INTERVAL_MILLIS = 50;
+
+  private final List<Object> servers = new CopyOnWriteArrayList<>();
+  private final List<Object> gracefulHandlers = new CopyOnWriteArrayList<>();
+  // HttpServerConnection does not override equals: identity keys, weakly held (Undertow drops closed ones).
+  private final Set<Object> connections = Collections.newSetFromMap(new WeakHashMap<>());
+  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels();
+  private final StopThreads stops = new StopThreads();
+  private volatile boolean idleCheckBroken;
+
+  /** Hook target: an {@code io.undertow.Undertow} was built. */
+  public void register(Object server) {
+    servers.add(server);
+  }
+
+  /** Hook target: a {@code GracefulShutdownHandler} was constructed. */
+  public void registerGracefulHandler(Object handler) {
+    gracefulHandlers.add(handler);
+  }
+
+  /** Hook target: an HTTP/1.x connection ({@code HttpServerConnection}) was set up. */
+  public void registerConnection(Object connection) {
+    synchronized (connections) {
+      connections.add(connection);
+    }
+  }
+
+  /** Hook target: an {@code Http2Channel} (one per HTTP/2 connection, client-side ones too) was set up. */
+  public void registerHttp2Channel(Object channel) {
+    http2.register(channel);
+  }
+
+  @Override
+  public void sendShutdownNotice() {
+    http2.sendShutdownNotice();
+  }
+
+  @Override
+  public boolean awaitsKeepAliveClients() {
+    return !servers.isEmpty() || !gracefulHandlers.isEmpty();
+  }
+
+  @Override
+  public void stopAccepting() {
+    for (Object server : servers) {
+      try {
+        List<?> accepting = (List<?>) field(server, "channels").get(server);
+        if (accepting == null || accepting.isEmpty()) {
+          continue; // not started, or stopped
+        }
+        // Through XNIO's public types: the channels' classes are package-private.
+        ClassLoader xnio = accepting.get(0).getClass().getClassLoader();
+        Method suspendAccepts = Class.forName("org.xnio.channels.SuspendableAcceptChannel", false, xnio)
+            .getMethod("suspendAccepts");
+        for (Object channel : accepting) {
+          suspendAccepts.invoke(channel);
+        }
+        awaitQueuedAccepts(accepting.get(0));
+        for (Object channel : accepting) {
+          ((Closeable) channel).close();
+        }
+      } catch (Throwable t) {
+        Log.error("closing the listeners of an Undertow server", t);
+      }
+    }
+  }
+
+  /**
+   * XNIO's queued TCP server accepts on one I/O thread and hands each connection to another through that
+   * thread's task queue; the task then asks the server for its connection and, finding the server closed
+   * and its queue empty, fails with {@code ClosedChannelException}, which XNIO logs as an ERROR with a stack
+   * trace (XNIO001009; no connection is lost). So, with accepts suspended, every I/O thread runs the tasks
+   * queued before the close: a no-op task on each, twice (a thread still accepting during the first round
+   * may hand a connection to one that already passed it). Bounded: a busy I/O thread costs the drain at
+   * most a second here.
+   */
+  private static void awaitQueuedAccepts(Object channel) throws Exception {
+    ClassLoader xnio = channel.getClass().getClassLoader();
+    Object worker = Class.forName("org.xnio.channels.CloseableChannel", false, xnio).getMethod("getWorker")
+        .invoke(channel);
+    Class<?> workerType = Class.forName("org.xnio.XnioWorker", false, xnio);
+    int threads = (int) workerType.getMethod("getIoThreadCount").invoke(worker);
+    Method ioThread = workerType.getMethod("getIoThread", int.class);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+    for (int round = 0; round < 2; round++) {
+      CountDownLatch passed = new CountDownLatch(threads);
+      for (int i = 0; i < threads; i++) {
+        try {
+          ((Executor) ioThread.invoke(worker, i)).execute(passed::countDown);
+        } catch (Throwable rejected) {
+          passed.countDown(); // the worker is shutting down: nothing more runs there
+        }
+      }
+      passed.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    }
+  }
+
+  @Override
+  public void startShutdown(long timeoutMillis) {
+    if (!awaitsKeepAliveClients()) {
+      return;
+    }
+    stops.start("baton-undertow-stop", () -> shutdown(timeoutMillis));
+  }
+
+  private void shutdown(long timeoutMillis) {
+    long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+    try {
+      closeIdleConnections(deadline);
+      for (Object handler : gracefulHandlers) {
+        handler.getClass().getMethod("shutdown").invoke(handler);
+      }
+      long start = System.nanoTime();
+      boolean finished = true;
+      for (Object handler : gracefulHandlers) {
+        long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+        finished &= (boolean) handler.getClass().getMethod("awaitShutdown", long.class).invoke(handler, left);
+      }
+      if (!gracefulHandlers.isEmpty()) {
+        String outcome = finished ? "its requests in flight finished" : "requests still in flight at the drain timeout";
+        Log.info("Undertow GracefulShutdownHandler shut down; " + outcome + " after "
+            + (System.nanoTime() - start) / 1_000_000 + " ms");
+      }
+      while ((!openConnections().isEmpty() || http2.anyOpen()) && System.nanoTime() - deadline < 0) {
+        Thread.sleep(SWEEP_INTERVAL_MILLIS);
+        closeIdleConnections(deadline);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Throwable t) {
+      Log.error("shutting down an Undertow GracefulShutdownHandler", t);
+    }
+  }
+
+  /**
+   * Asks each open connection's I/O thread to close it if it is idle there (an HTTP/2 one: once it has no
+   * stream open), and waits (until the deadline) until they all have: a {@code GracefulShutdownHandler} shut
+   * down before would answer 503 to a request arriving meanwhile.
+   */
+  private void closeIdleConnections(long deadline) throws InterruptedException {
+    http2.closeWhereStreamsDone(deadline);
+    if (idleCheckBroken) {
+      return;
+    }
+    List<Object> open = openConnections();
+    Set<Object> http2Carriers = http2.streamConnections();
+    CountDownLatch checked = new CountDownLatch(open.size());
+    for (Object connection : open) {
+      try {
+        if (http2Carriers.contains(field(connection, "channel").get(connection))) {
+          checked.countDown(); // turned HTTP/2 (prior knowledge or Upgrade: h2c): its exchange is over, its streams are not
+          continue;
+        }
+        Executor ioThread = (Executor) connection.getClass().getMethod("getIoThread").invoke(connection);
+        ioThread.execute(() -> {
+          try {
+            closeIfIdle(connection);
+          } finally {
+            checked.countDown();
+          }
+        });
+      } catch (Throwable t) {
+        checked.countDown(); // the worker is shutting down (rejects tasks) and closes its connections itself
+      }
+    }
+    checked.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+  }
+
+  /**
+   * On the connection's I/O thread: closes it unless a request is being read ({@code HttpReadListener}'s
+   * exchange under construction) or served ({@code AbstractServerConnection.current}), the moment
+   * Undertow itself treats as idle (where its own no-request timeout starts).
+   */
+  private void closeIfIdle(Object connection) {
+    try {
+      Object served = field(connection, "current").get(connection);
+      Object listener = field(connection, "readListener").get(connection);
+      Object reading = listener == null ? null : field(listener, "httpServerExchange").get(listener);
+      if (served == null && reading == null) {
+        ((Closeable) connection).close();
+      }
+    } catch (Throwable t) {
+      if (!idleCheckBroken) {
+        idleCheckBroken = true;
+        Log.error("cannot tell idle Undertow connections from busy ones (this version's fields differ); idle"
+            + " keep-alive connections stay open until the drain timeout", t);
+      }
+    }
+  }
+
+  private List<Object> openConnections() {
+    List<Object> snapshot;
+    synchronized (connections) {
+      snapshot = new ArrayList<>(connections);
+    }
+    List<Object> open = new ArrayList<>();
+    for (Object connection : snapshot) {
+      try {
+        if ((boolean) connection.getClass().getMethod("isOpen").invoke(connection)) {
+          open.add(connection);
+          continue;
+        }
+      } catch (Throwable t) {
+        // not usable: forget it
+      }
+      synchronized (connections) {
+        connections.remove(connection);
+      }
+    }
+    return open;
+  }
+
+  @Override
+  public boolean setsUpConnectionsAfterAccept() {
+    return !servers.isEmpty();
+  }
+
+  @Override
+  public boolean isDone() {
+    return stops.allFinished();
+  }
+
+  /** A field declared by the object's class or one of its superclasses. */
+  static Field field(Object owner, String name) throws NoSuchFieldException {
+    for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
+      try {
+        Field field = type.getDeclaredField(name);
+        field.setAccessible(true);
+        return field;
+      } catch (NoSuchFieldException absent) {
+        // keep looking
+      }
+    }
+    throw new NoSuchFieldException(owner.getClass().getName() + "." + name);
+  }
+}
