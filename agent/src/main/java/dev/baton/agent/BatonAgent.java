@@ -24,7 +24,7 @@ public final class BatonAgent {
       if (ports == null) {
         return;
       }
-      dev.baton.agent.tooling.AgentInstaller.install(args, ports, inst);
+      dev.baton.agent.tooling.AgentInstaller.install(args, ports, inst, new Instrumentations());
     } catch (Throwable t) {
       System.err.println("baton-agent: ERROR: not installed, the application runs without it: " + t);
     }

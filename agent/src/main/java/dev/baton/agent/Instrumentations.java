@@ -1,124 +1,60 @@
 package dev.baton.agent;
 
-import dev.baton.agent.adopt.AsyncServerSocketChannelInstrumentation;
-import dev.baton.agent.adopt.EpollNativeInstrumentation;
-import dev.baton.agent.adopt.EpollServerDomainSocketChannelInstrumentation;
-import dev.baton.agent.adopt.IoUringDomainSocketFileInstrumentation;
-import dev.baton.agent.adopt.IoUringServerDomainSocketChannelInstrumentation;
-import dev.baton.agent.adopt.NativeChannelInstrumentation;
-import dev.baton.agent.adopt.NativeServerChannelInstrumentation;
-import dev.baton.agent.adopt.NetInstrumentation;
-import dev.baton.agent.adopt.NettySocketInstrumentation;
-import dev.baton.agent.adopt.NioSocketImplInstrumentation;
-import dev.baton.agent.adopt.SelectionKeyInstrumentation;
-import dev.baton.agent.adopt.ServerSocketChannelInstrumentation;
-import dev.baton.agent.adopt.UnixAsyncServerSocketChannelInstrumentation;
-import dev.baton.agent.drain.FrameworkCreatedInstrumentation;
-import dev.baton.agent.drain.Http2ConnectionHandlerInstrumentation;
-import dev.baton.agent.drain.JdkHttpExchangeInstrumentation;
-import dev.baton.agent.drain.JdkHttpServerInstrumentation;
-import dev.baton.agent.drain.ReactorNettyKeepAliveInstrumentation;
-import dev.baton.agent.drain.TomcatAcceptorInstrumentation;
-import dev.baton.agent.drain.TomcatHttp11ProcessorInstrumentation;
-import dev.baton.agent.drain.TomcatHttp2ProtocolInstrumentation;
-import dev.baton.agent.drain.UndertowGoAwayInstrumentation;
-import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
-import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
-import java.util.List;
+import dev.baton.agent.adopt.JdkChannelInstrumentations;
+import dev.baton.agent.instrumentation.jdkhttpserver.JdkHttpServerInstrumentations;
+import dev.baton.agent.instrumentation.jetty.JettyInstrumentations;
+import dev.baton.agent.instrumentation.netty.NettyInstrumentations;
+import dev.baton.agent.instrumentation.reactornetty.ReactorNettyInstrumentations;
+import dev.baton.agent.instrumentation.tomcat.TomcatInstrumentations;
+import dev.baton.agent.instrumentation.undertow.UndertowInstrumentations;
+import dev.baton.agent.instrumentation.vertx.VertxInstrumentations;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.tooling.HookTransformer;
 
 /**
- * Every class the agent rewrites, and the instrumentation for it, created when that class loads.
+ * Every class the agent rewrites, by the package it is in: one line per framework, handing the class name to that
+ * framework's own switch ({@code instrumentation/<framework>/*Instrumentations}), which creates the instrumentation
+ * when its class loads. Supporting another framework is a package under {@code instrumentation} and one
+ * {@code if} here.
  *
- * <p>A switch on the class name rather than a map of instances: an instrumentation's classes (it and
- * its injecting visitors) load only if its target does, so a JDK HttpServer pays for the five classes it
- * uses and not for Netty's, Tomcat's or Undertow's ({@code premain} used to construct all of them before the
- * application's {@code main}: ~50 ms of class loading on its critical path). {@link #all()} lists the
- * same set for tests and must stay in step with the switch, which {@code InstrumentationsTest} checks.
+ * <p>A switch on the class name rather than a list of instances or a {@code ServiceLoader}: this is asked for
+ * every class the JVM loads, and costs a few {@code startsWith} for most of them; a framework's classes (its switch,
+ * its instrumentations and their injecting visitors) load only if one of its target classes does, so a JDK
+ * HttpServer pays for the few classes it uses and not for Netty's, Tomcat's or Undertow's ({@code premain} used to
+ * construct all of them before the application's {@code main}: ~50 ms of class loading on its critical path;
+ * creating one object per framework up front still cost 2-6 ms). {@code InstrumentationsTest} checks that each
+ * framework's switch and its list of all its instrumentations agree both ways, and that every class name is
+ * routed here to the framework that rewrites it.
  */
 final class Instrumentations implements HookTransformer.Targets {
 
   /** The instrumentation of {@code internalName}, or null for every class the agent leaves alone. */
   @Override
   public BatonInstrumentation forType(String internalName) {
-    return switch (internalName) {
-      case "sun/nio/ch/ServerSocketChannelImpl" -> new ServerSocketChannelInstrumentation();
-      case "sun/nio/ch/AsynchronousServerSocketChannelImpl" -> new AsyncServerSocketChannelInstrumentation();
-      case "sun/nio/ch/UnixAsynchronousServerSocketChannelImpl" -> new UnixAsyncServerSocketChannelInstrumentation();
-      case "sun/nio/ch/NioSocketImpl" -> new NioSocketImplInstrumentation();
-      case "sun/nio/ch/SelectionKeyImpl" -> new SelectionKeyInstrumentation();
-      // Always, although only an inherited AF_INET socket needs its hook: whether one was inherited is
-      // known only once the sockets are checked, which loads Net, and transforming it then costs less
-      // than a retransformation later.
-      case "sun/nio/ch/Net" -> new NetInstrumentation();
-      case "io/netty/channel/unix/Socket" -> new NettySocketInstrumentation();
-      case "io/netty/channel/epoll/AbstractEpollChannel" -> NativeChannelInstrumentation.epoll();
-      case "io/netty/channel/epoll/EpollServerSocketChannel" -> NativeServerChannelInstrumentation.epoll();
-      case "io/netty/channel/epoll/EpollServerDomainSocketChannel" -> new EpollServerDomainSocketChannelInstrumentation();
-      case "io/netty/channel/uring/AbstractIoUringChannel" -> NativeChannelInstrumentation.ioUring();
-      case "io/netty/channel/uring/IoUringServerSocketChannel" -> NativeServerChannelInstrumentation.ioUring();
-      case "io/netty/channel/uring/IoUringServerDomainSocketChannel" -> new IoUringServerDomainSocketChannelInstrumentation();
-      case "io/netty/channel/uring/IoUringServerDomainSocketChannel$1" -> new IoUringDomainSocketFileInstrumentation();
-      case "io/netty/channel/epoll/Native" -> new EpollNativeInstrumentation();
-      case "sun/net/httpserver/ServerImpl" -> new JdkHttpServerInstrumentation();
-      case "sun/net/httpserver/ExchangeImpl" -> new JdkHttpExchangeInstrumentation();
-      case "io/vertx/core/http/impl/HttpServerImpl" -> FrameworkCreatedInstrumentation.vertxHttpServer();
-      case "io/vertx/core/http/impl/HttpUtils" -> new VertxKeepAliveInstrumentation();
-      case "org/eclipse/jetty/server/Server" -> FrameworkCreatedInstrumentation.jettyServer();
-      case "org/apache/tomcat/util/net/AbstractEndpoint" -> FrameworkCreatedInstrumentation.tomcatEndpoint();
-      case "org/apache/tomcat/util/net/Acceptor" -> new TomcatAcceptorInstrumentation();
-      case "org/apache/coyote/http11/Http11Processor" -> new TomcatHttp11ProcessorInstrumentation();
-      case "org/apache/coyote/http2/Http2Protocol" -> new TomcatHttp2ProtocolInstrumentation();
-      case "io/undertow/Undertow" -> FrameworkCreatedInstrumentation.undertowServer();
-      case "io/undertow/server/handlers/GracefulShutdownHandler" ->
-          FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler();
-      case "io/undertow/server/protocol/http/HttpServerConnection" ->
-          FrameworkCreatedInstrumentation.undertowConnection();
-      case "io/undertow/server/protocol/http/HttpTransferEncoding" -> new UndertowKeepAliveInstrumentation();
-      case "io/undertow/protocols/http2/Http2Channel" -> FrameworkCreatedInstrumentation.undertowHttp2Channel();
-      case "io/undertow/protocols/http2/Http2GoAwayStreamSinkChannel" -> new UndertowGoAwayInstrumentation();
-      case "reactor/netty/transport/ServerTransport$DisposableBind" ->
-          FrameworkCreatedInstrumentation.reactorNettyServer();
-      case "reactor/netty/http/server/HttpTrafficHandler" -> new ReactorNettyKeepAliveInstrumentation();
-      case "io/netty/handler/codec/http2/Http2ConnectionHandler" -> new Http2ConnectionHandlerInstrumentation();
-      default -> null;
-    };
-  }
-
-  /** Every instrumentation, each once: what {@link #forType} answers for its own type name. */
-  static List<BatonInstrumentation> all() {
-    return List.of(
-        new ServerSocketChannelInstrumentation(),
-        new AsyncServerSocketChannelInstrumentation(),
-        new UnixAsyncServerSocketChannelInstrumentation(),
-        new NioSocketImplInstrumentation(),
-        new SelectionKeyInstrumentation(),
-        new NetInstrumentation(),
-        new NettySocketInstrumentation(),
-        NativeChannelInstrumentation.epoll(),
-        NativeServerChannelInstrumentation.epoll(),
-        new EpollServerDomainSocketChannelInstrumentation(),
-        new EpollNativeInstrumentation(),
-        NativeChannelInstrumentation.ioUring(),
-        NativeServerChannelInstrumentation.ioUring(),
-        new IoUringServerDomainSocketChannelInstrumentation(),
-        new IoUringDomainSocketFileInstrumentation(),
-        new JdkHttpServerInstrumentation(),
-        new JdkHttpExchangeInstrumentation(),
-        FrameworkCreatedInstrumentation.vertxHttpServer(),
-        new VertxKeepAliveInstrumentation(),
-        FrameworkCreatedInstrumentation.jettyServer(),
-        FrameworkCreatedInstrumentation.tomcatEndpoint(),
-        new TomcatAcceptorInstrumentation(),
-        new TomcatHttp11ProcessorInstrumentation(),
-        new TomcatHttp2ProtocolInstrumentation(),
-        FrameworkCreatedInstrumentation.undertowServer(),
-        FrameworkCreatedInstrumentation.undertowGracefulShutdownHandler(),
-        FrameworkCreatedInstrumentation.undertowConnection(),
-        new UndertowKeepAliveInstrumentation(),
-        FrameworkCreatedInstrumentation.undertowHttp2Channel(),
-        new UndertowGoAwayInstrumentation(),
-        FrameworkCreatedInstrumentation.reactorNettyServer(),
-        new ReactorNettyKeepAliveInstrumentation(),
-        new Http2ConnectionHandlerInstrumentation());
+    if (internalName.startsWith("sun/nio/ch/")) {
+      return JdkChannelInstrumentations.forType(internalName); // the core: adoption of the JDK's own channels
+    }
+    if (internalName.startsWith("sun/net/httpserver/")) {
+      return JdkHttpServerInstrumentations.forType(internalName);
+    }
+    if (internalName.startsWith("io/netty/")) {
+      return NettyInstrumentations.forType(internalName);
+    }
+    if (internalName.startsWith("io/vertx/")) {
+      return VertxInstrumentations.forType(internalName);
+    }
+    if (internalName.startsWith("org/eclipse/jetty/")) {
+      return JettyInstrumentations.forType(internalName);
+    }
+    if (internalName.startsWith("org/apache/tomcat/") || internalName.startsWith("org/apache/coyote/")) {
+      return TomcatInstrumentations.forType(internalName);
+    }
+    if (internalName.startsWith("io/undertow/")) {
+      return UndertowInstrumentations.forType(internalName);
+    }
+    if (internalName.startsWith("reactor/netty/")) {
+      return ReactorNettyInstrumentations.forType(internalName);
+    }
+    return null;
   }
 }

@@ -1,6 +1,5 @@
 package dev.baton.agent.adopt;
 
-import dev.baton.agent.adopt.NettyChannels;
 import dev.baton.agent.bootstrap.JdkInternals;
 import java.io.IOException;
 import java.net.SocketImpl;
@@ -20,20 +19,31 @@ import java.util.WeakHashMap;
 public final class ConnectionTracker {
 
   private final JdkInternals jdk;
-  // SocketChannelImpl and NioSocketImpl keep Object's equals, Netty's AbstractChannel compares identity. Value: served yet.
-  private final Map<Object, Boolean> connections = new WeakHashMap<>();
+  // SocketChannelImpl and NioSocketImpl keep Object's equals, as do the frameworks' channels: identity keys.
+  private final Map<Object, Tracked> connections = new WeakHashMap<>();
+
+  /** What is known of one connection: whose it is and whether it has been served. */
+  private static final class Tracked {
+    /** Null for the JDK's own objects; else the framework's listener that accepted it. */
+    final ForeignListener foreign;
+    volatile boolean served;
+
+    Tracked(ForeignListener foreign) {
+      this.foreign = foreign;
+    }
+  }
 
   public ConnectionTracker(JdkInternals jdk) {
     this.jdk = jdk;
   }
 
   /**
-   * Adds a {@code SocketChannel}, a {@code java.net.Socket}'s {@code NioSocketImpl}, or a Netty
-   * {@code Channel} (a connection of Netty's native epoll transport, which the JDK never sees).
+   * Adds a {@code SocketChannel}, a {@code java.net.Socket}'s {@code NioSocketImpl}, or (with the {@link
+   * ForeignListener} that accepted it) a framework's own object for a connection the JDK never sees.
    */
-  public void add(Object connection) {
+  public void add(Object connection, ForeignListener foreign) {
     synchronized (connections) {
-      connections.put(connection, Boolean.FALSE);
+      connections.put(connection, new Tracked(foreign));
     }
   }
 
@@ -43,25 +53,20 @@ public final class ConnectionTracker {
    * it (bounded by the drain timeout) while idle keep-alive connections can be closed.
    */
   public void markServed(Object connection) {
+    Tracked tracked;
     synchronized (connections) {
-      connections.replace(connection, Boolean.TRUE);
+      tracked = connections.get(connection);
+    }
+    if (tracked != null) {
+      tracked.served = true;
     }
   }
 
   /** Counts the open connections that were never served. */
   public int unservedCount() {
-    List<Object> snapshot;
-    synchronized (connections) {
-      snapshot = new ArrayList<>();
-      for (Map.Entry<Object, Boolean> entry : connections.entrySet()) {
-        if (!entry.getValue()) {
-          snapshot.add(entry.getKey());
-        }
-      }
-    }
     int unserved = 0;
-    for (Object connection : snapshot) {
-      if (isOpen(connection)) {
+    for (Map.Entry<Object, Tracked> entry : snapshot()) {
+      if (!entry.getValue().served && isOpen(entry.getKey(), entry.getValue())) {
         unserved++;
       }
     }
@@ -70,25 +75,21 @@ public final class ConnectionTracker {
 
   /**
    * Counts the open connections that the application's event loop has not taken over yet: non-blocking
-   * frameworks (Netty, hence Vert.x; the JDK HttpServer) register each accepted {@code SocketChannel}
-   * with a selector on their I/O thread, asynchronously after the accept. Until then the framework has
-   * not set the connection up and, if it is shutting down meanwhile, may close it unread (Vert.x's
-   * {@code ServerChannelLoadBalancer} closes a channel it has no worker for). Netty epoll connections
-   * count until Netty registers them with their event loop. Connections of {@code java.net.Socket}s,
-   * served by blocking threads, are never counted.
+   * frameworks register each accepted {@code SocketChannel} with a selector on their I/O thread, asynchronously
+   * after the accept. Until then the framework has not set the connection up and, if it is shutting down
+   * meanwhile, may close it unread. A foreign listener's connections count until its framework says they are
+   * handed over. Connections of {@code java.net.Socket}s, served by blocking threads, are never counted.
    */
   public int notHandedOverCount() {
-    List<Object> snapshot;
-    synchronized (connections) {
-      snapshot = new ArrayList<>(connections.keySet());
-    }
     int pending = 0;
-    for (Object connection : snapshot) {
-      if (connection instanceof SelectableChannel channel) {
-        if (channel.isOpen() && !channel.isRegistered()) {
+    for (Map.Entry<Object, Tracked> entry : snapshot()) {
+      Object connection = entry.getKey();
+      ForeignListener foreign = entry.getValue().foreign;
+      if (foreign != null) {
+        if (foreignNotHandedOver(foreign, connection)) {
           pending++;
         }
-      } else if (!(connection instanceof SocketImpl) && nettyNotRegistered(connection)) {
+      } else if (connection instanceof SelectableChannel channel && channel.isOpen() && !channel.isRegistered()) {
         pending++;
       }
     }
@@ -97,17 +98,13 @@ public final class ConnectionTracker {
 
   /** Counts the connections still open, forgetting the closed ones. */
   public int openCount() {
-    List<Object> snapshot;
-    synchronized (connections) {
-      snapshot = new ArrayList<>(connections.keySet());
-    }
     int open = 0;
-    for (Object connection : snapshot) {
-      if (isOpen(connection)) {
+    for (Map.Entry<Object, Tracked> entry : snapshot()) {
+      if (isOpen(entry.getKey(), entry.getValue())) {
         open++;
       } else {
         synchronized (connections) {
-          connections.remove(connection);
+          connections.remove(entry.getKey());
         }
       }
     }
@@ -120,34 +117,46 @@ public final class ConnectionTracker {
    * 10 s, so that a client still sending gets no reset). A drain need not give them a keep-alive grace.
    */
   public int notFinishedCount() {
-    List<Object> snapshot;
-    synchronized (connections) {
-      snapshot = new ArrayList<>(connections.keySet());
-    }
     int notFinished = 0;
-    for (Object connection : snapshot) {
+    for (Map.Entry<Object, Tracked> entry : snapshot()) {
+      Object connection = entry.getKey();
       boolean finished = connection instanceof SocketChannel channel && channel.socket().isOutputShutdown();
-      if (!finished && isOpen(connection)) {
+      if (!finished && isOpen(connection, entry.getValue())) {
         notFinished++;
       }
     }
     return notFinished;
   }
 
-  private boolean isOpen(Object connection) {
-    if (connection instanceof Channel channel) {
-      return channel.isOpen();
+  /** The connections held strongly while a count runs over them. */
+  private List<Map.Entry<Object, Tracked>> snapshot() {
+    synchronized (connections) {
+      List<Map.Entry<Object, Tracked>> snapshot = new ArrayList<>(connections.size());
+      for (Map.Entry<Object, Tracked> entry : connections.entrySet()) {
+        Object connection = entry.getKey();
+        if (connection != null) {
+          snapshot.add(Map.entry(connection, entry.getValue()));
+        }
+      }
+      return snapshot;
     }
+  }
+
+  private boolean isOpen(Object connection, Tracked tracked) {
     try {
-      return connection instanceof SocketImpl ? jdk.isOpenSocketImpl(connection) : NettyChannels.isOpen(connection);
+      if (tracked.foreign != null) {
+        return tracked.foreign.isOpen(connection);
+      }
+      return connection instanceof Channel channel ? channel.isOpen()
+          : connection instanceof SocketImpl && jdk.isOpenSocketImpl(connection);
     } catch (IOException | ReflectiveOperationException | RuntimeException e) {
       return false;
     }
   }
 
-  private static boolean nettyNotRegistered(Object channel) {
+  private static boolean foreignNotHandedOver(ForeignListener foreign, Object connection) {
     try {
-      return NettyChannels.isOpen(channel) && !NettyChannels.isRegistered(channel);
+      return foreign.isOpen(connection) && !foreign.isHandedOver(connection);
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
     }

@@ -8,8 +8,8 @@ import java.nio.file.Path;
 
 /**
  * A listening socket inherited from the supervisor, and which of the application's listeners (a
- * {@code ServerSocketChannel}, a {@code java.net.ServerSocket}'s implementation, or the
- * {@code io.netty.channel.unix.Socket} of a Netty epoll server channel) now uses it.
+ * {@code ServerSocketChannel}, a {@code java.net.ServerSocket}'s implementation, or a framework's own socket
+ * object bound outside the JDK, a {@link ForeignListener}) now uses it.
  */
 final class InheritedListener {
 
@@ -20,12 +20,12 @@ final class InheritedListener {
 
   /** The application object that adopted it; null until the application binds that port. */
   volatile Object owner;
-  /** The owner's own descriptor object, now a dup of {@link #inheritedFd} (null for a Netty socket). */
+  /** The owner's own descriptor object, now a dup of {@link #inheritedFd} (null for a foreign listener). */
   volatile FileDescriptor ownerFd;
   /** The owner's descriptor number, now a dup of {@link #inheritedFd}. */
   volatile int ownerFdNumber = -1;
-  /** For a Netty epoll owner: its server channel, known once it starts reading (accepting). */
-  volatile Object nettyChannel;
+  /** For an owner bound outside the JDK: how its framework stops it and watches its connections. */
+  volatile ForeignListener foreign;
   volatile boolean accepting;
 
   InheritedListener(ListenerSpec spec, FileDescriptor inheritedFd, InetSocketAddress boundAddress) {

@@ -1,9 +1,9 @@
 package dev.baton.agent.adopt;
 
-import static dev.baton.agent.tooling.Inject.callHook;
+import static dev.baton.agent.inject.Inject.callHook;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 

@@ -1,10 +1,10 @@
 package dev.baton.agent.adopt;
 
-import static dev.baton.agent.tooling.Inject.callHook;
-import static dev.baton.agent.tooling.Inject.returnIfTrue;
+import static dev.baton.agent.inject.Inject.callHook;
+import static dev.baton.agent.inject.Inject.returnIfTrue;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;

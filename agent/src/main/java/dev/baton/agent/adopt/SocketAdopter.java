@@ -1,9 +1,8 @@
 package dev.baton.agent.adopt;
 
-import dev.baton.agent.Log;
 import dev.baton.agent.bootstrap.JdkInternals;
 import dev.baton.agent.config.ListenerSpec;
-import dev.baton.agent.drain.ConnectionTracker;
+import dev.baton.agent.log.Log;
 import dev.baton.agent.notify.Notifier;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -37,14 +36,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * open: closing the application's listener then stops accepting in this process only, and the queued
  * connections wait in the kernel for the next generation.
  *
- * <p>Netty's native epoll and io_uring transports bind through JNI ({@code io.netty.channel.unix.Socket}),
- * never through the JDK; there the int descriptor Netty created is the one {@code dup2} replaces, with the
- * same effect.
+ * <p>A transport that binds through JNI, never through the JDK, adopts through {@link #adoptForeign}: there the
+ * int descriptor the framework created is the one {@code dup2} replaces, with the same effect, and the framework
+ * says how its listener stops and how its connections are watched ({@link ForeignListener}).
  */
 public final class SocketAdopter {
 
-  /** How long a drain waits for a Netty epoll or io_uring event loop to stop accepting on an adopted listener. */
-  private static final long NATIVE_STOP_WAIT_MILLIS = 5_000;
+  private static volatile SocketAdopter installed;
+
+  /** How long a drain waits for a framework's event loop to stop accepting on an adopted foreign listener. */
+  private static final long FOREIGN_STOP_WAIT_MILLIS = 5_000;
 
   private final JdkInternals jdk;
   private final List<InheritedListener> listeners;
@@ -53,8 +54,6 @@ public final class SocketAdopter {
   private final boolean anyInet4;
   private volatile boolean allAccepting;
   private final Set<Thread> acceptingThreads = ConcurrentHashMap.newKeySet();
-  /** Netty descriptors adopted after their epoll registration; see {@code EpollNativeInstrumentation}. */
-  private final Set<Integer> lostEpollRegistrations = ConcurrentHashMap.newKeySet();
 
   public SocketAdopter(
       JdkInternals jdk, List<ListenerSpec> specs, Notifier notifier, ConnectionTracker connections)
@@ -84,6 +83,19 @@ public final class SocketAdopter {
     }
     this.anyInet4 = inet4;
     this.allAccepting = listeners.isEmpty();
+  }
+
+  /**
+   * At set-up: the adopter that code injected into a framework binding outside the JDK reaches (through the
+   * framework's {@code *Singletons}), as the hooks in java.base reach it for the JDK's own binds.
+   */
+  public static void install(SocketAdopter adopter) {
+    installed = adopter;
+  }
+
+  /** The adopter, or null before the set-up has made it. */
+  public static SocketAdopter installed() {
+    return installed;
   }
 
   /** Whether an AF_INET socket was inherited (Perl's start_server makes one for a bare port). */
@@ -132,64 +144,45 @@ public final class SocketAdopter {
   }
 
   /**
-   * Hook for {@code io.netty.channel.unix.Socket.bind} (Netty's native transports): true when the address
-   * was adopted into Netty's descriptor {@code fd} and the bind is to be skipped. Epoll and io_uring sockets,
-   * TCP or a Unix-domain {@code DomainSocketAddress}. Only stream sockets: a datagram socket may bind the port of a TCP listener (HTTP/3 beside
-   * HTTP/1.1 and 2). A TCP client binding a listed port before connecting would be adopted too; no client
-   * does that to a port a server listens on. The kqueue transport does not run on Linux.
+   * For a framework that binds outside the JDK (a JNI transport): true when {@code requested} was adopted into the
+   * framework's descriptor {@code fd}, and the framework's bind (and listen) is to be skipped. {@code owner} is the
+   * framework's object for the listening socket, by which its later hooks name it. TCP or a Unix-domain path, stream
+   * sockets only: a datagram socket may bind the port of a TCP listener (HTTP/3 beside HTTP/1.1 and 2). A TCP
+   * client binding a listed port before connecting would be adopted too; no client does that to a port a server
+   * listens on.
    */
-  public boolean adoptNettySocket(Object socket, int fd, SocketAddress requested) throws IOException {
-    String type = socket.getClass().getName();
-    boolean epoll = type.equals(NettyChannels.EPOLL_SOCKET);
-    boolean adoptable = (epoll || type.equals(NettyChannels.IO_URING_SOCKET))
-        && (requested instanceof InetSocketAddress || NettyChannels.isDomainSocketAddress(requested));
-    if (!adoptable || !jdk.isStreamSocket(fd)) {
+  public boolean adoptForeign(Object owner, int fd, SocketAddress requested, ForeignListener listener)
+      throws IOException {
+    if (!jdk.isStreamSocket(fd)) {
       return false;
     }
-    InheritedListener listener = match(requested);
-    if (listener == null) {
+    InheritedListener inherited = match(requested);
+    if (inherited == null) {
       return false;
     }
-    listener.nettyChannel = null; // known once the new server channel starts reading
-    adopt(listener, socket, null, fd);
-    if (epoll) {
-      // Netty registered its fresh socket with epoll before binding; the dup2 closed that socket and so
-      // ended the registration: the next epoll call on fd (on this same event loop) must add it again.
-      // (io_uring has no registration per descriptor: each accept it submits names the descriptor.)
-      lostEpollRegistrations.add(fd);
-    }
-    // Netty creates its sockets non-blocking (both transports), and an epoll event loop must never block
-    // in accept (a generation that loses the race for a connection to another would): the shared open
-    // file description becomes non-blocking too (never cleared, see adoptChannel).
+    inherited.foreign = listener;
+    adopt(inherited, owner, null, fd);
+    // Such transports create their sockets non-blocking, and an event loop must never block in accept (a
+    // generation that loses the race for a connection to another would): the shared open file description
+    // becomes non-blocking too (never cleared, see adoptChannel).
     jdk.configureBlocking(jdk.newFd(fd), false);
     return true;
   }
 
-  /** Hook for Netty's {@code Native.epollCtl*}: true, once, when {@code fd}'s epoll registration was lost. */
-  public boolean takeLostEpollRegistration(int fd) {
-    return !lostEpollRegistrations.isEmpty() && lostEpollRegistrations.remove(fd);
+  /** The {@link ForeignListener} an adopted foreign socket was given, or null when {@code owner} adopted nothing. */
+  public ForeignListener foreignListener(Object owner) {
+    InheritedListener listener = ownedBy(owner);
+    return listener == null ? null : listener.foreign;
   }
 
   /**
-   * Hook for {@code io.netty.channel.unix.Socket.listen}: an adopted socket already listens. Also for
-   * {@code EpollServerDomainSocketChannel.doClose} and the close listener of
-   * {@code IoUringServerDomainSocketChannel}: the socket file of an adopted path is the supervisor's, shared
-   * with the next generation, and Netty's close would delete it.
+   * An adopted foreign listener has started accepting (its event loop asked for readiness), as {@code OP_ACCEPT}
+   * is for NIO. No thread is remembered for {@link #awaitAcceptsReturned}: stopping a foreign listener waits for
+   * its event loop.
    */
-  public boolean isAdoptedNettySocket(Object socket) {
-    return ownedBy(socket) != null;
-  }
-
-  /**
-   * Hook for {@code AbstractEpollChannel.doBeginRead} and {@code AbstractIoUringChannel.doBeginRead} (every
-   * channel of those transports, connections included): an adopted server channel that starts reading is
-   * accepting, as {@code OP_ACCEPT} is for NIO. No thread is remembered for {@link #awaitAcceptsReturned}:
-   * stopping a native listener waits for its event loop.
-   */
-  public void nativeReading(Object channel, Object socket) {
-    InheritedListener listener = ownedBy(socket);
+  public void foreignAccepting(Object owner) {
+    InheritedListener listener = ownedBy(owner);
     if (listener != null) {
-      listener.nettyChannel = channel;
       markAccepting(listener);
     }
   }
@@ -260,12 +253,13 @@ public final class SocketAdopter {
   }
 
   /**
-   * Hook for an accepted connection (for Netty epoll: the listener's {@code Socket} and the new
-   * {@code Channel}): connections of adopted listeners are waited for by the drain.
+   * Hook for an accepted connection (for a foreign listener: the framework's objects for the listening socket and
+   * the connection): connections of adopted listeners are waited for by the drain.
    */
   public void accepted(Object listenerObject, Object connection) {
-    if (ownedBy(listenerObject) != null) {
-      connections.add(connection);
+    InheritedListener listener = ownedBy(listenerObject);
+    if (listener != null) {
+      connections.add(connection, listener.foreign);
     }
   }
 
@@ -297,12 +291,12 @@ public final class SocketAdopter {
           channel.close();
         } else if (owner instanceof SocketImpl) {
           jdk.closeSocketImpl(owner);
-        } else if (!NettyChannels.stopAccepting(listener.nettyChannel, owner, NATIVE_STOP_WAIT_MILLIS)) {
-          Log.warn("the Netty event loop of " + listener.spec.spec() + " did not stop accepting on it within "
-              + NATIVE_STOP_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
+        } else if (!listener.foreign.stopAccepting(FOREIGN_STOP_WAIT_MILLIS)) {
+          Log.warn("the event loop of " + listener.spec.spec() + " did not stop accepting on it within "
+              + FOREIGN_STOP_WAIT_MILLIS + " ms; it stays open and accepting until this process exits");
           continue;
-        } else if (NettyChannels.isIoUringSocket(owner)) {
-          detachIoUringDescriptor(listener);
+        } else if (listener.foreign.keepsDescriptorOpen()) {
+          detachDescriptor(listener);
         }
         closed++;
       } catch (IOException | ReflectiveOperationException | RuntimeException e) {
@@ -313,14 +307,11 @@ public final class SocketAdopter {
   }
 
   /**
-   * Points Netty's io_uring descriptor of an adopted listener at {@code /dev/null} ({@code dup2}, atomic) once it
-   * accepts no more: this process lets go of the shared socket as a close would, and Netty still owns an open
-   * descriptor. Closing it under Netty instead marks Netty's {@code FileDescriptor} closed, and io_uring's
-   * {@code doClose()} then submits no {@code IORING_OP_CLOSE}, whose completion is what completes the close
-   * future the application gets from {@code channel.close()}: an old worker whose shutdown hook waited on it
-   * never exited. Netty's own close later closes the {@code /dev/null} copy.
+   * Points the framework's descriptor of an adopted foreign listener at {@code /dev/null} ({@code dup2}, atomic) once
+   * it accepts no more: this process lets go of the shared socket as a close would, and the framework still owns
+   * an open descriptor, which its own close later closes (see {@link ForeignListener#keepsDescriptorOpen}).
    */
-  private void detachIoUringDescriptor(InheritedListener listener) throws IOException {
+  private void detachDescriptor(InheritedListener listener) throws IOException {
     try (FileInputStream nothing = new FileInputStream("/dev/null")) {
       jdk.dup2(jdk.fdVal(nothing.getFD()), listener.ownerFdNumber);
     }
@@ -380,19 +371,9 @@ public final class SocketAdopter {
     return null;
   }
 
-  /** The path of a Unix-domain address, the JDK's or Netty's ({@code io.netty.channel.unix.DomainSocketAddress}). */
+  /** The path of a Unix-domain address (a framework's own address type is given as the JDK's). */
   private static Path unixPath(SocketAddress address) {
-    if (address instanceof UnixDomainSocketAddress unix) {
-      return unix.getPath();
-    }
-    if (NettyChannels.isDomainSocketAddress(address)) {
-      try {
-        return Path.of(NettyChannels.domainSocketPath(address));
-      } catch (ReflectiveOperationException | RuntimeException e) {
-        Log.error("reading the path of " + address + "; it binds normally", e);
-      }
-    }
-    return null;
+    return address instanceof UnixDomainSocketAddress unix ? unix.getPath() : null;
   }
 
   /** Not adopted yet, or adopted by a listener the application has closed since (it may bind again). */
@@ -405,7 +386,7 @@ public final class SocketAdopter {
       if (owner instanceof Channel channel) {
         return !channel.isOpen();
       }
-      return owner instanceof SocketImpl ? !jdk.isOpenSocketImpl(owner) : !NettyChannels.isOpenSocket(owner);
+      return owner instanceof SocketImpl ? !jdk.isOpenSocketImpl(owner) : !listener.foreign.isOpen();
     } catch (IOException | ReflectiveOperationException | RuntimeException e) {
       return false;
     }

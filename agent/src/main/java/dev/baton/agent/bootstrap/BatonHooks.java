@@ -7,20 +7,20 @@ import java.net.ProtocolFamily;
 import java.net.SocketAddress;
 import java.net.SocketOption;
 import java.nio.channels.SelectionKey;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
  * The only class the code injected into JDK classes calls.
  *
- * <p>Code injected into {@code java.base} (and {@code jdk.httpserver}) links as JDK code: it cannot see
+ * <p>Code injected into {@code java.base} (and other JDK modules) links as JDK code: it cannot see
  * the application class loader that holds the rest of the agent. So this class is renamed to
  * {@code sun.nio.ch.BatonHooks} and defined inside {@code java.base} at start-up (see
  * {@link BootstrapInjector}). It must only use {@code java.base} types: each hook forwards to a
- * {@code Function<Object[], Object>} implemented by the agent ({@code tooling.HookBindings}), set once
- * at start-up; while unset the hook does nothing. Plain interfaces rather than method handles: the
+ * {@code Function<Object[], Object>} implemented by the agent, set once: the core's at start-up
+ * ({@code tooling.HookBindings}), an instrumentation's own {@link #named} ones when it rewrites its class
+ * ({@code inject.NamedHooks}); while unset the hook does nothing. Plain interfaces rather than method handles: the
  * latter spin classes at start-up, which a worker pays on every launch. Every hook swallows what it
  * throws and returns the value that means "run the JDK code unchanged": a failing agent must never
  * break the application's networking.
@@ -39,37 +39,39 @@ public final class BatonHooks {
   public static volatile Function<Object[], Object> accepted;
   /** {@code [fd, family, option]} to the protocol family to use for that option. */
   public static volatile Function<Object[], Object> optionFamily;
-  /** {@code [server]}: a JDK HttpServer (sun.net.httpserver.ServerImpl) was created. */
-  public static volatile Function<Object[], Object> httpServerCreated;
-  /** {@code [exchange]} to TRUE while draining: a JDK HttpServer exchange is sending its headers. */
-  public static volatile Function<Object[], Object> responding;
+  /**
+   * The hooks of instrumentations outside the core (those of JDK modules other than {@code java.base}'s
+   * networking, such as the JDK HttpServer's), by name: the agent binds each when it rewrites the class whose
+   * injected code calls it through {@link #call}.
+   */
+  public static final Map<String, Function<Object[], Object>> named = new ConcurrentHashMap<>();
 
   private BatonHooks() {}
 
   /** At the start of {@code ServerSocketChannelImpl.netBind/unixBind}: non-null skips the bind. */
   public static SocketAddress onChannelBind(Object channel, FileDescriptor fd, SocketAddress requested) {
-    return (SocketAddress) call(channelBind, null, channel, fd, requested);
+    return (SocketAddress) apply(channelBind, null, channel, fd, requested);
   }
 
   /** At the start of {@code AsynchronousServerSocketChannelImpl.bind}: non-null skips the bind. */
   public static InetSocketAddress onAsyncChannelBind(Object channel, FileDescriptor fd, SocketAddress requested) {
-    Object adopted = call(channelBind, null, channel, fd, requested);
+    Object adopted = apply(channelBind, null, channel, fd, requested);
     return adopted instanceof InetSocketAddress inet ? inet : null;
   }
 
   /** At the start of {@code NioSocketImpl.bind}: a port (not -1) skips the bind. */
   public static int onSocketImplBind(Object impl, FileDescriptor fd, InetAddress host, int port) {
-    Object adopted = call(socketImplBind, null, impl, fd, host, port);
+    Object adopted = apply(socketImplBind, null, impl, fd, host, port);
     return adopted == null ? -1 : (Integer) adopted;
   }
 
   /** At the start of {@code NioSocketImpl.listen}: true skips the listen. */
   public static boolean skipListen(FileDescriptor fd) {
-    return call(isAdopted, null, fd) == Boolean.TRUE;
+    return apply(isAdopted, null, fd) == Boolean.TRUE;
   }
 
   public static void onAccepting(Object listener) {
-    call(accepting, null, listener);
+    apply(accepting, null, listener);
   }
 
   /** At the start of {@code SelectionKeyImpl.interestOps(int)}, called all the time by event loops. */
@@ -82,38 +84,26 @@ public final class BatonHooks {
 
   public static void onAccepted(Object listener, Object connection) {
     if (connection != null) {
-      call(accepted, null, listener, connection);
+      apply(accepted, null, listener, connection);
     }
   }
 
   /** At the start of {@code Net.setSocketOption/getSocketOption(fd, family, name...)}. */
   public static ProtocolFamily familyForOption(FileDescriptor fd, ProtocolFamily family, SocketOption<?> name) {
-    return (ProtocolFamily) call(optionFamily, family, fd, family, name);
+    return (ProtocolFamily) apply(optionFamily, family, fd, family, name);
   }
 
-  public static void onHttpServerCreated(Object server) {
-    call(httpServerCreated, null, server);
+  /** A {@link #named} hook with one argument: its result, or null while unbound. */
+  public static Object call(String hook, Object argument) {
+    return apply(named.get(hook), null, argument);
   }
 
-  /**
-   * At the start of {@code ExchangeImpl.sendResponseHeaders}: the connection has been served (see
-   * {@code ConnectionTracker}), and while draining every response asks the client to close the
-   * connection after it. The JDK answers an HTTP/1.0 keep-alive request with a {@code Keep-Alive:
-   * timeout=..} header too; it goes, or a client that looks for it (ApacheBench {@code -k} does) would
-   * keep using the connection the server closes after this response, and get a reset.
-   */
-  public static void beforeResponseHeaders(Object exchange, Map<String, List<String>> responseHeaders) {
-    if (call(responding, null, exchange) == Boolean.TRUE) {
-      try {
-        responseHeaders.put("Connection", new ArrayList<>(List.of("close")));
-        responseHeaders.remove("Keep-Alive");
-      } catch (RuntimeException e) {
-        failed(e);
-      }
-    }
+  /** A {@link #named} hook with two arguments: its result, or null while unbound. */
+  public static Object call(String hook, Object first, Object second) {
+    return apply(named.get(hook), null, first, second);
   }
 
-  private static Object call(Function<Object[], Object> hook, Object fallback, Object... arguments) {
+  private static Object apply(Function<Object[], Object> hook, Object fallback, Object... arguments) {
     if (hook == null) {
       return fallback;
     }

@@ -29,25 +29,26 @@ public final class BootstrapInjector {
 
   private BootstrapInjector() {}
 
-  /** Opens {@code sun.nio.ch}, {@code java.io} and {@code java.net} (and the JDK HttpServer) to the agent. */
+  /** Opens {@code sun.nio.ch}, {@code java.io} and {@code java.net} to the agent. */
   public static void openJdkInternals(Instrumentation inst) {
     Module agent = BootstrapInjector.class.getModule();
-    Module javaBase = Object.class.getModule();
     Map<String, Set<Module>> opens = new HashMap<>();
     for (String pkg : new String[] {"sun.nio.ch", "java.io", "java.net"}) {
       opens.put(pkg, Set.of(agent));
     }
-    Map<String, Set<Module>> exports = new HashMap<>();
-    // Code injected into jdk.httpserver calls the hooks in sun.nio.ch: that package must be exported to it.
-    Module httpServer = ModuleLayer.boot().findModule("jdk.httpserver").orElse(null);
-    if (httpServer != null) {
-      exports.put("sun.nio.ch", Set.of(httpServer));
-    }
-    inst.redefineModule(javaBase, Set.of(), exports, opens, Set.of(), Map.of());
-    if (httpServer != null) {
-      inst.redefineModule(httpServer, Set.of(), Map.of(),
-          Map.of("sun.net.httpserver", Set.of(agent)), Set.of(), Map.of());
-    }
+    inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(), opens, Set.of(), Map.of());
+  }
+
+  /**
+   * Wires a JDK module other than {@code java.base} whose class in {@code pkg} the agent rewrites (the JDK
+   * HttpServer's {@code jdk.httpserver}): the injected code calls the hooks in {@code sun.nio.ch}, which must be
+   * exported to that module, and the agent reads that package's internals, which must be open to it.
+   */
+  public static void openToHooks(Instrumentation inst, Module module, String pkg) {
+    inst.redefineModule(Object.class.getModule(), Set.of(), Map.of("sun.nio.ch", Set.of(module)), Map.of(),
+        Set.of(), Map.of());
+    inst.redefineModule(module, Set.of(), Map.of(), Map.of(pkg, Set.of(BootstrapInjector.class.getModule())),
+        Set.of(), Map.of());
   }
 
   /** Defines {@code sun.nio.ch.BatonHooks} in java.base (once) and returns it. */

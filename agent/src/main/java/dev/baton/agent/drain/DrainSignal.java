@@ -1,6 +1,6 @@
 package dev.baton.agent.drain;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.log.Log;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import sun.misc.Signal;

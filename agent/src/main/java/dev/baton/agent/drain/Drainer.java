@@ -1,9 +1,11 @@
 package dev.baton.agent.drain;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.adopt.ConnectionTracker;
 import dev.baton.agent.adopt.SocketAdopter;
+import dev.baton.agent.log.Log;
 import dev.baton.agent.notify.Notifier;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,16 +16,20 @@ import java.util.List;
  *   <li>Stop accepting in this process only: close the adopted listeners. The supervisor keeps its
  *       descriptor, so connections that arrive now queue in the kernel for the next generation; none is
  *       refused.
- *   <li>Let clients on keep-alive connections finish: from now on every response asks to close its
- *       connection (JDK HttpServer, Vert.x, Undertow, Reactor Netty), and for up to the keep-alive grace the drain
- *       waits for the connections to close that way, after a response, instead of closing them while
- *       idle: a client may be sending its next request on an idle connection at the very moment it is
- *       closed, and gets a reset for a request it already sent. The grace restarts each time a connection closes.
- *   <li>Let requests in flight finish: frameworks with their own graceful stop are driven through it
- *       (JDK HttpServer, Vert.x: only once every connection accepted before the listener closed has
- *       been taken over by an event loop, see {@code awaitHandOver}); elsewhere the drain waits until
- *       the connections accepted on adopted listeners are closed by the application.
- *   <li>Return, bounded by the drain timeout; the caller then exits through the JVM's normal path.
+ *   <li>Let clients on keep-alive connections finish: from now on every response of a framework the agent
+ *       drains asks to close its connection, and for up to the keep-alive grace the drain waits for the
+ *       connections to close that way, after a response, instead of closing them while idle: a client may be
+ *       sending its next request on an idle connection at the very moment it is closed, and gets a reset for a
+ *       request it already sent. The grace restarts each time a connection closes.
+ *   <li>Let requests in flight finish: frameworks with their own graceful stop ({@link FrameworkDrain}, one per
+ *       framework whose first server registered) are driven through it, for those that set connections up
+ *       after the accept only once every connection accepted before the listener closed has been taken over
+ *       by an event loop (see {@code awaitHandOver}); and the drain waits until the connections accepted on
+ *       adopted listeners are closed (by the framework, or by the application: the generic, connection-level
+ *       drain).
+ *   <li>Return, bounded by the drain timeout; the caller then exits through the JVM's normal path. The last
+ *       line names the frameworks whose drains went their own way to the end, or {@code connections} when
+ *       only the connection-level drain applied: {@code drained in 120 ms (Jetty)}.
  * </ol>
  *
  * An idle worker returns at once: nothing is waited for that is not in flight.
@@ -34,20 +40,17 @@ public final class Drainer {
   private static final long HAND_OVER_POLL_MILLIS = 2;
   private static final long HAND_OVER_LIMIT_MILLIS = 500;
 
+  /** What the last line says when no framework drain went its own way: only the connection-level drain applied. */
+  static final String CONNECTIONS_ONLY = "connections";
+
   private final SocketAdopter adopter;
   private final ConnectionTracker connections;
-  private final JdkHttpServerDrain httpServers;
   private final Notifier notifier;
   private volatile boolean draining;
 
-  public Drainer(
-      SocketAdopter adopter,
-      ConnectionTracker connections,
-      JdkHttpServerDrain httpServers,
-      Notifier notifier) {
+  public Drainer(SocketAdopter adopter, ConnectionTracker connections, Notifier notifier) {
     this.adopter = adopter;
     this.connections = connections;
-    this.httpServers = httpServers;
     this.notifier = notifier;
   }
 
@@ -64,8 +67,7 @@ public final class Drainer {
     notifier.stopping();
     // The frameworks whose servers registered by now: a server created after the drain began never
     // bound an adopted listener in time to matter.
-    VertxHttpServerDrain vertxServers = DrainSingletons.vertxServers();
-    List<FrameworkDrain> frameworks = DrainSingletons.frameworks();
+    List<FrameworkDrain> frameworks = FrameworkDrains.registered();
     // Listeners first, synchronously: once closed no accept can succeed here. A framework's own
     // shutdown is asynchronous and may stop serving before it stops accepting (Vert.x drops
     // connections accepted in between). Frameworks that close their listener themselves quietly (Jetty)
@@ -76,32 +78,42 @@ public final class Drainer {
     // HTTP/2's counterpart of Connection: close, sent now so that the keep-alive grace below lets the
     // clients move their next streams to new connections before the frameworks' stops close these.
     frameworks.forEach(FrameworkDrain::sendShutdownNotice);
-    awaitKeepAliveClients(deadline, keepAliveGrace, vertxServers, frameworks);
-    if (vertxServers != null || frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {
+    awaitKeepAliveClients(deadline, keepAliveGrace, frameworks);
+    if (frameworks.stream().anyMatch(FrameworkDrain::setsUpConnectionsAfterAccept)) {
       awaitHandOver(System.nanoTime(), deadline);
-    }
-    if (vertxServers != null) {
-      vertxServers.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
     for (FrameworkDrain framework : frameworks) {
       framework.startShutdown(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
     }
     boolean done = false;
     while (!done) {
-      boolean serversStopped = httpServers.stopIdleServers() && (vertxServers == null || vertxServers.isShutDown())
-          && frameworksDone(frameworks);
-      done = serversStopped && connections.openCount() == 0;
+      done = frameworksDone(frameworks) && connections.openCount() == 0;
       if (!done) {
         if (System.nanoTime() - deadline >= 0) {
           Log.warn("drain timeout " + timeout + " reached with " + connections.openCount()
               + " connection(s) still open; exiting anyway");
-          httpServers.stopAll();
+          frameworks.forEach(FrameworkDrain::stopNow);
           return;
         }
         pause();
       }
     }
-    Log.info("drained in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms");
+    Log.info("drained in " + Duration.ofNanos(System.nanoTime() - start).toMillis() + " ms ("
+        + ownPaths(frameworks) + ")");
+  }
+
+  /**
+   * The frameworks whose drains went their own way to the end, comma-separated, or {@link #CONNECTIONS_ONLY}: what
+   * tests (and users) read to know that a framework's own drain ran, not only the connection-level one.
+   */
+  static String ownPaths(List<FrameworkDrain> frameworks) {
+    List<String> names = new ArrayList<>();
+    for (FrameworkDrain framework : frameworks) {
+      if (framework.completedOwnPath()) {
+        names.add(framework.name());
+      }
+    }
+    return names.isEmpty() ? CONNECTIONS_ONLY : String.join(", ", names);
   }
 
   /** An accept under way when the listener closed may still return a connection: it is waited for. */
@@ -123,10 +135,8 @@ public final class Drainer {
    * What is still open once no connection has closed for a whole grace has been idle all along, and the
    * framework's shutdown closes it.
    */
-  private void awaitKeepAliveClients(long deadline, Duration grace, VertxHttpServerDrain vertxServers,
-      List<FrameworkDrain> frameworks) {
-    if (httpServers.isEmpty() && vertxServers == null
-        && frameworks.stream().noneMatch(FrameworkDrain::awaitsKeepAliveClients)) {
+  private void awaitKeepAliveClients(long deadline, Duration grace, List<FrameworkDrain> frameworks) {
+    if (frameworks.stream().noneMatch(FrameworkDrain::awaitsKeepAliveClients)) {
       return; // no HTTP server known to say Connection: close; the generic drain waits for the application
     }
     long start = System.nanoTime();

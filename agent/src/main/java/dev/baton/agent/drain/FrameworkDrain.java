@@ -1,24 +1,29 @@
 package dev.baton.agent.drain;
 
 /**
- * A server framework's own graceful stop, driven by the {@link Drainer}: one implementation per framework
- * (Jetty, Tomcat, Undertow, Reactor Netty, Netty's HTTP/2 codec), each reaching the framework by reflection, since the agent does not link
- * against any of them. An implementation with no server registered does nothing and is done at once.
+ * A server framework's own graceful stop, driven by the {@link Drainer}: one implementation per framework, in the
+ * framework's package under {@code instrumentation}, each reaching its framework by reflection (the agent does not
+ * link against any of them). Created when the framework's first server registers ({@link LazyDrain}).
  */
 public interface FrameworkDrain {
+
+  /**
+   * The framework's name as users know it ({@code "Jetty"}), listed in the drain's last line when this drain
+   * completed its own path ({@link #completedOwnPath}).
+   */
+  String name();
 
   /**
    * Stops accepting the way the framework expects, synchronously, before the agent closes the adopted
    * listeners: a framework whose acceptor thread finds its listener closed under it logs an accept
    * failure (or spins), while one told first stops its acceptor quietly.
    */
-  void stopAccepting();
+  default void stopAccepting() {}
 
   /**
    * HTTP/2's shutdown notice (GOAWAY, NO_ERROR, last stream 2^31-1) on the framework's HTTP/2 connections,
    * when the drain begins, so that clients move their next streams to new connections during the
-   * keep-alive grace. Netty's HTTP/2 connections get it from {@link NettyHttp2GoAway}, whatever the
-   * framework on top.
+   * keep-alive grace.
    */
   default void sendShutdownNotice() {}
 
@@ -33,10 +38,10 @@ public interface FrameworkDrain {
   }
 
   /**
-   * True when this framework is present and sets each accepted connection up on a selector thread,
-   * after the accept (Jetty's {@code ManagedSelector}, XNIO, Netty under Reactor): its stop may close a
-   * connection accepted just before the listener closed but not yet set up, unread, so the
-   * {@link Drainer} first waits (bounded) until such connections are registered.
+   * True when this framework sets each accepted connection up on a selector thread, after the accept (Netty's
+   * event loops, Jetty's {@code ManagedSelector}, XNIO): its stop may close a connection accepted just before the
+   * listener closed but not yet set up, unread, so the {@link Drainer} first waits (bounded) until such
+   * connections are registered.
    */
   default boolean setsUpConnectionsAfterAccept() {
     return false;
@@ -47,4 +52,13 @@ public interface FrameworkDrain {
 
   /** True once the graceful stop started has completed (or there was nothing to stop). */
   boolean isDone();
+
+  /** The drain timed out: stop what is still running, whatever it has in flight. */
+  default void stopNow() {}
+
+  /**
+   * True when every step of this drain ran its own way to the end: nothing failed, nothing was left to the
+   * generic connection drain because a framework internal was missing, and the drain did not time out.
+   */
+  boolean completedOwnPath();
 }

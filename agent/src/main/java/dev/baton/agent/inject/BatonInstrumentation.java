@@ -15,4 +15,11 @@ public interface BatonInstrumentation {
 
   /** A visitor injecting into {@code name + descriptor}, or {@code method} itself if it is not a target. */
   MethodVisitor rewrite(String name, String descriptor, MethodVisitor method);
+
+  /**
+   * Binds the {@code BatonHooks} hooks its injected code calls by name ({@link NamedHooks#bind}), for a
+   * class of a JDK module outside the core's; called each time the class is rewritten (or read back from the
+   * rewrite cache), before it is defined. Most instrumentations call the agent's classes directly.
+   */
+  default void bindHooks() throws ReflectiveOperationException {}
 }

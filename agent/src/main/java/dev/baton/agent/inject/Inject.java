@@ -99,4 +99,19 @@ public final class Inject {
   public static void callHook(MethodVisitor method, String name, String descriptor) {
     method.visitMethodInsn(Opcodes.INVOKESTATIC, HOOKS, name, descriptor, false);
   }
+
+  /**
+   * {@code invokestatic} of a static method of the agent's {@code entryPoints} class (a framework's
+   * {@code *Singletons}): what code injected into classes of the application's class loaders calls, since those see
+   * the agent's classes. By class, not by a name written out: a moved class cannot leave injected code calling the
+   * old name.
+   */
+  public static void callAgent(MethodVisitor method, Class<?> entryPoints, String name, String descriptor) {
+    method.visitMethodInsn(Opcodes.INVOKESTATIC, internalName(entryPoints), name, descriptor, false);
+  }
+
+  /** {@code dev/baton/agent/...}: a class's name as bytecode writes it. */
+  public static String internalName(Class<?> type) {
+    return type.getName().replace('.', '/');
+  }
 }

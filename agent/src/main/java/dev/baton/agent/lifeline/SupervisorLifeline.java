@@ -1,6 +1,6 @@
 package dev.baton.agent.lifeline;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.log.Log;
 import dev.baton.agent.bootstrap.JdkInternals;
 import dev.baton.agent.config.LifelineOptions;
 import java.io.FileDescriptor;

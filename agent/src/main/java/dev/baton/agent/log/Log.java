@@ -11,6 +11,13 @@ public final class Log {
 
   private Log() {}
 
+  /**
+   * A failure that has been reported already, once, as a warning saying what it costs (an internal of the JDK or
+   * a framework that the running version lacks): {@link #error} says nothing more about it, so a feature that
+   * is off costs one line per process, not an error at every use.
+   */
+  public interface Reported {}
+
   public static void info(String message) {
     System.err.println(PREFIX + message);
   }
@@ -26,7 +33,17 @@ public final class Log {
     }
   }
 
+  /** A warning the first time a key is seen. */
+  public static void warnOnce(String key, String message) {
+    if (ONCE.add(key)) {
+      warn(message);
+    }
+  }
+
+  /** Something that should have worked failed; nothing for a failure already {@link Reported}. */
   public static void error(String message, Throwable t) {
-    System.err.println(PREFIX + "ERROR: " + message + ": " + t);
+    if (!(t instanceof Reported)) {
+      System.err.println(PREFIX + "ERROR: " + message + ": " + t);
+    }
   }
 }

@@ -1,6 +1,6 @@
 package dev.baton.agent.notify;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.log.Log;
 import dev.baton.agent.bootstrap.JdkInternals;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;

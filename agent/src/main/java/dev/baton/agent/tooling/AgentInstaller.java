@@ -1,20 +1,18 @@
 package dev.baton.agent.tooling;
 
-import dev.baton.agent.Log;
-import dev.baton.agent.adopt.NettySingletons;
+import dev.baton.agent.adopt.ConnectionTracker;
 import dev.baton.agent.adopt.SocketAdopter;
 import dev.baton.agent.bootstrap.BootstrapInjector;
 import dev.baton.agent.bootstrap.JdkInternals;
 import dev.baton.agent.config.AgentOptions;
 import dev.baton.agent.config.ListenerSpec;
 import dev.baton.agent.config.ServerStarterPorts;
-import dev.baton.agent.drain.ConnectionTracker;
 import dev.baton.agent.drain.DrainSignal;
-import dev.baton.agent.drain.DrainSingletons;
 import dev.baton.agent.drain.Drainer;
-import dev.baton.agent.drain.JdkHttpServerDrain;
+import dev.baton.agent.drain.FrameworkDrains;
 import dev.baton.agent.fdlimit.LazyJdkFiles;
 import dev.baton.agent.lifeline.SupervisorLifeline;
+import dev.baton.agent.log.Log;
 import dev.baton.agent.notify.Notifier;
 import java.lang.instrument.Instrumentation;
 import java.util.List;
@@ -38,7 +36,12 @@ public final class AgentInstaller {
 
   private AgentInstaller() {}
 
-  public static void install(String args, String serverStarterPort, Instrumentation inst) {
+  /**
+   * Installs the agent; {@code targets} is the switch that picks the instrumentation of each class as it loads
+   * (the one list of every framework the agent supports, {@code dev.baton.agent.Instrumentations}).
+   */
+  public static void install(String args, String serverStarterPort, Instrumentation inst,
+      HookTransformer.Targets targets) {
     List<ListenerSpec> specs;
     try {
       specs = ServerStarterPorts.parse(serverStarterPort);
@@ -54,7 +57,7 @@ public final class AgentInstaller {
       Log.warn("agent options '" + args + "': " + e.getMessage() + "; using " + AgentOptions.DEFAULTS);
       options = AgentOptions.DEFAULTS;
     }
-    HookTransformer transformer = new HookTransformer(new Instrumentations());
+    HookTransformer transformer = new HookTransformer(targets);
     Thread setUp = new Thread(new SetUp(args, specs, options, inst, transformer), "baton-agent-set-up");
     setUp.setDaemon(true);
     transformer.register(inst, setUp);
@@ -107,13 +110,12 @@ public final class AgentInstaller {
       notifier.status("baton-agent attached, waiting for the application to bind");
       ConnectionTracker connections = new ConnectionTracker(jdk);
       SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
-      NettySingletons.install(adopter);
-      JdkHttpServerDrain httpServers = new JdkHttpServerDrain(connections, jdk);
-      // The frameworks' drains are created when their first server registers (DrainSingletons).
-      Drainer drainer = new Drainer(adopter, connections, httpServers, notifier);
-      DrainSingletons.installDrainer(drainer);
+      SocketAdopter.install(adopter);
+      // The frameworks' drains are created when their first server registers (LazyDrain).
+      Drainer drainer = new Drainer(adopter, connections, notifier);
+      FrameworkDrains.install(drainer, connections);
 
-      HookBindings.bind(hooks, adopter, httpServers, drainer);
+      HookBindings.bind(hooks, adopter);
       // Before the gate opens: once it is open the application can adopt, say READY=1 and be sent TERM.
       DrainSignal.install(options.drainSignal(), drainer, options.drainTimeout(), options.keepAliveGrace());
       // baton's death (even SIGKILL) closes BATON_LIFELINE_FD: then drain and exit, or serve on (lifeline=)

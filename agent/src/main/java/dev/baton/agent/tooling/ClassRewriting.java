@@ -1,5 +1,6 @@
 package dev.baton.agent.tooling;
 
+import dev.baton.agent.inject.BatonInstrumentation;
 import dev.baton.agent.bootstrap.AgentClassFiles;
 import net.bytebuddy.jar.asm.ClassReader;
 import net.bytebuddy.jar.asm.ClassWriter;

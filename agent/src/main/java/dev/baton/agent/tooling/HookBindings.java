@@ -1,8 +1,6 @@
 package dev.baton.agent.tooling;
 
 import dev.baton.agent.adopt.SocketAdopter;
-import dev.baton.agent.drain.Drainer;
-import dev.baton.agent.drain.JdkHttpServerDrain;
 import java.io.FileDescriptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,22 +13,24 @@ import java.util.function.Function;
 /**
  * The agent's side of each hook in {@code sun.nio.ch.BatonHooks}: unpacks the arguments and calls the
  * component that does the work. One small class per hook, not lambdas: lambdas spin classes at start-up.
+ * The core's hooks (adoption) are fields bound at set-up; an instrumentation of another JDK module binds its own
+ * by name when its class is rewritten ({@code inject.NamedHooks}).
+ *
+ * <p>The hook class is the agent's own, renamed into java.base: with {@code NamedHooks}, these are the only
+ * reflective lookups in the agent that are not {@code Internal}s (there is no JDK or framework version to differ).
  */
 final class HookBindings {
 
   private HookBindings() {}
 
-  /** Sets every hook field of the hook class defined in java.base. */
-  static void bind(Class<?> hooks, SocketAdopter adopter, JdkHttpServerDrain httpServers, Drainer drainer)
-      throws ReflectiveOperationException {
+  /** Sets every core hook field of the hook class defined in java.base. */
+  static void bind(Class<?> hooks, SocketAdopter adopter) throws ReflectiveOperationException {
     set(hooks, "channelBind", new ChannelBind(adopter));
     set(hooks, "socketImplBind", new SocketImplBind(adopter));
     set(hooks, "isAdopted", new IsAdopted(adopter));
     set(hooks, "accepting", new Accepting(adopter));
     set(hooks, "accepted", new Accepted(adopter));
     set(hooks, "optionFamily", new OptionFamily(adopter));
-    set(hooks, "httpServerCreated", new HttpServerCreated(httpServers));
-    set(hooks, "responding", new Responding(httpServers, drainer));
   }
 
   private static void set(Class<?> hooks, String field, Function<Object[], Object> binding)
@@ -92,27 +92,6 @@ final class HookBindings {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-    }
-  }
-
-  private record HttpServerCreated(JdkHttpServerDrain httpServers) implements Function<Object[], Object> {
-    @Override
-    public Object apply(Object[] a) {
-      httpServers.register(a[0]);
-      return null;
-    }
-  }
-
-  /** Marks the exchange's connection served; answers whether to close it after this response. */
-  private record Responding(JdkHttpServerDrain httpServers, Drainer drainer) implements Function<Object[], Object> {
-    @Override
-    public Object apply(Object[] a) {
-      try {
-        httpServers.responding(a[0]);
-      } catch (ReflectiveOperationException e) {
-        throw new IllegalStateException(e);
-      }
-      return drainer.isDraining();
     }
   }
 }

@@ -1,6 +1,8 @@
 package dev.baton.agent.tooling;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.bootstrap.BootstrapInjector;
+import dev.baton.agent.log.Log;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.security.ProtectionDomain;
@@ -41,6 +43,9 @@ public final class HookTransformer implements ClassFileTransformer {
    * of a class in another loader is loaded after the transformer exists, so it is transformed at load.
    */
   private final Set<String> transformed = ConcurrentHashMap.newKeySet();
+  /** Packages of JDK modules other than java.base already wired to the hooks ({@link #prepare}). */
+  private final Set<String> wiredPackages = ConcurrentHashMap.newKeySet();
+  private volatile Instrumentation inst;
   private final Object gate = new Object();
   private volatile Thread setUpThread;
   private volatile boolean hooksDefined;
@@ -53,6 +58,7 @@ public final class HookTransformer implements ClassFileTransformer {
 
   /** Registers the transformer; target classes loaded from now on (by other threads) wait for {@link #open}. */
   public void register(Instrumentation inst, Thread setUp) {
+    this.inst = inst;
     setUpThread = setUp;
     inst.addTransformer(this, true);
   }
@@ -118,12 +124,29 @@ public final class HookTransformer implements ClassFileTransformer {
           rewrites.store(className, classfile, rewritten);
         }
       }
+      prepare(module, className, instrumentation);
       transformed.add(className);
       return rewritten;
     } catch (Throwable t) {
       Log.error("cannot instrument " + className + "; it runs unchanged", t);
       return null;
     }
+  }
+
+  /**
+   * What the rewritten class needs before it is defined: a class of a JDK module other than java.base (the JDK
+   * HttpServer's) calls the hooks in java.base, whose package must be exported to its module, and the agent reads
+   * its package's internals; and the hooks its injected code calls by name must be bound.
+   */
+  private void prepare(Module module, String className, BatonInstrumentation instrumentation)
+      throws ReflectiveOperationException {
+    if (module != null && module.isNamed() && module != Object.class.getModule()) {
+      String pkg = className.substring(0, Math.max(0, className.lastIndexOf('/'))).replace('/', '.');
+      if (wiredPackages.add(module.getName() + "/" + pkg)) {
+        BootstrapInjector.openToHooks(inst, module, pkg);
+      }
+    }
+    instrumentation.bindHooks();
   }
 
   /** Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself. */

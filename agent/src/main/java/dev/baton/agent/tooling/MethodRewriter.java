@@ -1,5 +1,6 @@
 package dev.baton.agent.tooling;
 
+import dev.baton.agent.inject.BatonInstrumentation;
 import net.bytebuddy.jar.asm.ClassVisitor;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;

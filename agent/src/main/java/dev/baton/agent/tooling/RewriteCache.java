@@ -1,6 +1,6 @@
 package dev.baton.agent.tooling;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.log.Log;
 import dev.baton.agent.bootstrap.AgentClassFiles;
 import dev.baton.agent.config.AgentOptions;
 import java.io.File;

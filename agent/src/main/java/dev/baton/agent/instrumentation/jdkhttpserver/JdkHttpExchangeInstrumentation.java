@@ -1,9 +1,8 @@
 package dev.baton.agent.instrumentation.jdkhttpserver;
 
-import static dev.baton.agent.tooling.Inject.callHook;
-
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
+import dev.baton.agent.inject.NamedHooks;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -27,7 +26,12 @@ public final class JdkHttpExchangeInstrumentation implements BatonInstrumentatio
     return "sendResponseHeaders".equals(name) && "(IJ)V".equals(descriptor) ? new BeforeResponseHeaders(method) : method;
   }
 
-  /** {@code BatonHooks.beforeResponseHeaders(this, this.rspHdrs)}. */
+  @Override
+  public void bindHooks() throws ReflectiveOperationException {
+    JdkHttpServerSingletons.bindResponding();
+  }
+
+  /** {@code BatonHooks.call("jdkhttpserver.responding", this, this.rspHdrs)}. */
   static final class BeforeResponseHeaders extends Inject.Prologue {
     BeforeResponseHeaders(MethodVisitor method) {
       super(method);
@@ -35,10 +39,12 @@ public final class JdkHttpExchangeInstrumentation implements BatonInstrumentatio
 
     @Override
     protected void emit(MethodVisitor m) {
+      m.visitLdcInsn(JdkHttpServerSingletons.RESPONDING);
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitFieldInsn(Opcodes.GETFIELD, TYPE, "rspHdrs", "Lcom/sun/net/httpserver/Headers;");
-      callHook(m, "beforeResponseHeaders", "(Ljava/lang/Object;Ljava/util/Map;)V");
+      Inject.callHook(m, "call", NamedHooks.CALL_2);
+      m.visitInsn(Opcodes.POP);
     }
   }
 }

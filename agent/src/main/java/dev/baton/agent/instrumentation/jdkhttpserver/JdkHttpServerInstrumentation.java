@@ -1,9 +1,8 @@
 package dev.baton.agent.instrumentation.jdkhttpserver;
 
-import static dev.baton.agent.tooling.Inject.callHook;
-
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
+import dev.baton.agent.inject.NamedHooks;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -20,7 +19,12 @@ public final class JdkHttpServerInstrumentation implements BatonInstrumentation 
     return "<init>".equals(name) ? new Created(method) : method;
   }
 
-  /** {@code BatonHooks.onHttpServerCreated(this)} at the end of the constructor. */
+  @Override
+  public void bindHooks() throws ReflectiveOperationException {
+    JdkHttpServerSingletons.bindServerCreated();
+  }
+
+  /** {@code BatonHooks.call("jdkhttpserver.serverCreated", this)} at the end of the constructor. */
   static final class Created extends Inject.Epilogue {
     Created(MethodVisitor method) {
       super(method);
@@ -28,8 +32,10 @@ public final class JdkHttpServerInstrumentation implements BatonInstrumentation 
 
     @Override
     protected void emit(MethodVisitor m) {
+      m.visitLdcInsn(JdkHttpServerSingletons.SERVER_CREATED);
       m.visitVarInsn(Opcodes.ALOAD, 0);
-      callHook(m, "onHttpServerCreated", "(Ljava/lang/Object;)V");
+      Inject.callHook(m, "call", NamedHooks.CALL_1);
+      m.visitInsn(Opcodes.POP);
     }
   }
 }

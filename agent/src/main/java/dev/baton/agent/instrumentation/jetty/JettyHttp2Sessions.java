@@ -1,7 +1,8 @@
 package dev.baton.agent.instrumentation.jetty;
 
-import dev.baton.agent.Log;
-import java.lang.reflect.Method;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.log.Log;
+import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -31,63 +32,66 @@ final class JettyHttp2Sessions {
   /** Used when the application set the connector's shutdownIdleTimeout to 0 or less (no idle close at all). */
   private static final long FALLBACK_CLOSE_IDLE_MILLIS = 1_000;
   private static final long POLL_MILLIS = 10;
+  private static final String JETTY = "Jetty";
+  private static final String CONNECTOR = "org.eclipse.jetty.server.Connector";
+  private static final String END_POINT = "org.eclipse.jetty.io.EndPoint";
+  private static final String SESSION = "org.eclipse.jetty.http2.HTTP2Session";
+  private static final String LOST = "Jetty's HTTP/2 connections get no shutdown notice and are left to Jetty's own"
+      + " stop, which may reset streams in flight";
+
+  private static final Internal GET_CONNECTORS = Internal.of(JETTY, "org.eclipse.jetty.server.Server")
+      .method("getConnectors").lost(LOST);
+  private static final Internal CONNECTED_END_POINTS = Internal.of(JETTY, CONNECTOR).method("getConnectedEndPoints")
+      .lost(LOST);
+  private static final Internal CONNECTOR_IDLE_TIMEOUT = Internal.of(JETTY, CONNECTOR).method("getIdleTimeout")
+      .lost(LOST);
+  private static final Internal SHUTDOWN_IDLE_TIMEOUT = Internal.of(JETTY, "org.eclipse.jetty.server.AbstractConnector")
+      .method("getShutdownIdleTimeout").lost(LOST);
+  private static final Internal END_POINT_CONNECTION = Internal.of(JETTY, END_POINT).method("getConnection").lost(LOST);
+  private static final Internal END_POINT_IS_OPEN = Internal.of(JETTY, END_POINT).method("isOpen").lost(LOST);
+  private static final Internal END_POINT_IDLE_TIMEOUT = Internal.of(JETTY, END_POINT).method("getIdleTimeout")
+      .lost(LOST);
+  private static final Internal SET_END_POINT_IDLE_TIMEOUT = Internal.of(JETTY, END_POINT)
+      .method("setIdleTimeout", long.class).lost(LOST);
+  private static final Internal SSL_END_POINT = Internal.of(JETTY, "org.eclipse.jetty.io.ssl.SslConnection")
+      .method("getSslEndPoint").lost(LOST);
+  private static final Internal CONNECTION_SESSION = Internal.of(JETTY, "org.eclipse.jetty.http2.HTTP2Connection")
+      .method("getSession").lost(LOST);
+  private static final Internal SESSION_SHUTDOWN = Internal.of(JETTY, SESSION).method("shutdown").lost(LOST);
+  private static final Internal SESSION_STREAM_COUNT = Internal.of(JETTY, SESSION).method("getStreamCount").lost(LOST);
+  private static final Internal SESSION_FRAMES = Internal.of(JETTY, SESSION)
+      .method("frames", "org.eclipse.jetty.http2.HTTP2Stream", List.class, "org.eclipse.jetty.util.Callback").lost(LOST);
+  private static final Internal NO_CALLBACK = Internal.of(JETTY, "org.eclipse.jetty.util.Callback").field("NOOP")
+      .lost(LOST);
+  private static final Internal GRACEFUL_GO_AWAY = Internal.of(JETTY, "org.eclipse.jetty.http2.frames.GoAwayFrame")
+      .field("GRACEFUL").lost(LOST);
 
   private final Object server;
-  private final Method getConnectors;
-  private final Method connectedEndPoints;
-  private final Method connectorIdleTimeout;
-  private final Method connectorShutdownIdleTimeout;
-  private final Method endPointConnection;
-  private final Method endPointIsOpen;
-  private final Method endPointIdleTimeout;
-  private final Method setEndPointIdleTimeout;
+  private final DrainOutcome outcome;
   private final Class<?> http2Connection;
   private final Class<?> sslConnection;
-  private final Method sslEndPoint;
-  private final Method connectionSession;
-  private final Method sessionShutdown;
-  private final Method sessionStreamCount;
-  private final Method sessionFrames;
-  private final Object gracefulGoAway;
-  private final Object noCallback;
   private final Class<?> abstractConnector;
 
-  private JettyHttp2Sessions(Object server, ClassLoader loader) throws ReflectiveOperationException {
+  private JettyHttp2Sessions(Object server, ClassLoader loader, DrainOutcome outcome) {
     this.server = server;
-    Class<?> connector = Class.forName("org.eclipse.jetty.server.Connector", false, loader);
-    Class<?> endPoint = Class.forName("org.eclipse.jetty.io.EndPoint", false, loader);
-    Class<?> session = Class.forName("org.eclipse.jetty.http2.HTTP2Session", false, loader);
-    abstractConnector = Class.forName("org.eclipse.jetty.server.AbstractConnector", false, loader);
-    http2Connection = Class.forName("org.eclipse.jetty.http2.HTTP2Connection", false, loader);
-    sslConnection = Class.forName("org.eclipse.jetty.io.ssl.SslConnection", false, loader);
-    sslEndPoint = sslConnection.getMethod("getSslEndPoint");
-    getConnectors = Class.forName("org.eclipse.jetty.server.Server", false, loader).getMethod("getConnectors");
-    connectedEndPoints = connector.getMethod("getConnectedEndPoints");
-    connectorIdleTimeout = connector.getMethod("getIdleTimeout");
-    connectorShutdownIdleTimeout = abstractConnector.getMethod("getShutdownIdleTimeout");
-    endPointConnection = endPoint.getMethod("getConnection");
-    endPointIsOpen = endPoint.getMethod("isOpen");
-    endPointIdleTimeout = endPoint.getMethod("getIdleTimeout");
-    setEndPointIdleTimeout = endPoint.getMethod("setIdleTimeout", long.class);
-    connectionSession = http2Connection.getMethod("getSession");
-    sessionShutdown = session.getMethod("shutdown");
-    sessionStreamCount = session.getMethod("getStreamCount");
-    Class<?> callback = Class.forName("org.eclipse.jetty.util.Callback", false, loader);
-    sessionFrames = session.getMethod("frames",
-        Class.forName("org.eclipse.jetty.http2.HTTP2Stream", false, loader), List.class, callback);
-    noCallback = callback.getField("NOOP").get(null);
-    gracefulGoAway = Class.forName("org.eclipse.jetty.http2.frames.GoAwayFrame", false, loader)
-        .getField("GRACEFUL").get(null);
+    this.outcome = outcome;
+    http2Connection = CONNECTION_SESSION.type(loader);
+    sslConnection = SSL_END_POINT.type(loader);
+    abstractConnector = SHUTDOWN_IDLE_TIMEOUT.type(loader);
   }
 
   /** The HTTP/2 side of {@code server}, or null when Jetty's HTTP/2 is not on the application's class path. */
-  static JettyHttp2Sessions of(Object server) {
+  static JettyHttp2Sessions of(Object server, DrainOutcome outcome) {
+    ClassLoader loader = server.getClass().getClassLoader();
     try {
-      return new JettyHttp2Sessions(server, server.getClass().getClassLoader());
-    } catch (ClassNotFoundException | NoClassDefFoundError e) {
+      Class.forName(SESSION, false, loader);
+    } catch (ClassNotFoundException | LinkageError e) {
       return null; // jetty-http2-server absent: HTTP/1 only
+    }
+    try {
+      return new JettyHttp2Sessions(server, loader, outcome);
     } catch (Throwable t) {
-      Log.error("finding Jetty's HTTP/2 classes", t);
+      outcome.failed("finding Jetty's HTTP/2 classes", t);
       return null;
     }
   }
@@ -97,17 +101,17 @@ final class JettyHttp2Sessions {
 
   private List<Http2EndPoint> open() throws ReflectiveOperationException {
     List<Http2EndPoint> open = new ArrayList<>();
-    for (Object connector : (Object[]) getConnectors.invoke(server)) {
-      for (Object endPoint : (Collection<?>) connectedEndPoints.invoke(connector)) {
-        Object connection = endPointConnection.invoke(endPoint);
+    for (Object connector : (Object[]) GET_CONNECTORS.invoke(server)) {
+      for (Object endPoint : (Collection<?>) CONNECTED_END_POINTS.invoke(connector)) {
+        Object connection = END_POINT_CONNECTION.invoke(endPoint);
         // Over TLS (h2 negotiated by ALPN) the network end point's connection is the SslConnection, and HTTP/2's
         // connection is the one on its decrypted end point. The idle timeout stays the network end point's: the
         // decrypted one reads and writes its idle timeout through to it.
         while (sslConnection.isInstance(connection)) {
-          connection = endPointConnection.invoke(sslEndPoint.invoke(connection));
+          connection = END_POINT_CONNECTION.invoke(SSL_END_POINT.invoke(connection));
         }
-        if (http2Connection.isInstance(connection) && (boolean) endPointIsOpen.invoke(endPoint)) {
-          open.add(new Http2EndPoint(connector, endPoint, connectionSession.invoke(connection)));
+        if (http2Connection.isInstance(connection) && (boolean) END_POINT_IS_OPEN.invoke(endPoint)) {
+          open.add(new Http2EndPoint(connector, endPoint, CONNECTION_SESSION.invoke(connection)));
         }
       }
     }
@@ -119,7 +123,7 @@ final class JettyHttp2Sessions {
     try {
       return !open().isEmpty();
     } catch (Throwable t) {
-      Log.error("listing Jetty's HTTP/2 connections", t);
+      outcome.failed("listing Jetty's HTTP/2 connections", t);
       return false;
     }
   }
@@ -132,10 +136,10 @@ final class JettyHttp2Sessions {
   void keepIdleTimeout() {
     try {
       for (Http2EndPoint open : open()) {
-        setIdleTimeout(open.endPoint(), (long) connectorIdleTimeout.invoke(open.connector()));
+        setIdleTimeout(open.endPoint(), (long) CONNECTOR_IDLE_TIMEOUT.invoke(open.connector()));
       }
     } catch (Throwable t) {
-      Log.error("restoring the idle timeout of Jetty's HTTP/2 connections", t);
+      outcome.failed("restoring the idle timeout of Jetty's HTTP/2 connections", t);
     }
   }
 
@@ -149,11 +153,11 @@ final class JettyHttp2Sessions {
     int told = 0;
     try {
       for (Http2EndPoint open : open()) {
-        sessionFrames.invoke(open.session(), null, List.of(gracefulGoAway), noCallback);
+        sessionFrames(open.session());
         told++;
       }
     } catch (Throwable t) {
-      Log.error("sending GOAWAY on Jetty's HTTP/2 connections", t);
+      outcome.failed("sending GOAWAY on Jetty's HTTP/2 connections", t);
     }
     if (told > 0) {
       Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + told
@@ -172,13 +176,13 @@ final class JettyHttp2Sessions {
       List<Http2EndPoint> open = open();
       while (!open.isEmpty() && System.nanoTime() - deadline < 0) {
         for (Http2EndPoint connection : open) {
-          sessionShutdown.invoke(connection.session()); // the same future after the first call
+          SESSION_SHUTDOWN.invoke(connection.session()); // the same future after the first call
           // A stream may still start on a session with none (the client had not read the GOAWAY yet): it then
           // gets the long idle timeout back, and the short one once it is done.
-          boolean streamsDone = (int) sessionStreamCount.invoke(connection.session()) == 0;
+          boolean streamsDone = (int) SESSION_STREAM_COUNT.invoke(connection.session()) == 0;
           setIdleTimeout(connection.endPoint(), streamsDone
               ? closeIdleTimeout(connection.connector())
-              : (long) connectorIdleTimeout.invoke(connection.connector()));
+              : (long) CONNECTOR_IDLE_TIMEOUT.invoke(connection.connector()));
         }
         Thread.sleep(POLL_MILLIS);
         open = open();
@@ -186,19 +190,25 @@ final class JettyHttp2Sessions {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable t) {
-      Log.error("closing Jetty's HTTP/2 sessions", t);
+      outcome.failed("closing Jetty's HTTP/2 sessions", t);
     }
   }
 
+  /** The bare GOAWAY frame through the session's own frame writer. */
+  private static void sessionFrames(Object session) throws ReflectiveOperationException {
+    ClassLoader loader = session.getClass().getClassLoader();
+    SESSION_FRAMES.invoke(session, null, List.of(GRACEFUL_GO_AWAY.getStatic(loader)), NO_CALLBACK.getStatic(loader));
+  }
+
   private long closeIdleTimeout(Object connector) throws ReflectiveOperationException {
-    long idle = abstractConnector.isInstance(connector) ? (long) connectorShutdownIdleTimeout.invoke(connector) : 0;
+    long idle = abstractConnector.isInstance(connector) ? (long) SHUTDOWN_IDLE_TIMEOUT.invoke(connector) : 0;
     return idle > 0 ? idle : FALLBACK_CLOSE_IDLE_MILLIS;
   }
 
   private void setIdleTimeout(Object endPoint, long millis) throws ReflectiveOperationException {
     // Only on a change: Jetty reschedules the idle check at each call.
-    if ((long) endPointIdleTimeout.invoke(endPoint) != millis) {
-      setEndPointIdleTimeout.invoke(endPoint, millis);
+    if ((long) END_POINT_IDLE_TIMEOUT.invoke(endPoint) != millis) {
+      SET_END_POINT_IDLE_TIMEOUT.invoke(endPoint, millis);
     }
   }
 }

@@ -1,7 +1,9 @@
 package dev.baton.agent.instrumentation.jetty;
 
-import dev.baton.agent.Log;
-import java.lang.reflect.Method;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.reflect.Internal;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -24,15 +26,32 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * get the shutdown notice with the other frameworks' HTTP/2 connections, and are closed by their sessions'
  * own graceful shutdown before {@code Server.stop()}, once their streams are done.
  */
-public final class JettyServerDrain implements FrameworkDrain {
+final class JettyServerDrain implements FrameworkDrain {
+
+  private static final String JETTY = "Jetty";
+  private static final String LOST = "Jetty servers are not stopped gracefully by the drain; it waits for their"
+      + " connections to close instead";
+  private static final Internal GRACEFUL_SHUTDOWN = Internal.of(JETTY, "org.eclipse.jetty.util.component.Graceful")
+      .method("shutdown").lost(LOST);
+  private static final Internal GET_CONNECTORS = Internal.of(JETTY, "org.eclipse.jetty.server.Server")
+      .method("getConnectors").lost(LOST);
+  private static final Internal SET_STOP_TIMEOUT = Internal.of(JETTY, "org.eclipse.jetty.server.Server")
+      .method("setStopTimeout", long.class).lost(LOST);
+  private static final Internal STOP = Internal.of(JETTY, "org.eclipse.jetty.server.Server").method("stop").lost(LOST);
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final StopThreads stops = new StopThreads();
+  private final DrainOutcome outcome = new DrainOutcome();
   /** Each server's HTTP/2 side, looked up at the drain (not at start-up); empty when Jetty's HTTP/2 is absent. */
   private final Map<Object, Optional<JettyHttp2Sessions>> http2 = Collections.synchronizedMap(new IdentityHashMap<>());
 
-  /** Hook target: a {@code Server} was constructed (once per constructor in a {@code this(...)} chain). */
-  public void register(Object server) {
+  @Override
+  public String name() {
+    return JETTY;
+  }
+
+  /** A {@code Server} was constructed (once per constructor in a {@code this(...)} chain). */
+  void register(Object server) {
     if (servers.stream().noneMatch(known -> known == server)) {
       servers.add(server);
     }
@@ -43,16 +62,14 @@ public final class JettyServerDrain implements FrameworkDrain {
     for (Object server : servers) {
       try {
         ClassLoader loader = server.getClass().getClassLoader();
-        Method shutdown = Class.forName("org.eclipse.jetty.util.component.Graceful", false, loader)
-            .getMethod("shutdown");
-        Object[] connectors = (Object[]) server.getClass().getMethod("getConnectors").invoke(server);
-        for (Object connector : connectors) {
-          if (shutdown.getDeclaringClass().isInstance(connector)) {
-            shutdown.invoke(connector);
+        Class<?> graceful = GRACEFUL_SHUTDOWN.type(loader);
+        for (Object connector : (Object[]) GET_CONNECTORS.invoke(server)) {
+          if (graceful.isInstance(connector)) {
+            GRACEFUL_SHUTDOWN.invoke(connector);
           }
         }
       } catch (Throwable t) {
-        Log.error("shutting down the connectors of a Jetty Server", t);
+        outcome.failed("shutting down the connectors of a Jetty Server", t);
       }
       http2(server).ifPresent(JettyHttp2Sessions::keepIdleTimeout);
     }
@@ -77,7 +94,7 @@ public final class JettyServerDrain implements FrameworkDrain {
   }
 
   private Optional<JettyHttp2Sessions> http2(Object server) {
-    return http2.computeIfAbsent(server, known -> Optional.ofNullable(JettyHttp2Sessions.of(known)));
+    return http2.computeIfAbsent(server, known -> Optional.ofNullable(JettyHttp2Sessions.of(known, outcome)));
   }
 
   @Override
@@ -94,22 +111,27 @@ public final class JettyServerDrain implements FrameworkDrain {
     }
   }
 
-  private static void stop(Object server, long timeoutMillis) {
+  private void stop(Object server, long timeoutMillis) {
     try {
-      server.getClass().getMethod("setStopTimeout", long.class).invoke(server, timeoutMillis);
-      server.getClass().getMethod("stop").invoke(server);
+      SET_STOP_TIMEOUT.invoke(server, timeoutMillis);
+      STOP.invoke(server);
     } catch (Throwable t) {
-      Log.error("stopping a Jetty Server", t);
+      outcome.failed("stopping a Jetty Server", t);
     }
   }
 
   @Override
   public boolean setsUpConnectionsAfterAccept() {
-    return !servers.isEmpty();
+    return true;
   }
 
   @Override
   public boolean isDone() {
     return stops.allFinished();
+  }
+
+  @Override
+  public boolean completedOwnPath() {
+    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

@@ -1,10 +1,9 @@
 package dev.baton.agent.instrumentation.netty;
 
-import static dev.baton.agent.adopt.NettySocketInstrumentation.SINGLETONS;
-import static dev.baton.agent.tooling.Inject.returnIfTrue;
+import static dev.baton.agent.inject.Inject.returnIfTrue;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -54,7 +53,7 @@ public final class EpollNativeInstrumentation implements BatonInstrumentation {
     @Override
     protected void emit(MethodVisitor m) {
       m.visitVarInsn(Opcodes.ILOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, LOST, "(I)Z", false);
+      Inject.callAgent(m, NettySingletons.class, LOST, "(I)Z");
       Label original = new Label();
       m.visitJumpInsn(Opcodes.IFEQ, original);
       m.visitVarInsn(Opcodes.ILOAD, 0);
@@ -77,7 +76,7 @@ public final class EpollNativeInstrumentation implements BatonInstrumentation {
     @Override
     protected void emit(MethodVisitor m) {
       m.visitVarInsn(Opcodes.ILOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, LOST, "(I)Z", false);
+      Inject.callAgent(m, NettySingletons.class, LOST, "(I)Z");
       returnIfTrue(m);
     }
   }
@@ -91,7 +90,7 @@ public final class EpollNativeInstrumentation implements BatonInstrumentation {
     @Override
     protected void emit(MethodVisitor m) {
       m.visitVarInsn(Opcodes.ILOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, LOST, "(I)Z", false);
+      Inject.callAgent(m, NettySingletons.class, LOST, "(I)Z");
       m.visitInsn(Opcodes.POP);
     }
   }

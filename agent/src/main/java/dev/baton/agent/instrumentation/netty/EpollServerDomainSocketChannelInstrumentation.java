@@ -1,12 +1,11 @@
 package dev.baton.agent.instrumentation.netty;
 
-import static dev.baton.agent.adopt.NativeChannelInstrumentation.EPOLL_CHANNEL;
-import static dev.baton.agent.adopt.NativeChannelInstrumentation.EPOLL_SOCKET;
-import static dev.baton.agent.adopt.NettySocketInstrumentation.SINGLETONS;
+import static dev.baton.agent.instrumentation.netty.NativeChannelInstrumentation.EPOLL_CHANNEL;
+import static dev.baton.agent.instrumentation.netty.NativeChannelInstrumentation.EPOLL_SOCKET;
 
-import dev.baton.agent.adopt.NativeServerChannelInstrumentation.Accepted;
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.instrumentation.netty.NativeServerChannelInstrumentation.Accepted;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -54,7 +53,7 @@ public final class EpollServerDomainSocketChannelInstrumentation implements Bato
     protected void emit(MethodVisitor m) {
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitFieldInsn(Opcodes.GETFIELD, EPOLL_CHANNEL, "socket", EPOLL_SOCKET);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, "keepsSocketFile", "(Ljava/lang/Object;)Z", false);
+      Inject.callAgent(m, NettySingletons.class, "keepsSocketFile", "(Ljava/lang/Object;)Z");
       Label original = new Label();
       m.visitJumpInsn(Opcodes.IFEQ, original);
       m.visitVarInsn(Opcodes.ALOAD, 0);

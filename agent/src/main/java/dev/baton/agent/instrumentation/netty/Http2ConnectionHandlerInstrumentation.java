@@ -1,7 +1,7 @@
 package dev.baton.agent.instrumentation.netty;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -26,7 +26,7 @@ public final class Http2ConnectionHandlerInstrumentation implements BatonInstrum
         : method;
   }
 
-  /** {@code DrainSingletons.http2ConnectionAdded(ctx)} before each return. */
+  /** {@code NettySingletons.http2ConnectionAdded(ctx)} before each return. */
   static final class Added extends Inject.Epilogue {
     Added(MethodVisitor method) {
       super(method);
@@ -35,8 +35,7 @@ public final class Http2ConnectionHandlerInstrumentation implements BatonInstrum
     @Override
     protected void emit(MethodVisitor m) {
       m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons", "http2ConnectionAdded",
-          "(Ljava/lang/Object;)V", false);
+      Inject.callAgent(m, NettySingletons.class, "http2ConnectionAdded", "(Ljava/lang/Object;)V");
     }
   }
 }

@@ -1,12 +1,11 @@
 package dev.baton.agent.instrumentation.netty;
 
-import static dev.baton.agent.adopt.NativeChannelInstrumentation.IO_URING_CHANNEL;
-import static dev.baton.agent.adopt.NativeChannelInstrumentation.IO_URING_SOCKET;
-import static dev.baton.agent.adopt.NettySocketInstrumentation.SINGLETONS;
-import static dev.baton.agent.tooling.Inject.returnIfTrue;
+import static dev.baton.agent.instrumentation.netty.NativeChannelInstrumentation.IO_URING_CHANNEL;
+import static dev.baton.agent.instrumentation.netty.NativeChannelInstrumentation.IO_URING_SOCKET;
+import static dev.baton.agent.inject.Inject.returnIfTrue;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -48,7 +47,7 @@ public final class IoUringDomainSocketFileInstrumentation implements BatonInstru
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitFieldInsn(Opcodes.GETFIELD, LISTENER, "this$0", SERVER_CHANNEL);
       m.visitFieldInsn(Opcodes.GETFIELD, IO_URING_CHANNEL, "socket", IO_URING_SOCKET);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, "keepsSocketFile", "(Ljava/lang/Object;)Z", false);
+      Inject.callAgent(m, NettySingletons.class, "keepsSocketFile", "(Ljava/lang/Object;)Z");
       returnIfTrue(m);
     }
   }

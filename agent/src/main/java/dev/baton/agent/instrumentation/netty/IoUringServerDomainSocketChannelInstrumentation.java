@@ -1,10 +1,10 @@
 package dev.baton.agent.instrumentation.netty;
 
-import static dev.baton.agent.adopt.NativeChannelInstrumentation.IO_URING_CHANNEL;
-import static dev.baton.agent.adopt.NativeChannelInstrumentation.IO_URING_SOCKET;
+import static dev.baton.agent.instrumentation.netty.NativeChannelInstrumentation.IO_URING_CHANNEL;
+import static dev.baton.agent.instrumentation.netty.NativeChannelInstrumentation.IO_URING_SOCKET;
 
-import dev.baton.agent.adopt.NativeServerChannelInstrumentation.Accepted;
-import dev.baton.agent.tooling.BatonInstrumentation;
+import dev.baton.agent.instrumentation.netty.NativeServerChannelInstrumentation.Accepted;
+import dev.baton.agent.inject.BatonInstrumentation;
 import net.bytebuddy.jar.asm.MethodVisitor;
 
 /**

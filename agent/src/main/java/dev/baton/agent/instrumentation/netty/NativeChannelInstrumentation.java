@@ -1,9 +1,8 @@
 package dev.baton.agent.instrumentation.netty;
 
-import static dev.baton.agent.adopt.NettySocketInstrumentation.SINGLETONS;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -64,7 +63,7 @@ public final class NativeChannelInstrumentation implements BatonInstrumentation 
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitFieldInsn(Opcodes.GETFIELD, channel, "socket", socket);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, "reading", "(Ljava/lang/Object;Ljava/lang/Object;)V", false);
+      Inject.callAgent(m, NettySingletons.class, "reading", "(Ljava/lang/Object;Ljava/lang/Object;)V");
     }
   }
 }

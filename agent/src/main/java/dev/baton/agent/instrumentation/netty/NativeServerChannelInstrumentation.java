@@ -1,9 +1,8 @@
 package dev.baton.agent.instrumentation.netty;
 
-import static dev.baton.agent.adopt.NettySocketInstrumentation.SINGLETONS;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -71,7 +70,7 @@ public final class NativeServerChannelInstrumentation implements BatonInstrument
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitFieldInsn(Opcodes.GETFIELD, channel, "socket", socket);
       m.visitInsn(Opcodes.SWAP);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, "accepted", "(Ljava/lang/Object;Ljava/lang/Object;)V", false);
+      Inject.callAgent(m, NettySingletons.class, "accepted", "(Ljava/lang/Object;Ljava/lang/Object;)V");
     }
   }
 }

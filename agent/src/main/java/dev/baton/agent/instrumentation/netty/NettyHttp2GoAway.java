@@ -1,7 +1,9 @@
 package dev.baton.agent.instrumentation.netty;
 
-import dev.baton.agent.Log;
-import java.lang.reflect.Method;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.log.Log;
+import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -29,13 +31,42 @@ import java.util.concurrent.Executor;
  * agent does not depend on Netty. A {@link FrameworkDrain} whose only step is the notice: accepting and
  * stopping are the drains' of the framework on top (Vert.x, Reactor Netty) or the generic drain's.
  */
-public final class NettyHttp2GoAway implements FrameworkDrain {
+final class NettyHttp2GoAway implements FrameworkDrain {
 
   private static final int LAST_POSSIBLE_STREAM = Integer.MAX_VALUE;
+  private static final String NETTY = "Netty";
+  private static final String CONTEXT = "io.netty.channel.ChannelHandlerContext";
+  private static final String HANDLER = "io.netty.handler.codec.http2.Http2ConnectionHandler";
+  private static final String LOST = "HTTP/2 connections of Netty's codec get no shutdown notice (GOAWAY) before"
+      + " the framework's own stop";
+
+  private static final Internal CONTEXT_HANDLER = Internal.of(NETTY, CONTEXT).method("handler").lost(LOST);
+  private static final Internal CONTEXT_CHANNEL = Internal.of(NETTY, CONTEXT).method("channel").lost(LOST);
+  private static final Internal CONTEXT_IS_REMOVED = Internal.of(NETTY, CONTEXT).method("isRemoved").lost(LOST);
+  private static final Internal CONTEXT_EXECUTOR = Internal.of(NETTY, CONTEXT).method("executor").lost(LOST);
+  private static final Internal CONTEXT_NEW_PROMISE = Internal.of(NETTY, CONTEXT).method("newPromise").lost(LOST);
+  private static final Internal CONTEXT_FLUSH = Internal.of(NETTY, CONTEXT).method("flush").lost(LOST);
+  private static final Internal CHANNEL_IS_ACTIVE = Internal.of(NETTY, "io.netty.channel.Channel").method("isActive")
+      .lost(LOST);
+  private static final Internal HANDLER_CONNECTION = Internal.of(NETTY, HANDLER).method("connection").lost(LOST);
+  private static final Internal HANDLER_GO_AWAY = Internal.of(NETTY, HANDLER)
+      .method("goAway", CONTEXT, int.class, long.class, "io.netty.buffer.ByteBuf", "io.netty.channel.ChannelPromise")
+      .lost(LOST);
+  private static final Internal CONNECTION_IS_SERVER = Internal.of(NETTY, "io.netty.handler.codec.http2.Http2Connection")
+      .method("isServer").lost(LOST);
+  private static final Internal EMPTY_BUFFER = Internal.of(NETTY, "io.netty.buffer.Unpooled").field("EMPTY_BUFFER")
+      .lost(LOST);
 
   /** ChannelHandlerContexts of Http2ConnectionHandlers; the values are unused. */
   private final Map<Object, Boolean> contexts = Collections.synchronizedMap(new WeakHashMap<>());
+  private final DrainOutcome outcome = new DrainOutcome();
   private volatile boolean noticeSent;
+
+  /** "Netty HTTP/2": the shutdown notice on the HTTP/2 connections of Netty's codec was sent. */
+  @Override
+  public String name() {
+    return "Netty HTTP/2";
+  }
 
   /**
    * Hook target: an {@code Http2ConnectionHandler} was added to a channel's pipeline. A connection that turns
@@ -43,19 +74,16 @@ public final class NettyHttp2GoAway implements FrameworkDrain {
    * h2c preface done since) gets the notice at once: otherwise its first GOAWAY would be the framework's, with
    * the real last stream id, and would race the streams its client is sending.
    */
-  public void register(Object context) {
+  void register(Object context) {
     contexts.put(context, Boolean.TRUE);
     if (noticeSent) {
       try {
         notice(context);
       } catch (Throwable t) {
-        Log.error("sending GOAWAY on an HTTP/2 connection", t);
+        outcome.failed("sending GOAWAY on an HTTP/2 connection", t);
       }
     }
   }
-
-  @Override
-  public void stopAccepting() {}
 
   /** Sends the notice on each open server-side connection, on its event loop. */
   @Override
@@ -72,7 +100,7 @@ public final class NettyHttp2GoAway implements FrameworkDrain {
           told++;
         }
       } catch (Throwable t) {
-        Log.error("sending GOAWAY on an HTTP/2 connection", t);
+        outcome.failed("sending GOAWAY on an HTTP/2 connection", t);
       }
     }
     if (told > 0) {
@@ -89,35 +117,32 @@ public final class NettyHttp2GoAway implements FrameworkDrain {
     return true;
   }
 
-  private static boolean notice(Object context) throws ReflectiveOperationException {
+  /** Listed once the notice went out with no failure (on however many connections were open). */
+  @Override
+  public boolean completedOwnPath() {
+    return noticeSent && outcome.ownPath();
+  }
+
+  private boolean notice(Object context) throws ReflectiveOperationException {
     ClassLoader loader = context.getClass().getClassLoader();
-    Class<?> contextType = Class.forName("io.netty.channel.ChannelHandlerContext", false, loader);
-    Class<?> handlerType = Class.forName("io.netty.handler.codec.http2.Http2ConnectionHandler", false, loader);
-    Class<?> byteBufType = Class.forName("io.netty.buffer.ByteBuf", false, loader);
-    Class<?> promiseType = Class.forName("io.netty.channel.ChannelPromise", false, loader);
-    Object handler = contextType.getMethod("handler").invoke(context);
-    Object channel = contextType.getMethod("channel").invoke(context);
-    Class<?> channelType = Class.forName("io.netty.channel.Channel", false, loader);
-    boolean active = (boolean) channelType.getMethod("isActive").invoke(channel);
-    if (!handlerType.isInstance(handler) || !active || (boolean) contextType.getMethod("isRemoved").invoke(context)) {
+    Object handler = CONTEXT_HANDLER.invoke(context);
+    boolean active = (boolean) CHANNEL_IS_ACTIVE.invoke(CONTEXT_CHANNEL.invoke(context));
+    if (!HANDLER_CONNECTION.type(loader).isInstance(handler) || !active || (boolean) CONTEXT_IS_REMOVED.invoke(context)) {
       return false;
     }
-    Object connection = handlerType.getMethod("connection").invoke(handler);
-    Class<?> connectionType = Class.forName("io.netty.handler.codec.http2.Http2Connection", false, loader);
-    if (!(boolean) connectionType.getMethod("isServer").invoke(connection)) {
+    if (!(boolean) CONNECTION_IS_SERVER.invoke(HANDLER_CONNECTION.invoke(handler))) {
       return false; // a client of the application's own (a Vert.x or Reactor Netty HttpClient) is not ours to close
     }
-    Method goAway = handlerType.getMethod("goAway", contextType, int.class, long.class, byteBufType, promiseType);
-    Object empty = Class.forName("io.netty.buffer.Unpooled", false, loader).getField("EMPTY_BUFFER").get(null);
-    Executor eventLoop = (Executor) contextType.getMethod("executor").invoke(context);
+    Object empty = EMPTY_BUFFER.getStatic(loader);
+    Executor eventLoop = (Executor) CONTEXT_EXECUTOR.invoke(context);
     // On the connection's event loop: Netty's HTTP/2 state is confined to it.
     eventLoop.execute(() -> {
       try {
-        Object promise = contextType.getMethod("newPromise").invoke(context);
-        goAway.invoke(handler, context, LAST_POSSIBLE_STREAM, 0L, empty, promise);
-        contextType.getMethod("flush").invoke(context);
+        Object promise = CONTEXT_NEW_PROMISE.invoke(context);
+        HANDLER_GO_AWAY.invoke(handler, context, LAST_POSSIBLE_STREAM, 0L, empty, promise);
+        CONTEXT_FLUSH.invoke(context);
       } catch (Throwable t) {
-        Log.error("sending GOAWAY on an HTTP/2 connection", t);
+        outcome.failed("sending GOAWAY on an HTTP/2 connection", t);
       }
     });
     return true;

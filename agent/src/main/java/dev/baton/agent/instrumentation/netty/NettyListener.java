@@ -1,68 +1,103 @@
 package dev.baton.agent.instrumentation.netty;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
+import dev.baton.agent.adopt.ForeignListener;
+import dev.baton.agent.reflect.Internal;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * The few Netty calls the agent makes on the objects of Netty's native transport, by reflection (the
- * agent does not depend on Netty): a {@code io.netty.channel.Channel}'s state, and the listener's
- * {@code io.netty.channel.unix.Socket}. Methods are looked up on Netty's public types through the
- * object's own class loader, so Netty 4.1 and 4.2 (same names) both work.
+ * An adopted listener of one of Netty's native transports (epoll, io_uring), which bind through JNI on their own
+ * int descriptor: its {@code io.netty.channel.unix.Socket} (the transport's {@code LinuxSocket}), and its server
+ * channel once that starts reading. The agent calls Netty by reflection (it does not depend on Netty), on
+ * Netty's public types through the object's own class loader, so Netty 4.1 and 4.2 (same names) both work.
  */
-public final class NettyChannels {
+final class NettyListener implements ForeignListener {
 
+  private static final String NETTY = "Netty";
   private static final String CHANNEL = "io.netty.channel.Channel";
   private static final String FILE_DESCRIPTOR = "io.netty.channel.unix.FileDescriptor";
-  private static final String FUTURE = "io.netty.util.concurrent.Future";
-  private static final String DOMAIN_SOCKET_ADDRESS = "io.netty.channel.unix.DomainSocketAddress";
   /** The socket class of each native transport the agent adopts into. */
-  static final String EPOLL_SOCKET = "io.netty.channel.epoll.LinuxSocket";
-  static final String IO_URING_SOCKET = "io.netty.channel.uring.LinuxSocket";
-  private static final String IO_URING_CHANNEL = "io.netty.channel.uring.AbstractIoUringChannel";
+  private static final String EPOLL_SOCKET = "io.netty.channel.epoll.LinuxSocket";
+  private static final String IO_URING_SOCKET = "io.netty.channel.uring.LinuxSocket";
   /** {@code AbstractIoUringChannel.READ_SCHEDULED} (Netty 4.2.9): an accept is submitted and not completed. */
   private static final int IO_URING_READ_SCHEDULED = 1 << 5;
+  private static final String DRAIN_LOST = "the drain cannot stop Netty's native listener; it stays open and"
+      + " accepting until the process exits";
+  private static final String CONNECTIONS_LOST = "the drain cannot watch Netty's native connections";
 
-  private NettyChannels() {}
+  private static final Internal CHANNEL_IS_OPEN = Internal.of(NETTY, CHANNEL).method("isOpen").lost(CONNECTIONS_LOST);
+  private static final Internal CHANNEL_IS_REGISTERED = Internal.of(NETTY, CHANNEL).method("isRegistered")
+      .lost(CONNECTIONS_LOST);
+  private static final Internal CHANNEL_DEREGISTER = Internal.of(NETTY, CHANNEL).method("deregister").lost(DRAIN_LOST);
+  private static final Internal CHANNEL_CONFIG = Internal.of(NETTY, CHANNEL).method("config").lost(DRAIN_LOST);
+  private static final Internal CHANNEL_EVENT_LOOP = Internal.of(NETTY, CHANNEL).method("eventLoop").lost(DRAIN_LOST);
+  private static final Internal SET_AUTO_READ = Internal.of(NETTY, "io.netty.channel.ChannelConfig")
+      .method("setAutoRead", boolean.class).lost(DRAIN_LOST);
+  private static final Internal AWAIT = Internal.of(NETTY, "io.netty.util.concurrent.Future")
+      .method("awaitUninterruptibly", long.class).lost(DRAIN_LOST);
+  private static final Internal SOCKET_IS_OPEN = Internal.of(NETTY, FILE_DESCRIPTOR).method("isOpen")
+      .lost("a Netty native listener closed by the application is not adopted again when it binds again");
+  private static final Internal SOCKET_CLOSE = Internal.of(NETTY, FILE_DESCRIPTOR).method("close").lost(DRAIN_LOST);
+  private static final Internal IO_STATE = Internal.of(NETTY, "io.netty.channel.uring.AbstractIoUringChannel")
+      .field("ioState").lost(DRAIN_LOST);
+  private static final Internal DOMAIN_SOCKET_PATH = Internal.of(NETTY, "io.netty.channel.unix.DomainSocketAddress")
+      .method("path").lost("Netty's native Unix-domain listeners bind their paths themselves (not adopted)");
 
-  public static boolean isOpen(Object channel) throws ReflectiveOperationException {
-    return (Boolean) call(channel, CHANNEL, "isOpen");
+  private final Object socket;
+  private final boolean ioUring;
+  /** The server channel, known once it starts reading (accepting); null before. */
+  private volatile Object channel;
+
+  private NettyListener(Object socket, boolean ioUring) {
+    this.socket = socket;
+    this.ioUring = ioUring;
   }
 
-  /** Registered with an event loop: the framework has taken the accepted connection over. */
-  public static boolean isRegistered(Object channel) throws ReflectiveOperationException {
-    return (Boolean) call(channel, CHANNEL, "isRegistered");
-  }
-
-  /** Whether a {@code io.netty.channel.unix.Socket} (a {@code FileDescriptor}) is still open. */
-  public static boolean isOpenSocket(Object socket) throws ReflectiveOperationException {
-    return (Boolean) call(socket, FILE_DESCRIPTOR, "isOpen");
-  }
-
-  /** Whether {@code socket} is the {@code LinuxSocket} of Netty's io_uring transport. */
-  public static boolean isIoUringSocket(Object socket) {
-    return socket.getClass().getName().equals(IO_URING_SOCKET);
-  }
-
-  /** Whether {@code address} is Netty's Unix-domain address (its native transports' own, not the JDK's). */
-  public static boolean isDomainSocketAddress(Object address) {
-    return address != null && address.getClass().getName().equals(DOMAIN_SOCKET_ADDRESS);
-  }
-
-  /** The path of a {@code io.netty.channel.unix.DomainSocketAddress}. */
-  public static String domainSocketPath(Object address) throws ReflectiveOperationException {
-    return (String) call(address, DOMAIN_SOCKET_ADDRESS, "path");
+  /** The listener for a {@code LinuxSocket} of epoll or io_uring; null for another transport's socket. */
+  static NettyListener of(Object socket) {
+    String type = socket.getClass().getName();
+    return type.equals(EPOLL_SOCKET) || type.equals(IO_URING_SOCKET)
+        ? new NettyListener(socket, type.equals(IO_URING_SOCKET))
+        : null;
   }
 
   /**
-   * Stops an epoll server channel from accepting without telling the application, as closing the JDK
+   * The address a Netty bind asks for, as the JDK's: TCP as is, Netty's {@code DomainSocketAddress} (its native
+   * transports' own) as a {@link UnixDomainSocketAddress}; null for anything else.
+   */
+  static SocketAddress jdkAddress(SocketAddress requested) throws ReflectiveOperationException {
+    if (requested instanceof InetSocketAddress) {
+      return requested;
+    }
+    boolean domainSocket = requested != null
+        && requested.getClass().getName().equals(DOMAIN_SOCKET_PATH.className());
+    return domainSocket ? UnixDomainSocketAddress.of((String) DOMAIN_SOCKET_PATH.get(requested)) : null;
+  }
+
+  /** Epoll registers descriptors with its event loop (see {@code EpollNativeInstrumentation}); io_uring does not. */
+  boolean isEpoll() {
+    return !ioUring;
+  }
+
+  /** The server channel started reading: known for the drain. */
+  void reading(Object serverChannel) {
+    channel = serverChannel;
+  }
+
+  @Override
+  public boolean isOpen() throws ReflectiveOperationException {
+    return (Boolean) SOCKET_IS_OPEN.invoke(socket);
+  }
+
+  /**
+   * Stops the epoll server channel from accepting without telling the application, as closing the JDK
    * channel under Netty's NIO transport does: first {@code channel.deregister()}, which removes the
    * descriptor from the event loop's epoll set on that event loop, after any accept loop under way,
    * then closes Netty's descriptor. The order matters: epoll watches the open file description, which
@@ -71,25 +106,21 @@ public final class NettyChannels {
    * descriptor number. The channel itself is not closed: its close future does not fire, so an
    * application that shuts down its event loops when the server channel closes does not cut the
    * requests in flight. A later {@code channel.close()} (Vert.x's shutdown) finds the descriptor closed
-   * and completes normally. An io_uring descriptor is left open: the caller replaces it (see
-   * {@link #stopAcceptingIoUring}).
-   *
-   * @return false when the event loop did not deregister within {@code waitMillis}: the descriptor is
-   *     then left open (and accepting) rather than closed under a live registration.
+   * and completes normally. An io_uring descriptor is left open (see {@link #stopAcceptingIoUring}).
    */
-  public static boolean stopAccepting(Object channel, Object socket, long waitMillis)
-      throws ReflectiveOperationException {
-    if (isIoUringSocket(socket)) {
-      return channel == null || stopAcceptingIoUring(channel, waitMillis); // never accepted: nothing to stop
+  @Override
+  public boolean stopAccepting(long waitMillis) throws ReflectiveOperationException {
+    Object serverChannel = channel;
+    if (ioUring) {
+      return serverChannel == null || stopAcceptingIoUring(serverChannel, waitMillis); // never accepted: nothing to stop
     }
-    if (channel != null) {
-      Object future = call(channel, CHANNEL, "deregister");
-      Method await = method(future.getClass(), FUTURE, "awaitUninterruptibly", long.class);
-      if (!(Boolean) invoke(await, future, waitMillis)) {
+    if (serverChannel != null) {
+      Object future = CHANNEL_DEREGISTER.invoke(serverChannel);
+      if (!(Boolean) AWAIT.invoke(future, waitMillis)) {
         return false;
       }
     }
-    call(socket, FILE_DESCRIPTOR, "close");
+    SOCKET_CLOSE.invoke(socket);
     return true;
   }
 
@@ -101,21 +132,16 @@ public final class NettyChannels {
    * completed (its {@code READ_SCHEDULED} state bit, read on the event loop, is clear): an accept in flight
    * holds the shared listening socket itself, not the descriptor number, so it could still take a
    * connection, and that connection is then served and waited for like any other. The descriptor is not
-   * closed here but replaced by the caller ({@code SocketAdopter.detachIoUringDescriptor}): io_uring's own
-   * close must still find it open.
+   * closed ({@link #keepsDescriptorOpen}).
    */
-  private static boolean stopAcceptingIoUring(Object channel, long waitMillis)
-      throws ReflectiveOperationException {
-    Object config = call(channel, CHANNEL, "config");
-    invoke(method(config.getClass(), "io.netty.channel.ChannelConfig", "setAutoRead", boolean.class), config, false);
-    ExecutorService eventLoop = (ExecutorService) call(channel, CHANNEL, "eventLoop");
-    Field ioState = Class.forName(IO_URING_CHANNEL, false, channel.getClass().getClassLoader())
-        .getDeclaredField("ioState");
-    ioState.setAccessible(true);
+  private static boolean stopAcceptingIoUring(Object channel, long waitMillis) throws ReflectiveOperationException {
+    SET_AUTO_READ.invoke(CHANNEL_CONFIG.invoke(channel), false);
+    ExecutorService eventLoop = (ExecutorService) CHANNEL_EVENT_LOOP.invoke(channel);
+    IO_STATE.resolve(channel.getClass().getClassLoader()); // on this thread: a missing field is said here
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
     try {
       // Queued behind the task that cancels the accept, so the first read already sees the cancel submitted.
-      while ((eventLoop.submit(new ReadByte(ioState, channel)).get(waitMillis, TimeUnit.MILLISECONDS)
+      while ((eventLoop.submit(new ReadIoState(channel)).get(waitMillis, TimeUnit.MILLISECONDS)
           & IO_URING_READ_SCHEDULED) != 0) {
         if (System.nanoTime() - deadline > 0) {
           return false;
@@ -131,31 +157,33 @@ public final class NettyChannels {
     return true;
   }
 
-  /** Reads a {@code byte} field on the event loop that owns it (a class, not a lambda: no class spinning). */
-  private record ReadByte(Field field, Object target) implements Callable<Byte> {
+  /**
+   * True for io_uring: closing the descriptor under Netty marks Netty's {@code FileDescriptor} closed, and
+   * io_uring's {@code doClose()} then submits no {@code IORING_OP_CLOSE}, whose completion is what completes the
+   * close future the application gets from {@code channel.close()}: an old worker whose shutdown hook waited on
+   * it never exited. The agent points it at {@code /dev/null} instead, which Netty's own close later closes.
+   */
+  @Override
+  public boolean keepsDescriptorOpen() {
+    return ioUring;
+  }
+
+  @Override
+  public boolean isOpen(Object connection) throws ReflectiveOperationException {
+    return (Boolean) CHANNEL_IS_OPEN.invoke(connection);
+  }
+
+  /** Registered with an event loop: Netty (and the framework on top) has taken the accepted connection over. */
+  @Override
+  public boolean isHandedOver(Object connection) throws ReflectiveOperationException {
+    return (Boolean) CHANNEL_IS_REGISTERED.invoke(connection);
+  }
+
+  /** Reads the io_uring channel's state on the event loop that owns it (a class, not a lambda: no class spinning). */
+  private record ReadIoState(Object channel) implements Callable<Byte> {
     @Override
-    public Byte call() throws IllegalAccessException {
-      return field.getByte(target);
-    }
-  }
-
-  private static Object call(Object target, String type, String name) throws ReflectiveOperationException {
-    return invoke(method(target.getClass(), type, name), target);
-  }
-
-  private static Method method(Class<?> of, String type, String name, Class<?>... parameters)
-      throws ReflectiveOperationException {
-    return Class.forName(type, false, of.getClassLoader()).getMethod(name, parameters);
-  }
-
-  private static Object invoke(Method method, Object target, Object... arguments) throws ReflectiveOperationException {
-    try {
-      return method.invoke(target, arguments);
-    } catch (InvocationTargetException e) {
-      if (e.getCause() instanceof RuntimeException runtime) {
-        throw runtime;
-      }
-      throw e;
+    public Byte call() throws ReflectiveOperationException {
+      return (Byte) IO_STATE.get(channel);
     }
   }
 }

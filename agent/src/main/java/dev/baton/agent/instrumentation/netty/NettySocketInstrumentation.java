@@ -1,9 +1,9 @@
 package dev.baton.agent.instrumentation.netty;
 
-import static dev.baton.agent.tooling.Inject.returnIfTrue;
+import static dev.baton.agent.inject.Inject.returnIfTrue;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -14,8 +14,6 @@ import net.bytebuddy.jar.asm.Opcodes;
  * caches the local address from {@code getsockname}, so skipping the two is all adoption needs.
  */
 public final class NettySocketInstrumentation implements BatonInstrumentation {
-
-  static final String SINGLETONS = "dev/baton/agent/adopt/NettySingletons";
 
   @Override
   public String typeName() {
@@ -49,8 +47,7 @@ public final class NettySocketInstrumentation implements BatonInstrumentation {
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitMethodInsn(Opcodes.INVOKEVIRTUAL, "io/netty/channel/unix/FileDescriptor", "intValue", "()I", false);
       m.visitVarInsn(Opcodes.ALOAD, 1);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, "bind", "(Ljava/lang/Object;ILjava/net/SocketAddress;)Z",
-          false);
+      Inject.callAgent(m, NettySingletons.class, "bind", "(Ljava/lang/Object;ILjava/net/SocketAddress;)Z");
       returnIfTrue(m);
     }
   }
@@ -67,7 +64,7 @@ public final class NettySocketInstrumentation implements BatonInstrumentation {
     @Override
     protected void emit(MethodVisitor m) {
       m.visitVarInsn(Opcodes.ALOAD, 0);
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, SINGLETONS, "skipListen", "(Ljava/lang/Object;)Z", false);
+      Inject.callAgent(m, NettySingletons.class, "skipListen", "(Ljava/lang/Object;)Z");
       returnIfTrue(m);
     }
   }

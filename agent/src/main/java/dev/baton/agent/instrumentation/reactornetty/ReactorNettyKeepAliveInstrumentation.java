@@ -1,6 +1,7 @@
 package dev.baton.agent.instrumentation.reactornetty;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -29,7 +30,7 @@ public final class ReactorNettyKeepAliveInstrumentation implements BatonInstrume
     return new FalseWhileDraining(method);
   }
 
-  /** After each {@code invokestatic HttpUtil.isKeepAlive(HttpMessage)Z}: {@code DrainSingletons.keepAlive(result)}. */
+  /** After each {@code invokestatic HttpUtil.isKeepAlive(HttpMessage)Z}: {@code ReactorNettySingletons.keepAlive(result)}. */
   static final class FalseWhileDraining extends MethodVisitor {
     FalseWhileDraining(MethodVisitor method) {
       super(Opcodes.ASM9, method);
@@ -40,8 +41,7 @@ public final class ReactorNettyKeepAliveInstrumentation implements BatonInstrume
       super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
       if (opcode == Opcodes.INVOKESTATIC && "io/netty/handler/codec/http/HttpUtil".equals(owner)
           && "isKeepAlive".equals(name) && "(Lio/netty/handler/codec/http/HttpMessage;)Z".equals(descriptor)) {
-        super.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons", "keepAlive", "(Z)Z",
-            false);
+        Inject.callAgent(mv, ReactorNettySingletons.class, "keepAlive", "(Z)Z");
       }
     }
   }

@@ -1,8 +1,10 @@
 package dev.baton.agent.instrumentation.reactornetty;
 
-import dev.baton.agent.Log;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.log.Log;
+import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -24,17 +26,46 @@ import java.util.concurrent.Executor;
  * group the connection-level drain waits for the application's connections instead. Reached by reflection:
  * the agent does not depend on Reactor Netty.
  */
-public final class ReactorNettyServerDrain implements FrameworkDrain {
+final class ReactorNettyServerDrain implements FrameworkDrain {
 
   private static final long POLL_MILLIS = 10;
   /** How long stopping to accept waits for the server channel's close on its event loop. */
   private static final long CLOSE_WAIT_MILLIS = 500;
+  private static final String REACTOR_NETTY = "Reactor Netty";
+  private static final String NETTY = "Netty";
+  private static final String DISPOSABLE = "reactor.netty.DisposableChannel";
+  private static final String CHANNEL = "io.netty.channel.Channel";
+  private static final String LOST = "Reactor Netty servers are not stopped by the drain; it waits for their"
+      + " connections to close instead";
+
+  /** Called through public interfaces: {@code DisposableBind} itself is package-private. */
+  private static final Internal SERVER_CHANNEL = Internal.of(REACTOR_NETTY, DISPOSABLE).method("channel").lost(LOST);
+  private static final Internal DISPOSE = Internal.of(REACTOR_NETTY, DISPOSABLE).method("dispose").lost(LOST);
+  /** {@code DisposableBind}'s {@code TransportConfig}. */
+  private static final Internal CONFIG = Internal.of(REACTOR_NETTY, "reactor.netty.transport.ServerTransport$DisposableBind")
+      .field("config").lost(LOST);
+  private static final Internal CHANNEL_GROUP = Internal.of(REACTOR_NETTY, "reactor.netty.transport.TransportConfig")
+      .method("channelGroup").lost(LOST);
+  private static final Internal OPERATIONS = Internal.of(REACTOR_NETTY, "reactor.netty.channel.ChannelOperations")
+      .method("get", CHANNEL).lost(LOST);
+  private static final Internal CLOSE_FUTURE = Internal.of(NETTY, CHANNEL).method("closeFuture").lost(LOST);
+  private static final Internal IS_ACTIVE = Internal.of(NETTY, CHANNEL).method("isActive").lost(LOST);
+  private static final Internal EVENT_LOOP = Internal.of(NETTY, CHANNEL).method("eventLoop").lost(LOST);
+  private static final Internal CLOSE = Internal.of(NETTY, CHANNEL).method("close").lost(LOST);
+  private static final Internal AWAIT = Internal.of(NETTY, "io.netty.util.concurrent.Future")
+      .method("awaitUninterruptibly", long.class).lost(LOST);
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final StopThreads stops = new StopThreads();
+  private final DrainOutcome outcome = new DrainOutcome();
 
-  /** Hook target: a server was bound (a {@code DisposableBind} constructed). */
-  public void register(Object server) {
+  @Override
+  public String name() {
+    return REACTOR_NETTY;
+  }
+
+  /** A server was bound (a {@code DisposableBind} constructed). */
+  void register(Object server) {
     if (servers.stream().noneMatch(known -> known == server)) {
       servers.add(server);
     }
@@ -54,13 +85,11 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
   public void stopAccepting() {
     for (Object server : servers) {
       try {
-        Object channel = type(server, "reactor.netty.DisposableChannel").getMethod("channel").invoke(server);
-        type(server, "reactor.netty.DisposableChannel").getMethod("dispose").invoke(server);
-        Object closed = type(server, "io.netty.channel.Channel").getMethod("closeFuture").invoke(channel);
-        type(server, "io.netty.util.concurrent.Future").getMethod("awaitUninterruptibly", long.class)
-            .invoke(closed, CLOSE_WAIT_MILLIS);
+        Object channel = SERVER_CHANNEL.invoke(server);
+        DISPOSE.invoke(server);
+        AWAIT.invoke(CLOSE_FUTURE.invoke(channel), CLOSE_WAIT_MILLIS);
       } catch (Throwable t) {
-        Log.error("closing a Reactor Netty server's channel", t);
+        outcome.failed("closing a Reactor Netty server's channel", t);
       }
     }
   }
@@ -73,18 +102,14 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
   }
 
   /** Closes the idle connections of the server's channel group until none is left or the time is up. */
-  private static void closeConnections(Object server, long timeoutMillis) {
+  private void closeConnections(Object server, long timeoutMillis) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     try {
-      Iterable<?> group = channelGroup(server);
+      Iterable<?> group = (Iterable<?>) CHANNEL_GROUP.invoke(CONFIG.get(server));
       if (group == null) {
-        return; // nothing known of the connections: the connection-level drain waits for them
+        outcome.fellShort(); // nothing known of the connections: the connection-level drain waits for them
+        return;
       }
-      Class<?> channelType = type(server, "io.netty.channel.Channel");
-      Method isActive = channelType.getMethod("isActive");
-      Method eventLoop = channelType.getMethod("eventLoop");
-      Method close = channelType.getMethod("close");
-      Method operations = type(server, "reactor.netty.channel.ChannelOperations").getMethod("get", channelType);
       while (System.nanoTime() - deadline < 0) {
         List<Object> open = new ArrayList<>();
         group.forEach(open::add); // a ChannelGroup forgets closed channels by itself
@@ -92,8 +117,8 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
           return;
         }
         for (Object channel : open) {
-          if ((boolean) isActive.invoke(channel)) {
-            ((Executor) eventLoop.invoke(channel)).execute(() -> closeIfIdle(channel, operations, close));
+          if ((boolean) IS_ACTIVE.invoke(channel)) {
+            ((Executor) EVENT_LOOP.invoke(channel)).execute(() -> closeIfIdle(server, channel));
           }
         }
         Thread.sleep(POLL_MILLIS);
@@ -101,46 +126,19 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable t) {
-      Log.error("closing a Reactor Netty server's connections", t);
+      outcome.failed("closing a Reactor Netty server's connections", t);
     }
   }
 
   /** On the connection's event loop: closes it if no request is in progress on it. */
-  private static void closeIfIdle(Object channel, Method operations, Method close) {
+  private void closeIfIdle(Object server, Object channel) {
     try {
-      if (operations.invoke(null, channel) == null) {
-        close.invoke(channel);
+      if (OPERATIONS.invokeStatic(server.getClass().getClassLoader(), channel) == null) {
+        CLOSE.invoke(channel);
       }
     } catch (Throwable t) {
-      Log.error("closing an idle Reactor Netty connection", t);
+      outcome.failed("closing an idle Reactor Netty connection", t);
     }
-  }
-
-  /** {@code server.config.channelGroup()}, or null when the server has none. */
-  private static Iterable<?> channelGroup(Object server) throws ReflectiveOperationException {
-    Field config = null;
-    for (Class<?> type = server.getClass(); type != null && config == null; type = type.getSuperclass()) {
-      try {
-        config = type.getDeclaredField("config");
-      } catch (NoSuchFieldException absent) {
-        // keep looking
-      }
-    }
-    if (config == null) {
-      return null;
-    }
-    config.setAccessible(true);
-    Object transportConfig = config.get(server);
-    return (Iterable<?>) type(server, "reactor.netty.transport.TransportConfig").getMethod("channelGroup")
-        .invoke(transportConfig);
-  }
-
-  /**
-   * A public Reactor Netty or Netty type, seen from the server's class loader: methods are called through
-   * public interfaces, since {@code DisposableBind} itself is package-private.
-   */
-  private static Class<?> type(Object server, String name) throws ClassNotFoundException {
-    return Class.forName(name, false, server.getClass().getClassLoader());
   }
 
   @Override
@@ -151,5 +149,10 @@ public final class ReactorNettyServerDrain implements FrameworkDrain {
   @Override
   public boolean isDone() {
     return stops.allFinished();
+  }
+
+  @Override
+  public boolean completedOwnPath() {
+    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

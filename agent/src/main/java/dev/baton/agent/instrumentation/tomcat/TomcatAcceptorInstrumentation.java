@@ -1,6 +1,7 @@
 package dev.baton.agent.instrumentation.tomcat;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
 
@@ -8,7 +9,7 @@ import net.bytebuddy.jar.asm.Opcodes;
  * Tomcat's {@code org.apache.tomcat.util.net.Acceptor.run}: when {@code serverSocketAccept()} throws, the
  * acceptor logs an error unless {@code endpoint.isRunning()} is false. The drain closes the listener under
  * a running endpoint (Tomcat's own ways to wake the acceptor are unsafe on a shared socket, see
- * {@link TomcatEndpointDrain}), so that one call becomes {@code DrainSingletons.tomcatAcceptFailureIsError(endpoint)}:
+ * {@link TomcatEndpointDrain}), so that one call becomes {@code TomcatSingletons.acceptFailureIsError(endpoint)}:
  * false for an endpoint the drain stopped, {@code isRunning()} otherwise.
  */
 public final class TomcatAcceptorInstrumentation implements BatonInstrumentation {
@@ -33,8 +34,7 @@ public final class TomcatAcceptorInstrumentation implements BatonInstrumentation
     public void visitMethodInsn(int opcode, String owner, String name, String descriptor, boolean isInterface) {
       if (opcode == Opcodes.INVOKEVIRTUAL && "isRunning".equals(name) && "()Z".equals(descriptor)
           && owner.startsWith("org/apache/tomcat/util/net/")) {
-        super.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons",
-            "tomcatAcceptFailureIsError", "(Ljava/lang/Object;)Z", false);
+        Inject.callAgent(mv, TomcatSingletons.class, "acceptFailureIsError", "(Ljava/lang/Object;)Z");
       } else {
         super.visitMethodInsn(opcode, owner, name, descriptor, isInterface);
       }

@@ -1,8 +1,11 @@
 package dev.baton.agent.instrumentation.tomcat;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.log.Log;
+import dev.baton.agent.reflect.Internal;
 import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,57 +28,83 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * draining ({@code TomcatHttp2ProtocolInstrumentation}). Reached by reflection: the agent does not depend on
  * Tomcat.
  */
-public final class TomcatEndpointDrain implements FrameworkDrain {
+final class TomcatEndpointDrain implements FrameworkDrain {
 
   private static final long QUIET_POLL_MILLIS = 10;
   /** As Jetty's {@code shutdownIdleTimeout}: how long idle connections may still bring a request. */
   private static final long IDLE_GRACE_MILLIS = 1000;
+  private static final String TOMCAT = "Tomcat";
+  private static final String ENDPOINT = "org.apache.tomcat.util.net.AbstractEndpoint";
+  private static final String LOST = "Tomcat connectors are not stopped gracefully by the drain; it closes their"
+      + " listeners and waits for their connections instead";
+
+  private static final Internal ACCEPTOR = Internal.of(TOMCAT, ENDPOINT).field("acceptor").lost(LOST);
+  private static final Internal BIND_STATE = Internal.of(TOMCAT, ENDPOINT).field("bindState").lost(LOST);
+  private static final Internal IS_RUNNING = Internal.of(TOMCAT, ENDPOINT).method("isRunning")
+      .lost("Tomcat's acceptors may log the drain's close of their listener as an error");
+  private static final Internal GET_EXECUTOR = Internal.of(TOMCAT, ENDPOINT).method("getExecutor").lost(LOST);
+  private static final Internal CONNECTION_COUNT = Internal.of(TOMCAT, ENDPOINT).method("getConnectionCount")
+      .lost(LOST);
+  private static final Internal STOP = Internal.of(TOMCAT, ENDPOINT).method("stop").lost(LOST);
+  private static final Internal ACCEPTOR_STATE = Internal.of(TOMCAT, "org.apache.tomcat.util.net.Acceptor")
+      .method("getState").lost(LOST);
+  /** Tomcat's own executor, a copy of the JDK's; a shared {@code <Executor>} is a {@code ResizableExecutor}. */
+  private static final Internal POOL_ACTIVE_COUNT = Internal.of(TOMCAT, "org.apache.tomcat.util.threads.ThreadPoolExecutor")
+      .method("getActiveCount").lost(LOST);
+  private static final Internal RESIZABLE_ACTIVE_COUNT = Internal.of(TOMCAT,
+      "org.apache.tomcat.util.threads.ResizableExecutor").method("getActiveCount").lost(LOST);
 
   private final List<Object> endpoints = new CopyOnWriteArrayList<>();
   private final Set<Object> notAccepting = ConcurrentHashMap.newKeySet();
   private final StopThreads stops = new StopThreads();
+  private final DrainOutcome outcome = new DrainOutcome();
   private final TomcatHttp2Connections http2 = new TomcatHttp2Connections();
 
-  /** Hook target: true once draining, so every response ends its connection ({@code Connection: close}). */
-  public boolean isDraining() {
+  @Override
+  public String name() {
+    return TOMCAT;
+  }
+
+  /** True once draining, so every response ends its connection ({@code Connection: close}). */
+  boolean isDraining() {
     return !notAccepting.isEmpty();
   }
 
-  /** Hook target: an endpoint was constructed. */
-  public void register(Object endpoint) {
+  /** An endpoint was constructed. */
+  void register(Object endpoint) {
     endpoints.add(endpoint);
   }
 
   /**
-   * Hook target, replacing {@code endpoint.isRunning()} where the acceptor decides whether an accept
-   * failure is worth an error: not for an endpoint whose listener the drain closed.
+   * Replaces {@code endpoint.isRunning()} where the acceptor decides whether an accept failure is worth an error:
+   * not for an endpoint whose listener the drain closed ({@code drain} null: no endpoint registered yet).
    */
-  public boolean acceptFailureIsError(Object endpoint) throws ReflectiveOperationException {
-    if (notAccepting.contains(endpoint)) {
+  static boolean acceptFailureIsError(TomcatEndpointDrain drain, Object endpoint) throws ReflectiveOperationException {
+    if (drain != null && drain.notAccepting.contains(endpoint)) {
       return false;
     }
-    return (boolean) endpoint.getClass().getMethod("isRunning").invoke(endpoint);
+    return (boolean) IS_RUNNING.invoke(endpoint);
   }
 
   @Override
   public void stopAccepting() {
     for (Object endpoint : endpoints) {
       try {
-        Class<?> abstractEndpoint = abstractEndpoint(endpoint);
-        Object acceptor = field(abstractEndpoint, "acceptor").get(endpoint);
+        Object acceptor = ACCEPTOR.get(endpoint);
         if (acceptor == null) {
           continue; // never started
         }
+        // Resolved before the endpoint counts as draining: without it the endpoint keeps running as before.
+        Field bindState = (Field) BIND_STATE.resolve(endpoint.getClass().getClassLoader());
         // Not acceptor.stopMillis(): an acceptor that has just accepted a connection destroys it, unanswered,
         // once told to stop. With the listener closed, its next accept fails and it ends quietly (see
         // acceptFailureIsError); what it accepted before is served.
         notAccepting.add(endpoint);
-        Field bindState = field(abstractEndpoint, "bindState");
         @SuppressWarnings({"unchecked", "rawtypes"})
         Object closed = Enum.valueOf((Class) bindState.getType(), "SOCKET_CLOSED_ON_STOP");
-        bindState.set(endpoint, closed);
+        BIND_STATE.set(endpoint, closed);
       } catch (Throwable t) {
-        Log.error("stopping a Tomcat connector's acceptor", t);
+        outcome.failed("stopping a Tomcat connector's acceptor", t);
       }
     }
   }
@@ -93,7 +122,7 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
         try {
           told += http2.sendShutdownNotice(endpoint);
         } catch (Throwable t) {
-          Log.error("sending GOAWAY on Tomcat's HTTP/2 connections", t);
+          outcome.failed("sending GOAWAY on Tomcat's HTTP/2 connections", t);
         }
       }
     }
@@ -124,26 +153,23 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
     long deadline = start + timeoutMillis * 1_000_000;
     long graceStart = start;
     try {
-      Object acceptor = field(abstractEndpoint(endpoint), "acceptor").get(endpoint);
-      Method state = acceptor.getClass().getMethod("getState");
-      Method executor = endpoint.getClass().getMethod("getExecutor");
-      Method connectionCount = endpoint.getClass().getMethod("getConnectionCount");
+      Object acceptor = ACCEPTOR.get(endpoint);
       int quietPolls = 0;
       // Two quiet polls in a row: a request read by the poller is handed to a worker thread a moment later.
       while (quietPolls < 2 && System.nanoTime() - deadline < 0) {
         if (sendLateShutdownNotice(endpoint)) {
           graceStart = System.nanoTime();
         }
-        boolean acceptorEnded = "ENDED".equals(String.valueOf(state.invoke(acceptor)));
-        int busy = activeThreads(executor.invoke(endpoint));
-        long open = (long) connectionCount.invoke(endpoint); // -1: not counted (maxConnections=-1)
+        boolean acceptorEnded = "ENDED".equals(String.valueOf(ACCEPTOR_STATE.invoke(acceptor)));
+        int busy = activeThreads(GET_EXECUTOR.invoke(endpoint));
+        long open = (long) CONNECTION_COUNT.invoke(endpoint); // -1: not counted (maxConnections=-1)
         boolean graceOver = System.nanoTime() - graceStart >= IDLE_GRACE_MILLIS * 1_000_000;
         quietPolls = acceptorEnded && busy == 0 && (open == 0 || graceOver) ? quietPolls + 1 : 0;
         Thread.sleep(QUIET_POLL_MILLIS);
       }
-      endpoint.getClass().getMethod("stop").invoke(endpoint);
+      STOP.invoke(endpoint);
     } catch (Throwable t) {
-      Log.error("stopping a Tomcat connector", t);
+      outcome.failed("stopping a Tomcat connector", t);
     }
   }
 
@@ -157,6 +183,7 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
       }
       return told > 0;
     } catch (Throwable t) {
+      outcome.fellShort();
       Log.once("tomcat-late-goaway", "could not send GOAWAY on Tomcat's HTTP/2 connections: " + t);
       return false;
     }
@@ -164,25 +191,21 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
 
   /**
    * Busy worker threads: Tomcat's internal executor is its own {@code org.apache.tomcat.util.threads.ThreadPoolExecutor}
-   * (a copy of the JDK's), a shared {@code <Executor>} may be either; both have {@code getActiveCount()}.
+   * (a copy of the JDK's), a shared {@code <Executor>} a {@code ResizableExecutor}, or the JDK's; any other (virtual
+   * threads) counts none.
    */
   private static int activeThreads(Object executor) throws ReflectiveOperationException {
+    if (executor instanceof java.util.concurrent.ThreadPoolExecutor jdkPool) {
+      return jdkPool.getActiveCount();
+    }
     if (executor == null) {
       return 0;
     }
-    Object executorOwner = executor;
-    Method getter = null;
-    for (Class<?> type = executor.getClass(); type != null && getter == null; type = type.getSuperclass()) {
-      try {
-        getter = type.getMethod("getActiveCount");
-      } catch (NoSuchMethodException absent) {
-        // keep looking
-      }
+    ClassLoader loader = executor.getClass().getClassLoader();
+    if (POOL_ACTIVE_COUNT.type(loader).isInstance(executor)) {
+      return (int) POOL_ACTIVE_COUNT.invoke(executor);
     }
-    if (getter == null) {
-      return 0;
-    }
-    return ((Number) getter.invoke(executorOwner)).intValue();
+    return RESIZABLE_ACTIVE_COUNT.type(loader).isInstance(executor) ? (int) RESIZABLE_ACTIVE_COUNT.invoke(executor) : 0;
   }
 
   @Override
@@ -190,17 +213,8 @@ public final class TomcatEndpointDrain implements FrameworkDrain {
     return stops.allFinished();
   }
 
-  private static Class<?> abstractEndpoint(Object endpoint) {
-    Class<?> type = endpoint.getClass();
-    while (!type.getName().equals("org.apache.tomcat.util.net.AbstractEndpoint")) {
-      type = type.getSuperclass();
-    }
-    return type;
-  }
-
-  private static Field field(Class<?> type, String name) throws NoSuchFieldException {
-    Field field = type.getDeclaredField(name);
-    field.setAccessible(true);
-    return field;
+  @Override
+  public boolean completedOwnPath() {
+    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

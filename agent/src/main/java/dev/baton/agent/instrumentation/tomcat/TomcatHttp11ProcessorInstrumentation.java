@@ -1,7 +1,7 @@
 package dev.baton.agent.instrumentation.tomcat;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -26,7 +26,7 @@ public final class TomcatHttp11ProcessorInstrumentation implements BatonInstrume
     return "prepareResponse".equals(name) && "()V".equals(descriptor) ? new CloseWhenDraining(method) : method;
   }
 
-  /** {@code if (DrainSingletons.tomcatDraining()) this.keepAlive = false;} before the method's code. */
+  /** {@code if (TomcatSingletons.draining()) this.keepAlive = false;} before the method's code. */
   static final class CloseWhenDraining extends Inject.Prologue {
     CloseWhenDraining(MethodVisitor method) {
       super(method);
@@ -35,7 +35,7 @@ public final class TomcatHttp11ProcessorInstrumentation implements BatonInstrume
     @Override
     protected void emit(MethodVisitor m) {
       Label original = new Label();
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons", "tomcatDraining", "()Z", false);
+      Inject.callAgent(m, TomcatSingletons.class, "draining", "()Z");
       m.visitJumpInsn(Opcodes.IFEQ, original);
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitInsn(Opcodes.ICONST_0);

@@ -1,7 +1,6 @@
 package dev.baton.agent.instrumentation.tomcat;
 
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
+import dev.baton.agent.reflect.Internal;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Set;
@@ -34,70 +33,45 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class TomcatHttp2Connections {
 
+  private static final String TOMCAT = "Tomcat";
   private static final String HTTP2_HANDLER = "org.apache.coyote.http2.Http2UpgradeHandler";
-  private static final String UPGRADE_PROCESSOR = "org.apache.coyote.http11.upgrade.UpgradeProcessorInternal";
   private static final int LAST_POSSIBLE_STREAM = Integer.MAX_VALUE;
+  private static final String LOST = "Tomcat's HTTP/2 connections get no shutdown notice before the connector stops";
+
+  private static final Internal GET_CONNECTIONS = Internal.of(TOMCAT, "org.apache.tomcat.util.net.AbstractEndpoint")
+      .method("getConnections").lost(LOST);
+  private static final Internal CURRENT_PROCESSOR = Internal.of(TOMCAT, "org.apache.tomcat.util.net.SocketWrapperBase")
+      .method("getCurrentProcessor").lost(LOST);
+  private static final Internal UPGRADE_HANDLER = Internal.of(TOMCAT,
+      "org.apache.coyote.http11.upgrade.UpgradeProcessorInternal").field("internalHttpUpgradeHandler").lost(LOST);
+  private static final Internal CONNECTION_STATE = Internal.of(TOMCAT, HTTP2_HANDLER).field("connectionState")
+      .lost(LOST);
+  /** Invoked virtually: NIO2's {@code Http2AsyncUpgradeHandler} writes the frame its own way. */
+  private static final Internal WRITE_GO_AWAY = Internal.of(TOMCAT, HTTP2_HANDLER)
+      .method("writeGoAwayFrame", int.class, long.class, byte[].class).lost(LOST);
 
   /** The handlers already told, held weakly: a closed connection's handler is not kept. */
   private final Set<Object> told = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
-  /** Resolved once: the drain asks every 10 ms, for every connection. */
-  private volatile Members members;
-
-  /** Tomcat's members used here, from one class loader. */
-  private record Members(ClassLoader loader, Method getConnections, Method currentProcessor,
-      Class<?> upgradeProcessor, Field upgradeHandler, Class<?> http2Handler, Field connectionState,
-      Method writeGoAway) {
-
-    static Members of(ClassLoader loader) throws ReflectiveOperationException {
-      Class<?> endpoint = Class.forName("org.apache.tomcat.util.net.AbstractEndpoint", false, loader);
-      Class<?> socketWrapper = Class.forName("org.apache.tomcat.util.net.SocketWrapperBase", false, loader);
-      Class<?> upgradeProcessor = Class.forName(UPGRADE_PROCESSOR, false, loader);
-      Class<?> http2Handler = Class.forName(HTTP2_HANDLER, false, loader);
-      Field upgradeHandler = upgradeProcessor.getDeclaredField("internalHttpUpgradeHandler");
-      upgradeHandler.setAccessible(true);
-      Field connectionState = http2Handler.getDeclaredField("connectionState");
-      connectionState.setAccessible(true);
-      // Invoked virtually: NIO2's Http2AsyncUpgradeHandler writes the frame its own way.
-      Method writeGoAway = http2Handler.getDeclaredMethod("writeGoAwayFrame", int.class, long.class, byte[].class);
-      writeGoAway.setAccessible(true);
-      return new Members(loader, endpoint.getMethod("getConnections"), socketWrapper.getMethod("getCurrentProcessor"),
-          upgradeProcessor, upgradeHandler, http2Handler, connectionState, writeGoAway);
-    }
-  }
 
   /**
    * Sends the notice on every HTTP/2 connection of {@code endpoint} not told yet; returns how many were told
    * now.
    */
   int sendShutdownNotice(Object endpoint) throws ReflectiveOperationException {
-    Members tomcat = members(endpoint.getClass().getClassLoader());
+    ClassLoader loader = endpoint.getClass().getClassLoader();
+    Class<?> upgradeProcessor = UPGRADE_HANDLER.type(loader);
+    Class<?> http2Handler = CONNECTION_STATE.type(loader);
     int now = 0;
-    for (Object socketWrapper : (Collection<?>) tomcat.getConnections().invoke(endpoint)) {
-      Object handler = http2Handler(tomcat, socketWrapper);
-      if (handler != null && !told.contains(handler) && isConnected(tomcat, handler) && told.add(handler)) {
-        tomcat.writeGoAway().invoke(handler, LAST_POSSIBLE_STREAM, 0L, null);
+    for (Object socketWrapper : (Collection<?>) GET_CONNECTIONS.invoke(endpoint)) {
+      Object processor = CURRENT_PROCESSOR.invoke(socketWrapper);
+      // Only a connection upgraded to HTTP/2: not HTTP/1.1 or another upgrade (WebSocket).
+      Object handler = upgradeProcessor.isInstance(processor) ? UPGRADE_HANDLER.get(processor) : null;
+      if (http2Handler.isInstance(handler) && !told.contains(handler) && isConnected(handler) && told.add(handler)) {
+        WRITE_GO_AWAY.invoke(handler, LAST_POSSIBLE_STREAM, 0L, null);
         now++;
       }
     }
     return now;
-  }
-
-  private Members members(ClassLoader loader) throws ReflectiveOperationException {
-    Members resolved = members;
-    if (resolved == null || resolved.loader() != loader) {
-      members = resolved = Members.of(loader);
-    }
-    return resolved;
-  }
-
-  /** The connection's {@code Http2UpgradeHandler}, or null for HTTP/1.1 and other upgrades (WebSocket). */
-  private static Object http2Handler(Members tomcat, Object socketWrapper) throws ReflectiveOperationException {
-    Object processor = tomcat.currentProcessor().invoke(socketWrapper);
-    if (!tomcat.upgradeProcessor().isInstance(processor)) {
-      return null;
-    }
-    Object handler = tomcat.upgradeHandler().get(processor);
-    return tomcat.http2Handler().isInstance(handler) ? handler : null;
   }
 
   /**
@@ -105,7 +79,7 @@ final class TomcatHttp2Connections {
    * the protocol, and one already {@code PAUSING} or closing has been told. A connection still {@code NEW}
    * (its preface not yet read) is told at a later call.
    */
-  private static boolean isConnected(Members tomcat, Object handler) throws ReflectiveOperationException {
-    return "CONNECTED".equals(String.valueOf(((AtomicReference<?>) tomcat.connectionState().get(handler)).get()));
+  private static boolean isConnected(Object handler) throws ReflectiveOperationException {
+    return "CONNECTED".equals(String.valueOf(((AtomicReference<?>) CONNECTION_STATE.get(handler)).get()));
   }
 }

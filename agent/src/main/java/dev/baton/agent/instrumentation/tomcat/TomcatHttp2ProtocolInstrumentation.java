@@ -1,7 +1,7 @@
 package dev.baton.agent.instrumentation.tomcat;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -27,7 +27,7 @@ public final class TomcatHttp2ProtocolInstrumentation implements BatonInstrument
         ? new DeclineWhenDraining(method) : method;
   }
 
-  /** {@code if (DrainSingletons.tomcatDraining()) return false;} before the method's code. */
+  /** {@code if (TomcatSingletons.draining()) return false;} before the method's code. */
   static final class DeclineWhenDraining extends Inject.Prologue {
     DeclineWhenDraining(MethodVisitor method) {
       super(method);
@@ -36,7 +36,7 @@ public final class TomcatHttp2ProtocolInstrumentation implements BatonInstrument
     @Override
     protected void emit(MethodVisitor m) {
       Label original = new Label();
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons", "tomcatDraining", "()Z", false);
+      Inject.callAgent(m, TomcatSingletons.class, "draining", "()Z");
       m.visitJumpInsn(Opcodes.IFEQ, original);
       m.visitInsn(Opcodes.ICONST_0);
       m.visitInsn(Opcodes.IRETURN);

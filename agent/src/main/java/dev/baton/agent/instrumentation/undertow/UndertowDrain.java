@@ -1,9 +1,11 @@
 package dev.baton.agent.instrumentation.undertow;
 
-import dev.baton.agent.Log;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.log.Log;
+import dev.baton.agent.reflect.Internal;
 import java.io.Closeable;
-import java.lang.reflect.Field;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -44,37 +46,76 @@ import java.util.concurrent.TimeUnit;
  * Reached by reflection: the agent does not depend on Undertow. With no Undertow in the application,
  * nothing is registered and every step does nothing.
  */
-public final class UndertowDrain implements FrameworkDrain {
+final class UndertowDrain implements FrameworkDrain {
 
   private static final long SWEEP_INTERVAL_MILLIS = 50;
+  static final String UNDERTOW = "Undertow";
+  private static final String XNIO = "XNIO";
+  private static final String CONNECTION = "io.undertow.server.AbstractServerConnection";
+  private static final String GRACEFUL_HANDLER = "io.undertow.server.handlers.GracefulShutdownHandler";
+  private static final String LOST = "Undertow servers are not stopped gracefully by the drain; it waits for their"
+      + " connections to close instead";
+  private static final String IDLE_LOST = "idle Undertow keep-alive connections stay open until the drain timeout";
+
+  private static final Internal ACCEPTING_CHANNELS = Internal.of(UNDERTOW, "io.undertow.Undertow").field("channels")
+      .lost(LOST);
+  /** Through XNIO's public types: the channels' classes are package-private. */
+  private static final Internal SUSPEND_ACCEPTS = Internal.of(XNIO, "org.xnio.channels.SuspendableAcceptChannel")
+      .method("suspendAccepts").lost(LOST);
+  private static final Internal GET_WORKER = Internal.of(XNIO, "org.xnio.channels.CloseableChannel")
+      .method("getWorker").lost(LOST);
+  private static final Internal IO_THREAD_COUNT = Internal.of(XNIO, "org.xnio.XnioWorker").method("getIoThreadCount")
+      .lost(LOST);
+  private static final Internal GET_IO_THREAD = Internal.of(XNIO, "org.xnio.XnioWorker").method("getIoThread", int.class)
+      .lost(LOST);
+  private static final Internal GRACEFUL_SHUTDOWN = Internal.of(UNDERTOW, GRACEFUL_HANDLER).method("shutdown")
+      .lost(LOST);
+  private static final Internal GRACEFUL_AWAIT = Internal.of(UNDERTOW, GRACEFUL_HANDLER)
+      .method("awaitShutdown", long.class).lost(LOST);
+  private static final Internal CONNECTION_IS_OPEN = Internal.of(UNDERTOW, CONNECTION).method("isOpen").lost(IDLE_LOST);
+  private static final Internal CONNECTION_IO_THREAD = Internal.of(UNDERTOW, CONNECTION).method("getIoThread")
+      .lost(IDLE_LOST);
+  /** The XNIO {@code StreamConnection} under an HTTP/1 connection. */
+  static final Internal CONNECTION_CHANNEL = Internal.of(UNDERTOW, CONNECTION).field("channel").lost(IDLE_LOST);
+  private static final Internal CONNECTION_CURRENT = Internal.of(UNDERTOW, CONNECTION).field("current").lost(IDLE_LOST);
+  private static final Internal CONNECTION_READ_LISTENER = Internal.of(UNDERTOW,
+      "io.undertow.server.protocol.http.HttpServerConnection").field("readListener").lost(IDLE_LOST);
+  private static final Internal READING_EXCHANGE = Internal.of(UNDERTOW,
+      "io.undertow.server.protocol.http.HttpReadListener").field("httpServerExchange").lost(IDLE_LOST);
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final List<Object> gracefulHandlers = new CopyOnWriteArrayList<>();
   // HttpServerConnection does not override equals: identity keys, weakly held (Undertow drops closed ones).
   private final Set<Object> connections = Collections.newSetFromMap(new WeakHashMap<>());
-  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels();
+  private final DrainOutcome outcome = new DrainOutcome();
+  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels(outcome);
   private final StopThreads stops = new StopThreads();
   private volatile boolean idleCheckBroken;
 
-  /** Hook target: an {@code io.undertow.Undertow} was built. */
-  public void register(Object server) {
+  @Override
+  public String name() {
+    return UNDERTOW;
+  }
+
+  /** An {@code io.undertow.Undertow} was built. */
+  void register(Object server) {
     servers.add(server);
   }
 
-  /** Hook target: a {@code GracefulShutdownHandler} was constructed. */
-  public void registerGracefulHandler(Object handler) {
+  /** A {@code GracefulShutdownHandler} was constructed. */
+  void registerGracefulHandler(Object handler) {
     gracefulHandlers.add(handler);
   }
 
-  /** Hook target: an HTTP/1.x connection ({@code HttpServerConnection}) was set up. */
-  public void registerConnection(Object connection) {
+  /** An HTTP/1.x connection ({@code HttpServerConnection}) was set up. */
+  void registerConnection(Object connection) {
     synchronized (connections) {
       connections.add(connection);
     }
   }
 
-  /** Hook target: an {@code Http2Channel} (one per HTTP/2 connection, client-side ones too) was set up. */
-  public void registerHttp2Channel(Object channel) {
+  /** An {@code Http2Channel} (one per HTTP/2 connection, client-side ones too) was set up. */
+  void registerHttp2Channel(Object channel) {
     http2.register(channel);
   }
 
@@ -92,23 +133,19 @@ public final class UndertowDrain implements FrameworkDrain {
   public void stopAccepting() {
     for (Object server : servers) {
       try {
-        List<?> accepting = (List<?>) field(server, "channels").get(server);
+        List<?> accepting = (List<?>) ACCEPTING_CHANNELS.get(server);
         if (accepting == null || accepting.isEmpty()) {
           continue; // not started, or stopped
         }
-        // Through XNIO's public types: the channels' classes are package-private.
-        ClassLoader xnio = accepting.get(0).getClass().getClassLoader();
-        Method suspendAccepts = Class.forName("org.xnio.channels.SuspendableAcceptChannel", false, xnio)
-            .getMethod("suspendAccepts");
         for (Object channel : accepting) {
-          suspendAccepts.invoke(channel);
+          SUSPEND_ACCEPTS.invoke(channel);
         }
         awaitQueuedAccepts(accepting.get(0));
         for (Object channel : accepting) {
           ((Closeable) channel).close();
         }
       } catch (Throwable t) {
-        Log.error("closing the listeners of an Undertow server", t);
+        outcome.failed("closing the listeners of an Undertow server", t);
       }
     }
   }
@@ -123,18 +160,14 @@ public final class UndertowDrain implements FrameworkDrain {
    * most a second here.
    */
   private static void awaitQueuedAccepts(Object channel) throws Exception {
-    ClassLoader xnio = channel.getClass().getClassLoader();
-    Object worker = Class.forName("org.xnio.channels.CloseableChannel", false, xnio).getMethod("getWorker")
-        .invoke(channel);
-    Class<?> workerType = Class.forName("org.xnio.XnioWorker", false, xnio);
-    int threads = (int) workerType.getMethod("getIoThreadCount").invoke(worker);
-    Method ioThread = workerType.getMethod("getIoThread", int.class);
+    Object worker = GET_WORKER.invoke(channel);
+    int threads = (int) IO_THREAD_COUNT.invoke(worker);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
     for (int round = 0; round < 2; round++) {
       CountDownLatch passed = new CountDownLatch(threads);
       for (int i = 0; i < threads; i++) {
         try {
-          ((Executor) ioThread.invoke(worker, i)).execute(passed::countDown);
+          ((Executor) GET_IO_THREAD.invoke(worker, i)).execute(passed::countDown);
         } catch (Throwable rejected) {
           passed.countDown(); // the worker is shutting down: nothing more runs there
         }
@@ -156,17 +189,17 @@ public final class UndertowDrain implements FrameworkDrain {
     try {
       closeIdleConnections(deadline);
       for (Object handler : gracefulHandlers) {
-        handler.getClass().getMethod("shutdown").invoke(handler);
+        GRACEFUL_SHUTDOWN.invoke(handler);
       }
       long start = System.nanoTime();
       boolean finished = true;
       for (Object handler : gracefulHandlers) {
         long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
-        finished &= (boolean) handler.getClass().getMethod("awaitShutdown", long.class).invoke(handler, left);
+        finished &= (boolean) GRACEFUL_AWAIT.invoke(handler, left);
       }
       if (!gracefulHandlers.isEmpty()) {
-        String outcome = finished ? "its requests in flight finished" : "requests still in flight at the drain timeout";
-        Log.info("Undertow GracefulShutdownHandler shut down; " + outcome + " after "
+        String result = finished ? "its requests in flight finished" : "requests still in flight at the drain timeout";
+        Log.info("Undertow GracefulShutdownHandler shut down; " + result + " after "
             + (System.nanoTime() - start) / 1_000_000 + " ms");
       }
       while ((!openConnections().isEmpty() || http2.anyOpen()) && System.nanoTime() - deadline < 0) {
@@ -176,7 +209,7 @@ public final class UndertowDrain implements FrameworkDrain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable t) {
-      Log.error("shutting down an Undertow GracefulShutdownHandler", t);
+      outcome.failed("shutting down an Undertow GracefulShutdownHandler", t);
     }
   }
 
@@ -195,11 +228,11 @@ public final class UndertowDrain implements FrameworkDrain {
     CountDownLatch checked = new CountDownLatch(open.size());
     for (Object connection : open) {
       try {
-        if (http2Carriers.contains(field(connection, "channel").get(connection))) {
+        if (http2Carriers.contains(CONNECTION_CHANNEL.get(connection))) {
           checked.countDown(); // turned HTTP/2 (prior knowledge or Upgrade: h2c): its exchange is over, its streams are not
           continue;
         }
-        Executor ioThread = (Executor) connection.getClass().getMethod("getIoThread").invoke(connection);
+        Executor ioThread = (Executor) CONNECTION_IO_THREAD.invoke(connection);
         ioThread.execute(() -> {
           try {
             closeIfIdle(connection);
@@ -221,17 +254,16 @@ public final class UndertowDrain implements FrameworkDrain {
    */
   private void closeIfIdle(Object connection) {
     try {
-      Object served = field(connection, "current").get(connection);
-      Object listener = field(connection, "readListener").get(connection);
-      Object reading = listener == null ? null : field(listener, "httpServerExchange").get(listener);
+      Object served = CONNECTION_CURRENT.get(connection);
+      Object listener = CONNECTION_READ_LISTENER.get(connection);
+      Object reading = listener == null ? null : READING_EXCHANGE.get(listener);
       if (served == null && reading == null) {
         ((Closeable) connection).close();
       }
     } catch (Throwable t) {
       if (!idleCheckBroken) {
         idleCheckBroken = true;
-        Log.error("cannot tell idle Undertow connections from busy ones (this version's fields differ); idle"
-            + " keep-alive connections stay open until the drain timeout", t);
+        outcome.failed("telling idle Undertow connections from busy ones; " + IDLE_LOST, t);
       }
     }
   }
@@ -244,7 +276,7 @@ public final class UndertowDrain implements FrameworkDrain {
     List<Object> open = new ArrayList<>();
     for (Object connection : snapshot) {
       try {
-        if ((boolean) connection.getClass().getMethod("isOpen").invoke(connection)) {
+        if ((boolean) CONNECTION_IS_OPEN.invoke(connection)) {
           open.add(connection);
           continue;
         }
@@ -268,17 +300,8 @@ public final class UndertowDrain implements FrameworkDrain {
     return stops.allFinished();
   }
 
-  /** A field declared by the object's class or one of its superclasses. */
-  static Field field(Object owner, String name) throws NoSuchFieldException {
-    for (Class<?> type = owner.getClass(); type != null; type = type.getSuperclass()) {
-      try {
-        Field field = type.getDeclaredField(name);
-        field.setAccessible(true);
-        return field;
-      } catch (NoSuchFieldException absent) {
-        // keep looking
-      }
-    }
-    throw new NoSuchFieldException(owner.getClass().getName() + "." + name);
+  @Override
+  public boolean completedOwnPath() {
+    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

@@ -1,7 +1,8 @@
 package dev.baton.agent.instrumentation.undertow;
 
-import dev.baton.agent.Log;
-import java.lang.reflect.Constructor;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.log.Log;
+import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -44,12 +45,44 @@ final class UndertowHttp2Channels {
    * began (its notice comes late); the others had the keep-alive grace. Far more than a round trip.
    */
   private static final long NOTICE_BEFORE_CLOSE_MILLIS = 1_000;
+  private static final String UNDERTOW = UndertowDrain.UNDERTOW;
+  private static final String XNIO = "XNIO";
+  private static final String CHANNEL = "io.undertow.protocols.http2.Http2Channel";
+  private static final String FRAMED_CHANNEL = "io.undertow.server.protocol.framed.AbstractFramedChannel";
+  /** Through XNIO's public interface: the frame's class is package-private. */
+  private static final String SINK = "org.xnio.channels.StreamSinkChannel";
+  private static final String LOST = "Undertow's HTTP/2 connections may be closed with streams in flight or left to"
+      + " the drain timeout";
+
+  private static final Internal IS_OPEN = Internal.of(UNDERTOW, FRAMED_CHANNEL).method("isOpen").lost(LOST);
+  private static final Internal IS_CLIENT = Internal.of(UNDERTOW, CHANNEL).method("isClient").lost(LOST);
+  private static final Internal IO_THREAD = Internal.of(UNDERTOW, FRAMED_CHANNEL).method("getIoThread").lost(LOST);
+  /** The XNIO {@code StreamConnection} under an HTTP/2 connection. */
+  private static final Internal STREAM_CONNECTION = Internal.of(UNDERTOW, FRAMED_CHANNEL).field("channel").lost(LOST);
+  private static final Internal CURRENT_STREAMS = Internal.of(UNDERTOW, CHANNEL).field("currentStreams").lost(LOST);
+  private static final Internal SEND_GO_AWAY = Internal.of(UNDERTOW, CHANNEL).method("sendGoAway", int.class)
+      .lost(LOST);
+  private static final Internal NEW_GO_AWAY_FRAME = Internal.of(UNDERTOW,
+      "io.undertow.protocols.http2.Http2GoAwayStreamSinkChannel").constructor(CHANNEL, int.class, int.class).lost(LOST);
+  private static final Internal SHUTDOWN_WRITES = Internal.of(XNIO, SINK).method("shutdownWrites").lost(LOST);
+  private static final Internal FLUSH = Internal.of(XNIO, SINK).method("flush").lost(LOST);
+  private static final Internal WRITE_SETTER = Internal.of(XNIO, SINK).method("getWriteSetter").lost(LOST);
+  private static final Internal RESUME_WRITES = Internal.of(XNIO, SINK).method("resumeWrites").lost(LOST);
+  private static final Internal FLUSHING_LISTENER = Internal.of(XNIO, "org.xnio.ChannelListeners")
+      .method("flushingChannelListener", "org.xnio.ChannelListener", "org.xnio.ChannelExceptionHandler").lost(LOST);
+  private static final Internal SET_LISTENER = Internal.of(XNIO, "org.xnio.ChannelListener$Setter")
+      .method("set", "org.xnio.ChannelListener").lost(LOST);
 
   /** Http2Channel (identity: it does not override equals) to the nanoTime of its notice, null before. */
   private final Map<Object, Long> channels = Collections.synchronizedMap(new WeakHashMap<>());
+  private final DrainOutcome outcome;
   private volatile boolean broken;
 
-  /** Hook target: an {@code Http2Channel} was constructed (client-side ones are skipped when used). */
+  UndertowHttp2Channels(DrainOutcome outcome) {
+    this.outcome = outcome;
+  }
+
+  /** An {@code Http2Channel} was constructed (client-side ones are skipped when used). */
   void register(Object channel) {
     channels.putIfAbsent(channel, null);
   }
@@ -62,7 +95,7 @@ final class UndertowHttp2Channels {
     Set<Object> carriers = Collections.newSetFromMap(new IdentityHashMap<>());
     for (Object channel : open()) {
       try {
-        carriers.add(UndertowDrain.field(channel, "channel").get(channel));
+        carriers.add(STREAM_CONNECTION.get(channel));
       } catch (Throwable t) {
         failed("telling Undertow's HTTP/2 connections from HTTP/1 ones", t);
       }
@@ -120,8 +153,7 @@ final class UndertowHttp2Channels {
     List<Object> open = new ArrayList<>();
     for (Object channel : snapshot) {
       try {
-        if ((boolean) channel.getClass().getMethod("isOpen").invoke(channel)
-            && !(boolean) channel.getClass().getMethod("isClient").invoke(channel)) {
+        if ((boolean) IS_OPEN.invoke(channel) && !(boolean) IS_CLIENT.invoke(channel)) {
           open.add(channel);
           continue;
         }
@@ -140,24 +172,12 @@ final class UndertowHttp2Channels {
   private void notice(Object channel) {
     try {
       ClassLoader undertow = channel.getClass().getClassLoader();
-      Class<?> channelType = Class.forName("io.undertow.protocols.http2.Http2Channel", false, undertow);
-      Constructor<?> goAwayFrame = Class.forName("io.undertow.protocols.http2.Http2GoAwayStreamSinkChannel", false,
-          undertow).getDeclaredConstructor(channelType, int.class, int.class);
-      goAwayFrame.setAccessible(true);
-      Object frame = goAwayFrame.newInstance(channel, NO_ERROR, LAST_POSSIBLE_STREAM);
-      // Through XNIO's public interface: the frame's class is package-private.
-      Class<?> sink = Class.forName("org.xnio.channels.StreamSinkChannel", false, undertow);
-      sink.getMethod("shutdownWrites").invoke(frame);
-      if (!(boolean) sink.getMethod("flush").invoke(frame)) {
-        Class<?> listener = Class.forName("org.xnio.ChannelListener", false, undertow);
-        Object flushing = Class.forName("org.xnio.ChannelListeners", false, undertow)
-            .getMethod("flushingChannelListener", listener, Class.forName("org.xnio.ChannelExceptionHandler", false,
-                undertow))
-            .invoke(null, null, null);
-        Object setter = sink.getMethod("getWriteSetter").invoke(frame);
-        Class.forName("org.xnio.ChannelListener$Setter", false, undertow).getMethod("set", listener)
-            .invoke(setter, flushing);
-        sink.getMethod("resumeWrites").invoke(frame);
+      Object frame = NEW_GO_AWAY_FRAME.newInstance(undertow, channel, NO_ERROR, LAST_POSSIBLE_STREAM);
+      SHUTDOWN_WRITES.invoke(frame);
+      if (!(boolean) FLUSH.invoke(frame)) {
+        Object flushing = FLUSHING_LISTENER.invokeStatic(undertow, null, null);
+        SET_LISTENER.invoke(WRITE_SETTER.invoke(frame), flushing);
+        RESUME_WRITES.invoke(frame);
       }
     } catch (Throwable t) {
       failed("sending GOAWAY on an Undertow HTTP/2 connection", t);
@@ -166,9 +186,9 @@ final class UndertowHttp2Channels {
 
   private void goAwayIfNoStream(Object channel) {
     try {
-      Map<?, ?> streams = (Map<?, ?>) UndertowDrain.field(channel, "currentStreams").get(channel);
+      Map<?, ?> streams = (Map<?, ?>) CURRENT_STREAMS.get(channel);
       if (streams.isEmpty()) {
-        channel.getClass().getMethod("sendGoAway", int.class).invoke(channel, NO_ERROR);
+        SEND_GO_AWAY.invoke(channel, NO_ERROR);
       }
     } catch (Throwable t) {
       failed("closing an Undertow HTTP/2 connection", t);
@@ -177,7 +197,7 @@ final class UndertowHttp2Channels {
 
   private void onIoThread(Object channel, Runnable task, CountDownLatch done) {
     try {
-      Executor ioThread = (Executor) channel.getClass().getMethod("getIoThread").invoke(channel);
+      Executor ioThread = (Executor) IO_THREAD.invoke(channel);
       ioThread.execute(() -> {
         try {
           task.run();
@@ -194,11 +214,13 @@ final class UndertowHttp2Channels {
     }
   }
 
+  /** Said once: every connection would fail the same way. */
   private void failed(String what, Throwable t) {
     if (!broken) {
       broken = true;
-      Log.error(what + " (this Undertow version differs); its HTTP/2 connections may be closed with streams in"
-          + " flight or left to the drain timeout", t);
+      outcome.failed(what + "; " + LOST, t);
+    } else {
+      outcome.fellShort();
     }
   }
 }

@@ -1,7 +1,7 @@
 package dev.baton.agent.instrumentation.undertow;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.Label;
 import net.bytebuddy.jar.asm.MethodVisitor;
 import net.bytebuddy.jar.asm.Opcodes;
@@ -40,7 +40,7 @@ public final class UndertowKeepAliveInstrumentation implements BatonInstrumentat
     return method;
   }
 
-  /** {@code if (DrainSingletons.closeAfterResponse()) exchange.setPersistent(false);} before the method's code. */
+  /** {@code if (UndertowSingletons.closeAfterResponse()) exchange.setPersistent(false);} before the method's code. */
   static final class NotPersistentWhenDraining extends Inject.Prologue {
     private final int exchangeSlot;
 
@@ -52,8 +52,7 @@ public final class UndertowKeepAliveInstrumentation implements BatonInstrumentat
     @Override
     protected void emit(MethodVisitor m) {
       Label original = new Label();
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons", "closeAfterResponse", "()Z",
-          false);
+      Inject.callAgent(m, UndertowSingletons.class, "closeAfterResponse", "()Z");
       m.visitJumpInsn(Opcodes.IFEQ, original);
       m.visitVarInsn(Opcodes.ALOAD, exchangeSlot);
       m.visitInsn(Opcodes.ICONST_0);

@@ -1,7 +1,8 @@
 package dev.baton.agent.instrumentation.vertx;
 
-import dev.baton.agent.Log;
-import java.lang.reflect.Method;
+import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.reflect.Internal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -11,43 +12,90 @@ import java.util.concurrent.TimeUnit;
  * the listener is unbound, HTTP/1.x connections close after their current response (one set up but not
  * used yet is kept for its first request), HTTP/2 ones get a GOAWAY. A connection Netty accepted but had
  * not handed to Vert.x when {@code shutdown} ran is closed unread, hence the {@code Drainer}'s
- * hand-over wait first. Reached by reflection: the agent does not depend on Vert.x.
+ * hand-over wait first ({@link #setsUpConnectionsAfterAccept}). While draining every request begun is not
+ * keep-alive ({@link VertxKeepAliveInstrumentation}), so the Drainer first gives keep-alive clients their grace.
+ * Reached by reflection: the agent does not depend on Vert.x.
  */
-public final class VertxHttpServerDrain {
+final class VertxHttpServerDrain implements FrameworkDrain {
+
+  private static final String LOST = "Vert.x servers are not shut down by the drain; it waits for their connections"
+      + " to close instead";
+  /** Vert.x 5.0's; 5.1 adds {@code shutdown(Duration)} beside it. */
+  private static final Internal SHUTDOWN = Internal.of("Vert.x", "io.vertx.core.http.HttpServer")
+      .method("shutdown", long.class, TimeUnit.class).lost(LOST);
+  private static final Internal IS_COMPLETE = Internal.of("Vert.x", "io.vertx.core.Future").method("isComplete")
+      .lost(LOST);
+  private static final Internal SUCCEEDED = Internal.of("Vert.x", "io.vertx.core.Future").method("succeeded")
+      .lost(LOST);
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final List<Object> shutdowns = new CopyOnWriteArrayList<>();
+  private final DrainOutcome outcome = new DrainOutcome();
+  private volatile boolean started;
 
-  /** Hook target: an {@code io.vertx.core.http.impl.HttpServerImpl} was constructed. */
-  public void register(Object server) {
+  @Override
+  public String name() {
+    return "Vert.x";
+  }
+
+  /** An {@code io.vertx.core.http.impl.HttpServerImpl} was constructed. */
+  void register(Object server) {
     servers.add(server);
   }
 
+  @Override
+  public boolean awaitsKeepAliveClients() {
+    return true;
+  }
+
+  @Override
+  public boolean setsUpConnectionsAfterAccept() {
+    return true;
+  }
+
   /** Starts every server's shutdown; returns at once (Vert.x shuts down on its event loops). */
+  @Override
   public void startShutdown(long timeoutMillis) {
+    started = true;
     for (Object server : servers) {
       try {
-        Class<?> api = Class.forName("io.vertx.core.http.HttpServer", false, server.getClass().getClassLoader());
-        Method shutdown = api.getMethod("shutdown", long.class, TimeUnit.class);
-        shutdowns.add(shutdown.invoke(server, timeoutMillis, TimeUnit.MILLISECONDS));
+        shutdowns.add(SHUTDOWN.invoke(server, timeoutMillis, TimeUnit.MILLISECONDS));
       } catch (Throwable t) {
-        Log.error("shutting down a Vert.x HttpServer", t);
+        outcome.failed("shutting down a Vert.x HttpServer", t);
       }
     }
   }
 
   /** True when every shutdown started has completed. */
-  public boolean isShutDown() {
+  @Override
+  public boolean isDone() {
     for (Object future : shutdowns) {
       try {
-        Class<?> api = Class.forName("io.vertx.core.Future", false, future.getClass().getClassLoader());
-        if (!(boolean) api.getMethod("isComplete").invoke(future)) {
+        if (!(boolean) IS_COMPLETE.invoke(future)) {
           return false;
         }
       } catch (Throwable t) {
-        Log.error("watching a Vert.x HttpServer shutdown", t);
+        outcome.failed("watching a Vert.x HttpServer shutdown", t);
       }
     }
     return true;
+  }
+
+  /** Every server's shutdown started and succeeded. */
+  @Override
+  public boolean completedOwnPath() {
+    if (!started || !isDone()) {
+      return false;
+    }
+    for (Object future : shutdowns) {
+      try {
+        if (!(boolean) SUCCEEDED.invoke(future)) {
+          return false;
+        }
+      } catch (Throwable t) {
+        outcome.failed("watching a Vert.x HttpServer shutdown", t);
+      }
+    }
+    return outcome.ownPath();
   }
 }

@@ -1,9 +1,8 @@
 package dev.baton.agent.instrumentation.vertx;
 
-import dev.baton.agent.tooling.BatonInstrumentation;
-import dev.baton.agent.tooling.Inject;
+import dev.baton.agent.inject.BatonInstrumentation;
+import dev.baton.agent.inject.Inject;
 import net.bytebuddy.jar.asm.MethodVisitor;
-import net.bytebuddy.jar.asm.Opcodes;
 
 /**
  * Vert.x 5 {@code io.vertx.core.http.impl.HttpUtils.isKeepAlive(HttpRequest)}: false while draining.
@@ -31,7 +30,7 @@ public final class VertxKeepAliveInstrumentation implements BatonInstrumentation
         : method;
   }
 
-  /** {@code if (DrainSingletons.closeAfterResponse()) return false;} */
+  /** {@code if (VertxSingletons.closeAfterResponse()) return false;} */
   static final class FalseWhileDraining extends Inject.Prologue {
     FalseWhileDraining(MethodVisitor method) {
       super(method);
@@ -39,8 +38,7 @@ public final class VertxKeepAliveInstrumentation implements BatonInstrumentation
 
     @Override
     protected void emit(MethodVisitor m) {
-      m.visitMethodInsn(Opcodes.INVOKESTATIC, "dev/baton/agent/drain/DrainSingletons", "closeAfterResponse",
-          "()Z", false);
+      Inject.callAgent(m, VertxSingletons.class, "closeAfterResponse", "()Z");
       Inject.returnFalseIfTrue(m);
     }
   }
