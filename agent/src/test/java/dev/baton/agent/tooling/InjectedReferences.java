@@ -46,10 +46,15 @@ public final class InjectedReferences {
     }
   }
 
+  /** How many injected references the last {@link #check} resolved, in how many rewritten classes. */
+  static int checkedReferences;
+  static int checkedClasses;
+
   /** Problems found (empty: every injected reference resolves); each names the instrumentation and the reference. */
   public static List<String> check() {
     List<String> problems = new ArrayList<>();
     int references = 0;
+    int classes = 0;
     for (BatonInstrumentation instrumentation : AllInstrumentations.all()) {
       String target = instrumentation.typeName();
       byte[] original = classFile(target);
@@ -57,6 +62,7 @@ public final class InjectedReferences {
         problems.add(target + ": not on the class path or in this JDK");
         continue;
       }
+      classes++;
       Map<String, List<Reference>> before = references(original);
       Map<String, List<Reference>> after = references(ClassRewriting.rewrite(original, instrumentation));
       List<Reference> injected = new ArrayList<>();
@@ -82,6 +88,8 @@ public final class InjectedReferences {
     if (references == 0) {
       problems.add("no injected reference found at all");
     }
+    checkedReferences = references;
+    checkedClasses = classes;
     return problems;
   }
 
@@ -206,7 +214,8 @@ public final class InjectedReferences {
   public static void main(String[] args) {
     List<String> problems = check();
     problems.forEach(System.out::println);
-    System.out.println(problems.size() + " problem(s) on " + System.getProperty("java.runtime.version"));
+    System.out.println(problems.size() + " problem(s) on " + System.getProperty("java.runtime.version") + " ("
+        + checkedReferences + " injected references in " + checkedClasses + " rewritten classes)");
     System.exit(problems.isEmpty() ? 0 : 1);
   }
 }

@@ -2,9 +2,7 @@ package dev.baton.agent.instrumentation.jdkhttpserver;
 
 import dev.baton.agent.adopt.ConnectionTracker;
 import dev.baton.agent.bootstrap.JdkInternals;
-import dev.baton.agent.drain.DrainOutcome;
-import dev.baton.agent.drain.FrameworkDrain;
-import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.io.IOException;
@@ -34,7 +32,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * {@code exchangeCount}, which the same monitor guards. A build lacking one of the counts loses only that count,
  * said once: the others still hold the stop back while a request is in flight.
  */
-final class JdkHttpServerDrain implements FrameworkDrain {
+final class JdkHttpServerDrain extends AbstractFrameworkDrain {
 
   private static final long POLL_MILLIS = 10;
   private static final String SERVER = "sun.net.httpserver.ServerImpl";
@@ -62,8 +60,6 @@ final class JdkHttpServerDrain implements FrameworkDrain {
   private final JdkInternals jdk;
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final List<Object> stopped = new CopyOnWriteArrayList<>();
-  private final StopThreads stops = new StopThreads();
-  private final DrainOutcome outcome = new DrainOutcome();
   private int mostUnread; // only the stop thread polls
   private volatile boolean timedOut;
 
@@ -97,7 +93,7 @@ final class JdkHttpServerDrain implements FrameworkDrain {
     } catch (Throwable t) {
       Log.warnOnce("jdkhttpserver-served", "cannot mark the JDK HttpServer's connections served (" + t
           + "); the drain treats them as not yet served");
-      outcome.fellShort();
+      fellShort();
     }
   }
 
@@ -111,7 +107,7 @@ final class JdkHttpServerDrain implements FrameworkDrain {
   @Override
   public void startShutdown(long timeoutMillis) {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
-    stops.start("baton-jdk-httpserver-stop", () -> {
+    startStop("baton-jdk-httpserver-stop", () -> {
       while (!stopIdleServers() && System.nanoTime() - deadline < 0 && !timedOut) {
         try {
           Thread.sleep(POLL_MILLIS);
@@ -123,15 +119,10 @@ final class JdkHttpServerDrain implements FrameworkDrain {
     });
   }
 
-  @Override
-  public boolean isDone() {
-    return stops.allFinished();
-  }
-
   /** Every server was stopped once idle, none by the drain's timeout, and nothing failed. */
   @Override
   public boolean completedOwnPath() {
-    return stops.startedAndFinished() && !timedOut && stopped.size() == servers.size() && outcome.ownPath();
+    return super.completedOwnPath() && !timedOut && stopped.size() == servers.size();
   }
 
   /**
@@ -160,7 +151,7 @@ final class JdkHttpServerDrain implements FrameworkDrain {
           allStopped = false;
         }
       } catch (Throwable t) {
-        outcome.failed("draining JDK HttpServer", t);
+        failed("draining JDK HttpServer", t);
         stopped.add(server);
       }
     }
@@ -176,7 +167,7 @@ final class JdkHttpServerDrain implements FrameworkDrain {
         try {
           STOP.invoke(server, 0);
         } catch (Throwable t) {
-          outcome.failed("stopping JDK HttpServer", t);
+          failed("stopping JDK HttpServer", t);
         }
         stopped.add(server);
       }

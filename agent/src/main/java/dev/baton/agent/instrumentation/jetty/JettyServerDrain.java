@@ -1,8 +1,6 @@
 package dev.baton.agent.instrumentation.jetty;
 
-import dev.baton.agent.drain.DrainOutcome;
-import dev.baton.agent.drain.FrameworkDrain;
-import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.reflect.Internal;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -26,7 +24,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * get the shutdown notice with the other frameworks' HTTP/2 connections, and are closed by their sessions'
  * own graceful shutdown before {@code Server.stop()}, once their streams are done.
  */
-final class JettyServerDrain implements FrameworkDrain {
+final class JettyServerDrain extends AbstractFrameworkDrain {
 
   private static final String JETTY = "Jetty";
   private static final String LOST = "Jetty servers are not stopped gracefully by the drain; it waits for their"
@@ -40,8 +38,6 @@ final class JettyServerDrain implements FrameworkDrain {
   private static final Internal STOP = Internal.of(JETTY, "org.eclipse.jetty.server.Server").method("stop").lost(LOST);
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
-  private final StopThreads stops = new StopThreads();
-  private final DrainOutcome outcome = new DrainOutcome();
   /** Each server's HTTP/2 side, looked up at the drain (not at start-up); empty when Jetty's HTTP/2 is absent. */
   private final Map<Object, Optional<JettyHttp2Sessions>> http2 = Collections.synchronizedMap(new IdentityHashMap<>());
 
@@ -69,7 +65,7 @@ final class JettyServerDrain implements FrameworkDrain {
           }
         }
       } catch (Throwable t) {
-        outcome.failed("shutting down the connectors of a Jetty Server", t);
+        failed("shutting down the connectors of a Jetty Server", t);
       }
       http2(server).ifPresent(JettyHttp2Sessions::keepIdleTimeout);
     }
@@ -94,7 +90,7 @@ final class JettyServerDrain implements FrameworkDrain {
   }
 
   private Optional<JettyHttp2Sessions> http2(Object server) {
-    return http2.computeIfAbsent(server, known -> Optional.ofNullable(JettyHttp2Sessions.of(known, outcome)));
+    return http2.computeIfAbsent(server, known -> Optional.ofNullable(JettyHttp2Sessions.of(known, outcome())));
   }
 
   @Override
@@ -102,7 +98,7 @@ final class JettyServerDrain implements FrameworkDrain {
     long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
     for (Object server : servers) {
       Optional<JettyHttp2Sessions> sessions = http2(server);
-      stops.start("baton-jetty-stop", () -> {
+      startStop("baton-jetty-stop", () -> {
         // Before Server.stop(): its connector shutdown would give the HTTP/2 connections the short idle
         // timeout again, and its HTTP2Session.shutdown() would not close a session whose client stays.
         sessions.ifPresent(http2Sessions -> http2Sessions.closeWhenStreamsDone(deadline));
@@ -116,22 +112,12 @@ final class JettyServerDrain implements FrameworkDrain {
       SET_STOP_TIMEOUT.invoke(server, timeoutMillis);
       STOP.invoke(server);
     } catch (Throwable t) {
-      outcome.failed("stopping a Jetty Server", t);
+      failed("stopping a Jetty Server", t);
     }
   }
 
   @Override
   public boolean setsUpConnectionsAfterAccept() {
     return true;
-  }
-
-  @Override
-  public boolean isDone() {
-    return stops.allFinished();
-  }
-
-  @Override
-  public boolean completedOwnPath() {
-    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

@@ -1,7 +1,6 @@
 package dev.baton.agent.instrumentation.netty;
 
-import dev.baton.agent.drain.DrainOutcome;
-import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
@@ -31,7 +30,7 @@ import java.util.concurrent.Executor;
  * agent does not depend on Netty. A {@link FrameworkDrain} whose only step is the notice: accepting and
  * stopping are the drains' of the framework on top (Vert.x, Reactor Netty) or the generic drain's.
  */
-final class NettyHttp2GoAway implements FrameworkDrain {
+final class NettyHttp2GoAway extends AbstractFrameworkDrain {
 
   private static final int LAST_POSSIBLE_STREAM = Integer.MAX_VALUE;
   private static final String NETTY = "Netty";
@@ -59,7 +58,6 @@ final class NettyHttp2GoAway implements FrameworkDrain {
 
   /** ChannelHandlerContexts of Http2ConnectionHandlers; the values are unused. */
   private final Map<Object, Boolean> contexts = Collections.synchronizedMap(new WeakHashMap<>());
-  private final DrainOutcome outcome = new DrainOutcome();
   private volatile boolean noticeSent;
 
   /** "Netty HTTP/2": the shutdown notice on the HTTP/2 connections of Netty's codec was sent. */
@@ -80,7 +78,7 @@ final class NettyHttp2GoAway implements FrameworkDrain {
       try {
         notice(context);
       } catch (Throwable t) {
-        outcome.failed("sending GOAWAY on an HTTP/2 connection", t);
+        failed("sending GOAWAY on an HTTP/2 connection", t);
       }
     }
   }
@@ -100,7 +98,7 @@ final class NettyHttp2GoAway implements FrameworkDrain {
           told++;
         }
       } catch (Throwable t) {
-        outcome.failed("sending GOAWAY on an HTTP/2 connection", t);
+        failed("sending GOAWAY on an HTTP/2 connection", t);
       }
     }
     if (told > 0) {
@@ -120,7 +118,7 @@ final class NettyHttp2GoAway implements FrameworkDrain {
   /** Listed once the notice went out with no failure (on however many connections were open). */
   @Override
   public boolean completedOwnPath() {
-    return noticeSent && outcome.ownPath();
+    return noticeSent && ownPath();
   }
 
   private boolean notice(Object context) throws ReflectiveOperationException {
@@ -142,7 +140,7 @@ final class NettyHttp2GoAway implements FrameworkDrain {
         HANDLER_GO_AWAY.invoke(handler, context, LAST_POSSIBLE_STREAM, 0L, empty, promise);
         CONTEXT_FLUSH.invoke(context);
       } catch (Throwable t) {
-        outcome.failed("sending GOAWAY on an HTTP/2 connection", t);
+        failed("sending GOAWAY on an HTTP/2 connection", t);
       }
     });
     return true;

@@ -1,8 +1,6 @@
 package dev.baton.agent.instrumentation.reactornetty;
 
-import dev.baton.agent.drain.DrainOutcome;
-import dev.baton.agent.drain.FrameworkDrain;
-import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
@@ -26,7 +24,7 @@ import java.util.concurrent.Executor;
  * group the connection-level drain waits for the application's connections instead. Reached by reflection:
  * the agent does not depend on Reactor Netty.
  */
-final class ReactorNettyServerDrain implements FrameworkDrain {
+final class ReactorNettyServerDrain extends AbstractFrameworkDrain {
 
   private static final long POLL_MILLIS = 10;
   /** How long stopping to accept waits for the server channel's close on its event loop. */
@@ -56,8 +54,6 @@ final class ReactorNettyServerDrain implements FrameworkDrain {
       .method("awaitUninterruptibly", long.class).lost(LOST);
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
-  private final StopThreads stops = new StopThreads();
-  private final DrainOutcome outcome = new DrainOutcome();
 
   @Override
   public String name() {
@@ -89,7 +85,7 @@ final class ReactorNettyServerDrain implements FrameworkDrain {
         DISPOSE.invoke(server);
         AWAIT.invoke(CLOSE_FUTURE.invoke(channel), CLOSE_WAIT_MILLIS);
       } catch (Throwable t) {
-        outcome.failed("closing a Reactor Netty server's channel", t);
+        failed("closing a Reactor Netty server's channel", t);
       }
     }
   }
@@ -97,7 +93,7 @@ final class ReactorNettyServerDrain implements FrameworkDrain {
   @Override
   public void startShutdown(long timeoutMillis) {
     for (Object server : servers) {
-      stops.start("baton-reactor-netty-stop", () -> closeConnections(server, timeoutMillis));
+      startStop("baton-reactor-netty-stop", () -> closeConnections(server, timeoutMillis));
     }
   }
 
@@ -107,7 +103,7 @@ final class ReactorNettyServerDrain implements FrameworkDrain {
     try {
       Iterable<?> group = (Iterable<?>) CHANNEL_GROUP.invoke(CONFIG.get(server));
       if (group == null) {
-        outcome.fellShort(); // nothing known of the connections: the connection-level drain waits for them
+        fellShort(); // nothing known of the connections: the connection-level drain waits for them
         return;
       }
       while (System.nanoTime() - deadline < 0) {
@@ -126,7 +122,7 @@ final class ReactorNettyServerDrain implements FrameworkDrain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable t) {
-      outcome.failed("closing a Reactor Netty server's connections", t);
+      failed("closing a Reactor Netty server's connections", t);
     }
   }
 
@@ -137,22 +133,12 @@ final class ReactorNettyServerDrain implements FrameworkDrain {
         CLOSE.invoke(channel);
       }
     } catch (Throwable t) {
-      outcome.failed("closing an idle Reactor Netty connection", t);
+      failed("closing an idle Reactor Netty connection", t);
     }
   }
 
   @Override
   public boolean setsUpConnectionsAfterAccept() {
     return !servers.isEmpty();
-  }
-
-  @Override
-  public boolean isDone() {
-    return stops.allFinished();
-  }
-
-  @Override
-  public boolean completedOwnPath() {
-    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

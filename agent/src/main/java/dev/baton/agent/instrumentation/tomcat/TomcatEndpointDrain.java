@@ -1,8 +1,6 @@
 package dev.baton.agent.instrumentation.tomcat;
 
-import dev.baton.agent.drain.DrainOutcome;
-import dev.baton.agent.drain.FrameworkDrain;
-import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.lang.reflect.Field;
@@ -28,7 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * draining ({@code TomcatHttp2ProtocolInstrumentation}). Reached by reflection: the agent does not depend on
  * Tomcat.
  */
-final class TomcatEndpointDrain implements FrameworkDrain {
+final class TomcatEndpointDrain extends AbstractFrameworkDrain {
 
   private static final long QUIET_POLL_MILLIS = 10;
   /** As Jetty's {@code shutdownIdleTimeout}: how long idle connections may still bring a request. */
@@ -56,8 +54,6 @@ final class TomcatEndpointDrain implements FrameworkDrain {
 
   private final List<Object> endpoints = new CopyOnWriteArrayList<>();
   private final Set<Object> notAccepting = ConcurrentHashMap.newKeySet();
-  private final StopThreads stops = new StopThreads();
-  private final DrainOutcome outcome = new DrainOutcome();
   private final TomcatHttp2Connections http2 = new TomcatHttp2Connections();
 
   @Override
@@ -104,7 +100,7 @@ final class TomcatEndpointDrain implements FrameworkDrain {
         Object closed = Enum.valueOf((Class) bindState.getType(), "SOCKET_CLOSED_ON_STOP");
         BIND_STATE.set(endpoint, closed);
       } catch (Throwable t) {
-        outcome.failed("stopping a Tomcat connector's acceptor", t);
+        failed("stopping a Tomcat connector's acceptor", t);
       }
     }
   }
@@ -122,7 +118,7 @@ final class TomcatEndpointDrain implements FrameworkDrain {
         try {
           told += http2.sendShutdownNotice(endpoint);
         } catch (Throwable t) {
-          outcome.failed("sending GOAWAY on Tomcat's HTTP/2 connections", t);
+          failed("sending GOAWAY on Tomcat's HTTP/2 connections", t);
         }
       }
     }
@@ -136,7 +132,7 @@ final class TomcatEndpointDrain implements FrameworkDrain {
   public void startShutdown(long timeoutMillis) {
     for (Object endpoint : endpoints) {
       if (notAccepting.contains(endpoint)) {
-        stops.start("baton-tomcat-stop", () -> stopWhenQuiet(endpoint, timeoutMillis));
+        startStop("baton-tomcat-stop", () -> stopWhenQuiet(endpoint, timeoutMillis));
       }
     }
   }
@@ -169,7 +165,7 @@ final class TomcatEndpointDrain implements FrameworkDrain {
       }
       STOP.invoke(endpoint);
     } catch (Throwable t) {
-      outcome.failed("stopping a Tomcat connector", t);
+      failed("stopping a Tomcat connector", t);
     }
   }
 
@@ -183,7 +179,7 @@ final class TomcatEndpointDrain implements FrameworkDrain {
       }
       return told > 0;
     } catch (Throwable t) {
-      outcome.fellShort();
+      fellShort();
       Log.once("tomcat-late-goaway", "could not send GOAWAY on Tomcat's HTTP/2 connections: " + t);
       return false;
     }
@@ -206,15 +202,5 @@ final class TomcatEndpointDrain implements FrameworkDrain {
       return (int) POOL_ACTIVE_COUNT.invoke(executor);
     }
     return RESIZABLE_ACTIVE_COUNT.type(loader).isInstance(executor) ? (int) RESIZABLE_ACTIVE_COUNT.invoke(executor) : 0;
-  }
-
-  @Override
-  public boolean isDone() {
-    return stops.allFinished();
-  }
-
-  @Override
-  public boolean completedOwnPath() {
-    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

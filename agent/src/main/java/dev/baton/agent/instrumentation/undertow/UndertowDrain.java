@@ -1,8 +1,6 @@
 package dev.baton.agent.instrumentation.undertow;
 
-import dev.baton.agent.drain.DrainOutcome;
-import dev.baton.agent.drain.FrameworkDrain;
-import dev.baton.agent.drain.StopThreads;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.io.Closeable;
@@ -46,7 +44,7 @@ import java.util.concurrent.TimeUnit;
  * Reached by reflection: the agent does not depend on Undertow. With no Undertow in the application,
  * nothing is registered and every step does nothing.
  */
-final class UndertowDrain implements FrameworkDrain {
+final class UndertowDrain extends AbstractFrameworkDrain {
 
   private static final long SWEEP_INTERVAL_MILLIS = 50;
   static final String UNDERTOW = "Undertow";
@@ -87,9 +85,7 @@ final class UndertowDrain implements FrameworkDrain {
   private final List<Object> gracefulHandlers = new CopyOnWriteArrayList<>();
   // HttpServerConnection does not override equals: identity keys, weakly held (Undertow drops closed ones).
   private final Set<Object> connections = Collections.newSetFromMap(new WeakHashMap<>());
-  private final DrainOutcome outcome = new DrainOutcome();
-  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels(outcome);
-  private final StopThreads stops = new StopThreads();
+  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels(outcome());
   private volatile boolean idleCheckBroken;
 
   @Override
@@ -145,7 +141,7 @@ final class UndertowDrain implements FrameworkDrain {
           ((Closeable) channel).close();
         }
       } catch (Throwable t) {
-        outcome.failed("closing the listeners of an Undertow server", t);
+        failed("closing the listeners of an Undertow server", t);
       }
     }
   }
@@ -181,7 +177,7 @@ final class UndertowDrain implements FrameworkDrain {
     if (!awaitsKeepAliveClients()) {
       return;
     }
-    stops.start("baton-undertow-stop", () -> shutdown(timeoutMillis));
+    startStop("baton-undertow-stop", () -> shutdown(timeoutMillis));
   }
 
   private void shutdown(long timeoutMillis) {
@@ -209,7 +205,7 @@ final class UndertowDrain implements FrameworkDrain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable t) {
-      outcome.failed("shutting down an Undertow GracefulShutdownHandler", t);
+      failed("shutting down an Undertow GracefulShutdownHandler", t);
     }
   }
 
@@ -263,7 +259,7 @@ final class UndertowDrain implements FrameworkDrain {
     } catch (Throwable t) {
       if (!idleCheckBroken) {
         idleCheckBroken = true;
-        outcome.failed("telling idle Undertow connections from busy ones; " + IDLE_LOST, t);
+        failed("telling idle Undertow connections from busy ones; " + IDLE_LOST, t);
       }
     }
   }
@@ -293,15 +289,5 @@ final class UndertowDrain implements FrameworkDrain {
   @Override
   public boolean setsUpConnectionsAfterAccept() {
     return !servers.isEmpty();
-  }
-
-  @Override
-  public boolean isDone() {
-    return stops.allFinished();
-  }
-
-  @Override
-  public boolean completedOwnPath() {
-    return stops.startedAndFinished() && outcome.ownPath();
   }
 }

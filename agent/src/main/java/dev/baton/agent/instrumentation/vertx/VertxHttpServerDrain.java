@@ -1,7 +1,6 @@
 package dev.baton.agent.instrumentation.vertx;
 
-import dev.baton.agent.drain.DrainOutcome;
-import dev.baton.agent.drain.FrameworkDrain;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.reflect.Internal;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -16,7 +15,7 @@ import java.util.concurrent.TimeUnit;
  * keep-alive ({@link VertxKeepAliveInstrumentation}), so the Drainer first gives keep-alive clients their grace.
  * Reached by reflection: the agent does not depend on Vert.x.
  */
-final class VertxHttpServerDrain implements FrameworkDrain {
+final class VertxHttpServerDrain extends AbstractFrameworkDrain {
 
   private static final String LOST = "Vert.x servers are not shut down by the drain; it waits for their connections"
       + " to close instead";
@@ -30,7 +29,6 @@ final class VertxHttpServerDrain implements FrameworkDrain {
 
   private final List<Object> servers = new CopyOnWriteArrayList<>();
   private final List<Object> shutdowns = new CopyOnWriteArrayList<>();
-  private final DrainOutcome outcome = new DrainOutcome();
   private volatile boolean started;
 
   @Override
@@ -61,7 +59,7 @@ final class VertxHttpServerDrain implements FrameworkDrain {
       try {
         shutdowns.add(SHUTDOWN.invoke(server, timeoutMillis, TimeUnit.MILLISECONDS));
       } catch (Throwable t) {
-        outcome.failed("shutting down a Vert.x HttpServer", t);
+        failed("shutting down a Vert.x HttpServer", t);
       }
     }
   }
@@ -69,33 +67,26 @@ final class VertxHttpServerDrain implements FrameworkDrain {
   /** True when every shutdown started has completed. */
   @Override
   public boolean isDone() {
-    for (Object future : shutdowns) {
-      try {
-        if (!(boolean) IS_COMPLETE.invoke(future)) {
-          return false;
-        }
-      } catch (Throwable t) {
-        outcome.failed("watching a Vert.x HttpServer shutdown", t);
-      }
-    }
-    return true;
+    return allShutdowns(IS_COMPLETE);
   }
 
   /** Every server's shutdown started and succeeded. */
   @Override
   public boolean completedOwnPath() {
-    if (!started || !isDone()) {
-      return false;
-    }
+    return started && isDone() && allShutdowns(SUCCEEDED) && ownPath();
+  }
+
+  /** Whether {@code check} (a {@code Future}'s boolean getter) holds for every shutdown started. */
+  private boolean allShutdowns(Internal check) {
     for (Object future : shutdowns) {
       try {
-        if (!(boolean) SUCCEEDED.invoke(future)) {
+        if (!(boolean) check.invoke(future)) {
           return false;
         }
       } catch (Throwable t) {
-        outcome.failed("watching a Vert.x HttpServer shutdown", t);
+        failed("watching a Vert.x HttpServer shutdown", t);
       }
     }
-    return outcome.ownPath();
+    return true;
   }
 }
