@@ -22,7 +22,8 @@ import dev.baton.agent.tooling.HookTransformer;
  * its instrumentations and their injecting visitors) load only if one of its target classes does, so a JDK
  * HttpServer pays for the few classes it uses and not for Netty's, Tomcat's or Undertow's ({@code premain} used to
  * construct all of them before the application's {@code main}: ~50 ms of class loading on its critical path;
- * creating one object per framework up front still cost 2-6 ms). {@code InstrumentationsTest} checks that each
+ * creating one small object per framework up front instead of this chain cost 1.5-7 ms in a quick test on a
+ * loaded machine, the chain ~20 us). {@code InstrumentationsTest} checks that each
  * framework's switch and its list of all its instrumentations agree both ways, and that every class name is
  * routed here to the framework that rewrites it.
  */

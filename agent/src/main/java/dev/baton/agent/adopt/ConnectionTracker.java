@@ -19,19 +19,10 @@ import java.util.WeakHashMap;
 public final class ConnectionTracker {
 
   private final JdkInternals jdk;
-  // SocketChannelImpl and NioSocketImpl keep Object's equals, as do the frameworks' channels: identity keys.
-  private final Map<Object, Tracked> connections = new WeakHashMap<>();
-
-  /** What is known of one connection: whose it is and whether it has been served. */
-  private static final class Tracked {
-    /** Null for the JDK's own objects; else the framework's listener that accepted it. */
-    final ForeignListener foreign;
-    volatile boolean served;
-
-    Tracked(ForeignListener foreign) {
-      this.foreign = foreign;
-    }
-  }
+  // SocketChannelImpl and NioSocketImpl keep Object's equals, as do the frameworks' channels: identity keys. The
+  // value, for the JDK's own objects, whether the connection has been served (Boolean); for a framework's
+  // object, the ForeignListener that accepted it (never served). No object per connection: this runs at every accept.
+  private final Map<Object, Object> connections = new WeakHashMap<>();
 
   public ConnectionTracker(JdkInternals jdk) {
     this.jdk = jdk;
@@ -43,7 +34,7 @@ public final class ConnectionTracker {
    */
   public void add(Object connection, ForeignListener foreign) {
     synchronized (connections) {
-      connections.put(connection, new Tracked(foreign));
+      connections.put(connection, foreign == null ? Boolean.FALSE : foreign);
     }
   }
 
@@ -53,20 +44,16 @@ public final class ConnectionTracker {
    * it (bounded by the drain timeout) while idle keep-alive connections can be closed.
    */
   public void markServed(Object connection) {
-    Tracked tracked;
     synchronized (connections) {
-      tracked = connections.get(connection);
-    }
-    if (tracked != null) {
-      tracked.served = true;
+      connections.replace(connection, Boolean.FALSE, Boolean.TRUE);
     }
   }
 
   /** Counts the open connections that were never served. */
   public int unservedCount() {
     int unserved = 0;
-    for (Map.Entry<Object, Tracked> entry : snapshot()) {
-      if (!entry.getValue().served && isOpen(entry.getKey(), entry.getValue())) {
+    for (Map.Entry<Object, Object> entry : snapshot()) {
+      if (entry.getValue() != Boolean.TRUE && isOpen(entry.getKey(), entry.getValue())) {
         unserved++;
       }
     }
@@ -82,10 +69,9 @@ public final class ConnectionTracker {
    */
   public int notHandedOverCount() {
     int pending = 0;
-    for (Map.Entry<Object, Tracked> entry : snapshot()) {
+    for (Map.Entry<Object, Object> entry : snapshot()) {
       Object connection = entry.getKey();
-      ForeignListener foreign = entry.getValue().foreign;
-      if (foreign != null) {
+      if (entry.getValue() instanceof ForeignListener foreign) {
         if (foreignNotHandedOver(foreign, connection)) {
           pending++;
         }
@@ -99,7 +85,7 @@ public final class ConnectionTracker {
   /** Counts the connections still open, forgetting the closed ones. */
   public int openCount() {
     int open = 0;
-    for (Map.Entry<Object, Tracked> entry : snapshot()) {
+    for (Map.Entry<Object, Object> entry : snapshot()) {
       if (isOpen(entry.getKey(), entry.getValue())) {
         open++;
       } else {
@@ -118,7 +104,7 @@ public final class ConnectionTracker {
    */
   public int notFinishedCount() {
     int notFinished = 0;
-    for (Map.Entry<Object, Tracked> entry : snapshot()) {
+    for (Map.Entry<Object, Object> entry : snapshot()) {
       Object connection = entry.getKey();
       boolean finished = connection instanceof SocketChannel channel && channel.socket().isOutputShutdown();
       if (!finished && isOpen(connection, entry.getValue())) {
@@ -129,10 +115,10 @@ public final class ConnectionTracker {
   }
 
   /** The connections held strongly while a count runs over them. */
-  private List<Map.Entry<Object, Tracked>> snapshot() {
+  private List<Map.Entry<Object, Object>> snapshot() {
     synchronized (connections) {
-      List<Map.Entry<Object, Tracked>> snapshot = new ArrayList<>(connections.size());
-      for (Map.Entry<Object, Tracked> entry : connections.entrySet()) {
+      List<Map.Entry<Object, Object>> snapshot = new ArrayList<>(connections.size());
+      for (Map.Entry<Object, Object> entry : connections.entrySet()) {
         Object connection = entry.getKey();
         if (connection != null) {
           snapshot.add(Map.entry(connection, entry.getValue()));
@@ -142,10 +128,10 @@ public final class ConnectionTracker {
     }
   }
 
-  private boolean isOpen(Object connection, Tracked tracked) {
+  private boolean isOpen(Object connection, Object tracked) {
     try {
-      if (tracked.foreign != null) {
-        return tracked.foreign.isOpen(connection);
+      if (tracked instanceof ForeignListener foreign) {
+        return foreign.isOpen(connection);
       }
       return connection instanceof Channel channel ? channel.isOpen()
           : connection instanceof SocketImpl && jdk.isOpenSocketImpl(connection);

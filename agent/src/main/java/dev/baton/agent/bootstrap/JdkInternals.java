@@ -138,6 +138,11 @@ public final class JdkInternals {
     invoke(SOCKET_IMPL_CLOSE, impl);
   }
 
+  /** Whether this JDK has what {@link #hasUnreadInput} needs (if not, said once). */
+  public boolean canPollForInput() {
+    return CHANNEL_FD.isPresent(null) && POLL.isPresent(null) && POLL_IN.isPresent(null);
+  }
+
   /**
    * Whether input waits unread on a {@code SocketChannel}: bytes, or the peer's end of stream. poll(2)
    * with no timeout, so nothing is read or waited for; a closed channel has none.

@@ -1,5 +1,6 @@
 package dev.baton.agent.drain;
 
+import dev.baton.agent.log.Log;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -12,7 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public abstract class AbstractFrameworkDrain implements FrameworkDrain {
 
   private final List<Thread> stops = new CopyOnWriteArrayList<>();
-  private final DrainOutcome outcome = new DrainOutcome();
+  private volatile boolean fellShort;
 
   /** Runs {@code stop} on a new daemon thread (daemon: a stop that hangs must not keep the JVM up). */
   protected final void startStop(String name, Runnable stop) {
@@ -22,24 +23,23 @@ public abstract class AbstractFrameworkDrain implements FrameworkDrain {
     thread.start();
   }
 
-  /** A step failed: see {@link DrainOutcome#failed}. */
-  protected final void failed(String what, Throwable t) {
-    outcome.failed(what, t);
+  /**
+   * A step failed: one error line (none for a missing framework internal, said once as a warning when it was
+   * looked up), and the framework is not listed as drained its own way. Also for the drain's helpers.
+   */
+  public final void failed(String what, Throwable t) {
+    fellShort = true;
+    Log.error(what, t);
   }
 
   /** A step left its work to the generic connection drain; the reason has been said. */
-  protected final void fellShort() {
-    outcome.fellShort();
+  public final void fellShort() {
+    fellShort = true;
   }
 
   /** True while no step failed or fell short. */
   protected final boolean ownPath() {
-    return outcome.ownPath();
-  }
-
-  /** Where a helper of this drain (a framework's HTTP/2 side) reports its failures. */
-  protected final DrainOutcome outcome() {
-    return outcome;
+    return !fellShort;
   }
 
   /** True once every stop started has finished (or none was started). */

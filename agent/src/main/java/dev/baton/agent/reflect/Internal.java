@@ -10,6 +10,7 @@ import java.lang.reflect.Field;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.security.CodeSource;
+import java.util.Arrays;
 
 /**
  * A member of a JDK or framework class that the agent reaches by reflection: JDK internals are not exported, and
@@ -64,8 +65,8 @@ public final class Internal {
 
   /**
    * One form the member may have: a method with these parameter types ({@code Class} objects, or the names of
-   * the framework's own classes, resolved in its class loader), public (inherited too) or declared by the class
-   * or a superclass.
+   * the framework's own classes, resolved in its class loader), declared by the class or a superclass, or by an
+   * interface it implements.
    */
   public Internal method(String name, Object... parameters) {
     return add(METHOD, name, parameters);
@@ -125,7 +126,7 @@ public final class Internal {
   public AccessibleObject resolve(ClassLoader loader) {
     AccessibleObject member = member(loader, null);
     if (member == null) {
-      throw new Missing(this);
+      throw Missing.of(this);
     }
     return member;
   }
@@ -136,7 +137,7 @@ public final class Internal {
       return Class.forName(className, false, loaderFor(loader));
     } catch (ClassNotFoundException e) {
       member(loader, null); // says so once
-      throw new Missing(this);
+      throw Missing.of(this);
     }
   }
 
@@ -207,7 +208,7 @@ public final class Internal {
   private AccessibleObject member(Object target) {
     AccessibleObject member = member(target.getClass().getClassLoader(), target);
     if (member == null) {
-      throw new Missing(this);
+      throw Missing.of(this);
     }
     return member;
   }
@@ -272,38 +273,56 @@ public final class Internal {
     return types;
   }
 
+  /**
+   * Declared by the class or a superclass (any access), else by an interface it has (a public one). Without the
+   * {@code Class.getMethod} family: a miss throws {@code NoSuchMethodException}, whose message the JDK builds with
+   * a lambda, spinning classes on the start-up path of every worker whose first guess misses.
+   */
   private static Method findMethod(Class<?> type, String name, Class<?>[] parameters) {
-    try {
-      return type.getMethod(name, parameters); // public, inherited from classes and interfaces
-    } catch (NoSuchMethodException notPublic) {
-      for (Class<?> declaring = type; declaring != null; declaring = declaring.getSuperclass()) {
-        try {
-          return declaring.getDeclaredMethod(name, parameters);
-        } catch (NoSuchMethodException absent) {
-          // keep looking
+    for (Class<?> declaring = type; declaring != null; declaring = declaring.getSuperclass()) {
+      Method found = declared(declaring, name, parameters);
+      if (found != null) {
+        return found;
+      }
+    }
+    for (Class<?> declaring = type; declaring != null; declaring = declaring.getSuperclass()) {
+      for (Class<?> implemented : declaring.getInterfaces()) {
+        Method found = findMethod(implemented, name, parameters);
+        if (found != null) {
+          return found;
         }
       }
-      return null;
     }
+    return null;
+  }
+
+  private static Method declared(Class<?> type, String name, Class<?>[] parameters) {
+    for (Method method : type.getDeclaredMethods()) {
+      if (method.getName().equals(name) && Arrays.equals(method.getParameterTypes(), parameters)) {
+        return method;
+      }
+    }
+    return null;
   }
 
   private static Field findField(Class<?> type, String name) {
     for (Class<?> declaring = type; declaring != null; declaring = declaring.getSuperclass()) {
-      try {
-        return declaring.getDeclaredField(name);
-      } catch (NoSuchFieldException absent) {
-        // keep looking
+      for (Field field : declaring.getDeclaredFields()) {
+        if (field.getName().equals(name)) {
+          return field;
+        }
       }
     }
     return null;
   }
 
   private static Constructor<?> findConstructor(Class<?> type, Class<?>[] parameters) {
-    try {
-      return type.getDeclaredConstructor(parameters);
-    } catch (NoSuchMethodException absent) {
-      return null;
+    for (Constructor<?> constructor : type.getDeclaredConstructors()) {
+      if (Arrays.equals(constructor.getParameterTypes(), parameters)) {
+        return constructor;
+      }
     }
+    return null;
   }
 
   /** "no field x", "neither method a() nor field b", "none of ...". */
@@ -357,8 +376,16 @@ public final class Internal {
    * when it was looked up.
    */
   public static final class Missing extends RuntimeException implements Log.Reported {
-    Missing(Internal internal) {
+    private Missing(Internal internal) {
       super(internal.toString() + " is missing", null, false, false);
+    }
+
+    /**
+     * Typed as the {@code RuntimeException} it is: the code that throws it then names this class nowhere the
+     * verifier looks, so it is loaded only when something is missing (the JDK's internals are used at start-up).
+     */
+    static RuntimeException of(Internal internal) {
+      return new Missing(internal);
     }
   }
 }

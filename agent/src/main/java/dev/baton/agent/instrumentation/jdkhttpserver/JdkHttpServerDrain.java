@@ -83,13 +83,14 @@ final class JdkHttpServerDrain extends AbstractFrameworkDrain {
    * Never throws (it runs before every response): a failure is said once.
    */
   void responding(Object exchange) {
+    if (!EXCHANGE_CONNECTION.isPresent(null) || !CONNECTION_CHANNEL.isPresent(null)) {
+      return; // said once when looked up: connections are not marked served
+    }
     try {
       Object connection = EXCHANGE_CONNECTION.get(exchange);
       if (connection != null) {
         connections.markServed(CONNECTION_CHANNEL.get(connection));
       }
-    } catch (Internal.Missing missing) {
-      // said once when looked up: connections are not marked served
     } catch (Throwable t) {
       Log.warnOnce("jdkhttpserver-served", "cannot mark the JDK HttpServer's connections served (" + t
           + "); the drain treats them as not yet served");
@@ -222,6 +223,9 @@ final class JdkHttpServerDrain extends AbstractFrameworkDrain {
    */
   private int withUnreadInput(Object server) throws ReflectiveOperationException {
     Collection<?> all = connectionsOf(server);
+    if (!jdk.canPollForInput()) {
+      return 0; // said once when looked up
+    }
     // toArray: the JDK's synchronized set copies itself under its lock
     Object[] snapshot = all == null ? new Object[0] : all.toArray();
     int unread = 0;
@@ -233,8 +237,6 @@ final class JdkHttpServerDrain extends AbstractFrameworkDrain {
         }
       } catch (IOException closedMeanwhile) {
         // nothing left to read on it
-      } catch (Internal.Missing missing) {
-        return 0; // said once when looked up
       }
     }
     return unread;

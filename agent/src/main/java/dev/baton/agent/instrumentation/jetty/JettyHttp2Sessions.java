@@ -1,6 +1,6 @@
 package dev.baton.agent.instrumentation.jetty;
 
-import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
@@ -67,21 +67,22 @@ final class JettyHttp2Sessions {
       .field("GRACEFUL").lost(LOST);
 
   private final Object server;
-  private final DrainOutcome outcome;
+  /** The drain this belongs to, told of every failure. */
+  private final AbstractFrameworkDrain drain;
   private final Class<?> http2Connection;
   private final Class<?> sslConnection;
   private final Class<?> abstractConnector;
 
-  private JettyHttp2Sessions(Object server, ClassLoader loader, DrainOutcome outcome) {
+  private JettyHttp2Sessions(Object server, ClassLoader loader, AbstractFrameworkDrain drain) {
     this.server = server;
-    this.outcome = outcome;
+    this.drain = drain;
     http2Connection = CONNECTION_SESSION.type(loader);
     sslConnection = SSL_END_POINT.type(loader);
     abstractConnector = SHUTDOWN_IDLE_TIMEOUT.type(loader);
   }
 
   /** The HTTP/2 side of {@code server}, or null when Jetty's HTTP/2 is not on the application's class path. */
-  static JettyHttp2Sessions of(Object server, DrainOutcome outcome) {
+  static JettyHttp2Sessions of(Object server, AbstractFrameworkDrain drain) {
     ClassLoader loader = server.getClass().getClassLoader();
     try {
       Class.forName(SESSION, false, loader);
@@ -89,9 +90,9 @@ final class JettyHttp2Sessions {
       return null; // jetty-http2-server absent: HTTP/1 only
     }
     try {
-      return new JettyHttp2Sessions(server, loader, outcome);
+      return new JettyHttp2Sessions(server, loader, drain);
     } catch (Throwable t) {
-      outcome.failed("finding Jetty's HTTP/2 classes", t);
+      drain.failed("finding Jetty's HTTP/2 classes", t);
       return null;
     }
   }
@@ -123,7 +124,7 @@ final class JettyHttp2Sessions {
     try {
       return !open().isEmpty();
     } catch (Throwable t) {
-      outcome.failed("listing Jetty's HTTP/2 connections", t);
+      drain.failed("listing Jetty's HTTP/2 connections", t);
       return false;
     }
   }
@@ -139,7 +140,7 @@ final class JettyHttp2Sessions {
         setIdleTimeout(open.endPoint(), (long) CONNECTOR_IDLE_TIMEOUT.invoke(open.connector()));
       }
     } catch (Throwable t) {
-      outcome.failed("restoring the idle timeout of Jetty's HTTP/2 connections", t);
+      drain.failed("restoring the idle timeout of Jetty's HTTP/2 connections", t);
     }
   }
 
@@ -157,7 +158,7 @@ final class JettyHttp2Sessions {
         told++;
       }
     } catch (Throwable t) {
-      outcome.failed("sending GOAWAY on Jetty's HTTP/2 connections", t);
+      drain.failed("sending GOAWAY on Jetty's HTTP/2 connections", t);
     }
     if (told > 0) {
       Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + told
@@ -190,7 +191,7 @@ final class JettyHttp2Sessions {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Throwable t) {
-      outcome.failed("closing Jetty's HTTP/2 sessions", t);
+      drain.failed("closing Jetty's HTTP/2 sessions", t);
     }
   }
 

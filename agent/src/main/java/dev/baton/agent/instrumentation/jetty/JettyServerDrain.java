@@ -90,7 +90,7 @@ final class JettyServerDrain extends AbstractFrameworkDrain {
   }
 
   private Optional<JettyHttp2Sessions> http2(Object server) {
-    return http2.computeIfAbsent(server, known -> Optional.ofNullable(JettyHttp2Sessions.of(known, outcome())));
+    return http2.computeIfAbsent(server, known -> Optional.ofNullable(JettyHttp2Sessions.of(known, this)));
   }
 
   @Override

@@ -85,7 +85,7 @@ final class UndertowDrain extends AbstractFrameworkDrain {
   private final List<Object> gracefulHandlers = new CopyOnWriteArrayList<>();
   // HttpServerConnection does not override equals: identity keys, weakly held (Undertow drops closed ones).
   private final Set<Object> connections = Collections.newSetFromMap(new WeakHashMap<>());
-  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels(outcome());
+  private final UndertowHttp2Channels http2 = new UndertowHttp2Channels(this);
   private volatile boolean idleCheckBroken;
 
   @Override

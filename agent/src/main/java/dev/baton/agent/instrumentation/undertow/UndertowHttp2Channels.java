@@ -1,6 +1,6 @@
 package dev.baton.agent.instrumentation.undertow;
 
-import dev.baton.agent.drain.DrainOutcome;
+import dev.baton.agent.drain.AbstractFrameworkDrain;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
@@ -75,11 +75,12 @@ final class UndertowHttp2Channels {
 
   /** Http2Channel (identity: it does not override equals) to the nanoTime of its notice, null before. */
   private final Map<Object, Long> channels = Collections.synchronizedMap(new WeakHashMap<>());
-  private final DrainOutcome outcome;
+  /** The drain this belongs to, told of every failure. */
+  private final AbstractFrameworkDrain drain;
   private volatile boolean broken;
 
-  UndertowHttp2Channels(DrainOutcome outcome) {
-    this.outcome = outcome;
+  UndertowHttp2Channels(AbstractFrameworkDrain drain) {
+    this.drain = drain;
   }
 
   /** An {@code Http2Channel} was constructed (client-side ones are skipped when used). */
@@ -218,9 +219,9 @@ final class UndertowHttp2Channels {
   private void failed(String what, Throwable t) {
     if (!broken) {
       broken = true;
-      outcome.failed(what + "; " + LOST, t);
+      drain.failed(what + "; " + LOST, t);
     } else {
-      outcome.fellShort();
+      drain.fellShort();
     }
   }
 }
