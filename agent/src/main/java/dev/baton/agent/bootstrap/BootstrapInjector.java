@@ -29,7 +29,10 @@ public final class BootstrapInjector {
 
   private BootstrapInjector() {}
 
-  /** Opens {@code sun.nio.ch}, {@code java.io} and {@code java.net} (and the JDK HttpServer) to the agent. */
+  /**
+   * Opens {@code sun.nio.ch}, {@code java.io} and {@code java.net} (and the JDK HttpServer) to the agent,
+   * and exports {@code jdk.internal.misc} to it.
+   */
   public static void openJdkInternals(Instrumentation inst) {
     Module agent = BootstrapInjector.class.getModule();
     Module javaBase = Object.class.getModule();
@@ -38,6 +41,8 @@ public final class BootstrapInjector {
       opens.put(pkg, Set.of(agent));
     }
     Map<String, Set<Module>> exports = new HashMap<>();
+    // Whether this JVM writes or uses a class-data archive (ClassDataSharing).
+    exports.put("jdk.internal.misc", Set.of(agent));
     // Code injected into jdk.httpserver calls the hooks in sun.nio.ch: that package must be exported to it.
     Module httpServer = ModuleLayer.boot().findModule("jdk.httpserver").orElse(null);
     if (httpServer != null) {

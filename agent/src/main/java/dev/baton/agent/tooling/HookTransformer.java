@@ -31,6 +31,15 @@ public final class HookTransformer implements ClassFileTransformer {
   public interface Targets {
     /** The instrumentation of the class named {@code internalName}, or null to leave it alone. */
     BatonInstrumentation forType(String internalName);
+
+    /**
+     * Whether {@code internalName} shares a nest with a rewritten class: it is, or is nested in, the
+     * top-level class of one ({@code Outer} and every {@code Outer$...} for a target {@code Outer} or
+     * {@code Outer$Inner}). Asked only in a training run (see {@link #writesArchive}).
+     */
+    default boolean inNestOfTarget(String internalName) {
+      return false;
+    }
   }
 
   private final Targets targets;
@@ -46,6 +55,8 @@ public final class HookTransformer implements ClassFileTransformer {
   private volatile boolean hooksDefined;
   /** Null while the set-up runs; then TRUE (transform) or FALSE (the set-up failed: transform nothing). */
   private volatile Boolean installed;
+  /** Set by the set-up thread, before anything is transformed: the JVM writes a class-data archive at exit. */
+  private volatile boolean writesArchive;
 
   public HookTransformer(Targets targets) {
     this.targets = targets;
@@ -62,6 +73,24 @@ public final class HookTransformer implements ClassFileTransformer {
     cache = rewrites;
   }
 
+  /**
+   * This JVM writes a class-data archive when it exits (an AOT cache's training run, or AppCDS's
+   * {@code -XX:ArchiveClassesAtExit}): the JVM leaves every class a transformer changed out of it
+   * ("Skipping ...: From ClassFileLoadHook"), and from now on the classes nested with a rewritten one
+   * are given back as an unchanged copy so that it leaves them out too. Why: on JDK 25.0.3, with only
+   * the rewritten classes left out, the JDK HttpServer sample's training run under {@code baton}
+   * (the agent had rewritten {@code sun.net.httpserver.ServerImpl}, not {@code ServerImpl$Dispatcher}
+   * and its other nested classes) made the cache's assembly crash in 3 of 4 attempts (SIGSEGV in
+   * {@code AOTClassLinker::class_category_name}), and the cache of the fourth crashed every JVM that
+   * used it (SIGSEGV in {@code AOTLinkedClassBulkLoader}). With whole nests left out: none of 8
+   * assemblies or their caches. Apparently JDK-8380409 ("JVM crashes when -XX:AOTMode=create uses
+   * app.aotconf generated with JVMTI agent"), fixed upstream and backported to 26u, not to this 25.0.3.
+   * Called before {@link #hooksDefined}.
+   */
+  void writesArchive(boolean training) {
+    writesArchive = training;
+  }
+
   /** The hook class is defined in java.base: the set-up thread may transform what it loads. */
   public void hooksDefined() {
     hooksDefined = true;
@@ -75,7 +104,7 @@ public final class HookTransformer implements ClassFileTransformer {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : inst.getAllLoadedClasses()) {
       String name = type.getName().replace('.', '/');
-      if (!transformed.contains(name) && targets.forType(name) != null) {
+      if (!transformed.contains(name) && (targets.forType(name) != null || leftOutOfArchive(name))) {
         loaded.add(type);
       }
     }
@@ -105,8 +134,18 @@ public final class HookTransformer implements ClassFileTransformer {
   public byte[] transform(
       Module module, ClassLoader loader, String className, Class<?> redefined,
       ProtectionDomain domain, byte[] classfile) {
-    BatonInstrumentation instrumentation = className == null ? null : targets.forType(className);
-    if (instrumentation == null || !awaitSetUp(className)) {
+    if (className == null) {
+      return null;
+    }
+    BatonInstrumentation instrumentation = targets.forType(className);
+    if (instrumentation == null) {
+      if (leftOutOfArchive(className)) {
+        transformed.add(className);
+        return classfile.clone(); // "changed": the JVM keeps it out of the archive it writes
+      }
+      return null;
+    }
+    if (!awaitSetUp(className.replace('/', '.') + " runs unchanged")) {
       return null;
     }
     try {
@@ -126,8 +165,25 @@ public final class HookTransformer implements ClassFileTransformer {
     }
   }
 
-  /** Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself. */
-  private boolean awaitSetUp(String className) {
+  /** In a training run, whether the JVM must leave this class out of its archive (see {@link #writesArchive}). */
+  private boolean leftOutOfArchive(String className) {
+    return writesArchive && targets.inNestOfTarget(className);
+  }
+
+  /**
+   * Called in {@code premain} when a cache loaded target classes before it ({@link PreloadedTargets}):
+   * the application must not run before they are retransformed, since no class load of theirs passes
+   * the gate. Returns once the set-up opened it or gave up (bounded, as for any other waiting thread).
+   */
+  public void awaitOpen() {
+    awaitSetUp("the classes a class-data cache loaded before premain run unchanged");
+  }
+
+  /**
+   * Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself;
+   * {@code unchanged} says what runs unchanged if the set-up never ends.
+   */
+  private boolean awaitSetUp(String unchanged) {
     Boolean state = installed;
     if (state != null) {
       return state;
@@ -140,8 +196,7 @@ public final class HookTransformer implements ClassFileTransformer {
       while ((state = installed) == null) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          Log.warn("the agent's set-up did not finish within " + SET_UP_LIMIT_SECONDS + " s; "
-              + className.replace('/', '.') + " runs unchanged");
+          Log.warn("the agent's set-up did not finish within " + SET_UP_LIMIT_SECONDS + " s; " + unchanged);
           return false;
         }
         try {

@@ -24,7 +24,9 @@ import dev.baton.agent.drain.TomcatHttp2ProtocolInstrumentation;
 import dev.baton.agent.drain.UndertowGoAwayInstrumentation;
 import dev.baton.agent.drain.UndertowKeepAliveInstrumentation;
 import dev.baton.agent.drain.VertxKeepAliveInstrumentation;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Every class the agent rewrites, and the instrumentation for it, created when that class loads.
@@ -82,6 +84,29 @@ final class Instrumentations implements HookTransformer.Targets {
       case "io/netty/handler/codec/http2/Http2ConnectionHandler" -> new Http2ConnectionHandlerInstrumentation();
       default -> null;
     };
+  }
+
+  @Override
+  public boolean inNestOfTarget(String internalName) {
+    return NestHosts.NAMES.contains(topLevel(internalName));
+  }
+
+  private static String topLevel(String internalName) {
+    int nested = internalName.indexOf('$');
+    return nested < 0 ? internalName : internalName.substring(0, nested);
+  }
+
+  /** The top-level classes of the rewritten ones; built on first use, in training runs only. */
+  private static final class NestHosts {
+    static final Set<String> NAMES = names();
+
+    private static Set<String> names() {
+      Set<String> names = new HashSet<>();
+      for (BatonInstrumentation instrumentation : all()) {
+        names.add(topLevel(instrumentation.typeName()));
+      }
+      return names;
+    }
   }
 
   /** Every instrumentation, each once: what {@link #forType} answers for its own type name. */

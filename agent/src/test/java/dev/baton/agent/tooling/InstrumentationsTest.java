@@ -29,6 +29,18 @@ class InstrumentationsTest {
   }
 
   @Test
+  void theNestOfARewrittenClassIsItsTopLevelClassAndEveryClassNestedInIt() {
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImpl")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImpl$Dispatcher")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImpl$Exchange$LinkHandler")).isTrue();
+    // The target is nested itself: its top-level class and siblings share its nest.
+    assertThat(instrumentations.inNestOfTarget("reactor/netty/transport/ServerTransport")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("reactor/netty/transport/ServerTransport$Acceptor")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImplementation")).isFalse();
+    assertThat(instrumentations.inNestOfTarget("java/lang/String")).isFalse();
+  }
+
+  @Test
   void otherClassesAreLeftAlone() {
     assertThat(instrumentations.forType("java/lang/String")).isNull();
     assertThat(instrumentations.forType("sun/nio/ch/ServerSocketChannelImpl$1")).isNull();
