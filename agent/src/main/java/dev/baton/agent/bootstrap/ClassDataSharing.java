@@ -1,7 +1,9 @@
 package dev.baton.agent.bootstrap;
 
 import dev.baton.agent.Log;
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 /**
  * What this JVM does with class-data archives (default CDS, AppCDS, JDK 24+ AOT caches), as
@@ -33,19 +35,27 @@ public final class ClassDataSharing {
   public static ClassDataSharing ofThisJvm() {
     try {
       Class<?> cds = Class.forName(CDS);
-      boolean writes = (Boolean) cds.getMethod("isDumpingArchive").invoke(null);
-      Method using;
+      MethodHandle using;
       try {
-        using = cds.getMethod("isUsingArchive");
+        using = question(cds, "isUsingArchive");
       } catch (NoSuchMethodException beforeJdk24) {
-        using = cds.getMethod("isSharingEnabled");
+        using = question(cds, "isSharingEnabled");
       }
-      return new ClassDataSharing(writes, (Boolean) using.invoke(null));
-    } catch (ReflectiveOperationException | RuntimeException e) {
+      return new ClassDataSharing((boolean) question(cds, "isDumpingArchive").invokeExact(),
+          (boolean) using.invokeExact());
+    } catch (Throwable e) {
       Log.warn("cannot tell whether JDK " + Runtime.version() + " writes or uses a class-data archive (" + e
           + "); if this run trains an AOT cache or AppCDS archive, it may hold classes the agent rewrote");
       return new ClassDataSharing(false, true);
     }
+  }
+
+  /**
+   * {@code static boolean name()} of {@code jdk.internal.misc.CDS} as a handle: called once each, and
+   * {@code invokeExact} spins fewer classes than {@code Method.invoke} on JDK 18+ (see JdkInternals).
+   */
+  private static MethodHandle question(Class<?> cds, String name) throws ReflectiveOperationException {
+    return MethodHandles.lookup().findStatic(cds, name, MethodType.methodType(boolean.class));
   }
 
   /**

@@ -37,9 +37,9 @@ import java.util.List;
  *
  * <p>The exception is a JDK 24+ AOT cache: it loads the classes its training run loaded, target classes
  * among them, before {@code premain}, and their first use never passes the gate. Then {@code premain}
- * waits until the set-up has retransformed them ({@link PreloadedTargets}). In a training run (the JVM
- * writes an archive at exit) the transformer keeps what it rewrites, with the classes nested with it, out
- * of that archive ({@link HookTransformer#writesArchive}).
+ * waits until the set-up has retransformed them ({@link HookTransformer#targetsLoadedBeforePremain}). In
+ * a training run (the JVM writes an archive at exit) the transformer keeps what it rewrites, with the
+ * classes nested with it, out of that archive ({@link HookTransformer#writesArchive}).
  */
 public final class AgentInstaller {
 
@@ -61,14 +61,13 @@ public final class AgentInstaller {
       Log.warn("agent options '" + args + "': " + e.getMessage() + "; using " + AgentOptions.DEFAULTS);
       options = AgentOptions.DEFAULTS;
     }
-    Instrumentations targets = new Instrumentations();
-    HookTransformer transformer = new HookTransformer(targets);
+    HookTransformer transformer = new HookTransformer(new Instrumentations());
     Thread setUp = new Thread(new SetUp(args, specs, options, inst, transformer), "baton-agent-set-up");
     setUp.setDaemon(true);
     transformer.register(inst, setUp);
     setUp.start();
     // A JDK 24+ AOT cache loads classes before premain; the application must wait for their rewrites.
-    if (PreloadedTargets.anyLoaded(inst, targets)) {
+    if (transformer.targetsLoadedBeforePremain(inst)) {
       transformer.awaitOpen();
     }
   }
