@@ -353,19 +353,30 @@ class ClassDataCacheTest {
     }
   }
 
-  /** What a training run read: its command line, and the size and time of every jar and of the java binary. */
+  /**
+   * What a training run read: its command line; the size and time of the java binary and of every jar on
+   * the class path (the JVM checks those itself, and refuses an archive whose jars changed); the agent's
+   * classes (the build rewrites its jar every time, and the JVM does not check it: it is not on the class
+   * path when the archive is mapped).
+   */
   private static String key(List<String> command) throws IOException {
     try {
       MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      List<String> files = new ArrayList<>(List.of(command.get(0), Workers.AGENT_JAR.toString()));
-      files.addAll(List.of(classpath().split(java.io.File.pathSeparator)));
       for (String part : command) {
         digest.update((part + "\n").getBytes(StandardCharsets.UTF_8));
       }
+      List<String> files = new ArrayList<>(List.of(command.get(0)));
+      files.addAll(List.of(classpath().split(java.io.File.pathSeparator)));
       for (String file : files) {
         Path path = Path.of(file).toRealPath();
         digest.update((path + " " + Files.size(path) + " " + Files.getLastModifiedTime(path).toMillis() + "\n")
             .getBytes(StandardCharsets.UTF_8));
+      }
+      try (java.util.zip.ZipFile agent = new java.util.zip.ZipFile(Workers.AGENT_JAR.toFile())) {
+        for (java.util.zip.ZipEntry entry : java.util.Collections.list(agent.entries())) {
+          digest.update(entry.getName().getBytes(StandardCharsets.UTF_8));
+          digest.update(agent.getInputStream(entry).readAllBytes());
+        }
       }
       return HexFormat.of().formatHex(digest.digest());
     } catch (NoSuchAlgorithmException e) {
