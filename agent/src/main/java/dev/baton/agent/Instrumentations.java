@@ -10,6 +10,9 @@ import dev.baton.agent.instrumentation.undertow.UndertowInstrumentations;
 import dev.baton.agent.instrumentation.vertx.VertxInstrumentations;
 import dev.baton.agent.inject.BatonInstrumentation;
 import dev.baton.agent.tooling.HookTransformer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Every class the agent rewrites, by the package it is in: one line per framework, handing the class name to that
@@ -26,6 +29,11 @@ import dev.baton.agent.tooling.HookTransformer;
  * loaded machine, the chain ~20 us). {@code InstrumentationsTest} checks that each
  * framework's switch and its list of all its instrumentations agree both ways, and that every class name is
  * routed here to the framework that rewrites it.
+ *
+ * <p>In a run that trains a class-data archive the transformer also asks which classes share a nest with a
+ * rewritten one ({@link #inNestOfTarget}): that needs every framework's list of its instrumentations, so the
+ * frameworks are named a second time, in {@link NestHosts}, which only such a run loads; {@code InstrumentationsTest}
+ * checks that it covers every framework the switch routes to.
  */
 final class Instrumentations implements HookTransformer.Targets {
 
@@ -57,5 +65,42 @@ final class Instrumentations implements HookTransformer.Targets {
       return ReactorNettyInstrumentations.forType(internalName);
     }
     return null;
+  }
+
+  @Override
+  public boolean inNestOfTarget(String internalName) {
+    return NestHosts.NAMES.contains(topLevel(internalName));
+  }
+
+  private static String topLevel(String internalName) {
+    int nested = internalName.indexOf('$');
+    return nested < 0 ? internalName : internalName.substring(0, nested);
+  }
+
+  /**
+   * The top-level classes of the rewritten ones, from each framework's list of its instrumentations; built on first
+   * use, in training runs only (it creates every instrumentation once, loading every framework's switch).
+   */
+  private static final class NestHosts {
+    static final Set<String> NAMES = names(
+        JdkChannelInstrumentations.all(),
+        JdkHttpServerInstrumentations.all(),
+        NettyInstrumentations.all(),
+        VertxInstrumentations.all(),
+        JettyInstrumentations.all(),
+        TomcatInstrumentations.all(),
+        UndertowInstrumentations.all(),
+        ReactorNettyInstrumentations.all());
+
+    @SafeVarargs
+    private static Set<String> names(List<BatonInstrumentation>... frameworks) {
+      Set<String> names = new HashSet<>();
+      for (List<BatonInstrumentation> instrumentations : frameworks) {
+        for (BatonInstrumentation instrumentation : instrumentations) {
+          names.add(topLevel(instrumentation.typeName()));
+        }
+      }
+      return names;
+    }
   }
 }

@@ -72,6 +72,33 @@ class InstrumentationsTest {
   }
 
   @Test
+  void theNestOfARewrittenClassIsItsTopLevelClassAndEveryClassNestedInIt() {
+    Instrumentations instrumentations = new Instrumentations();
+
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImpl")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImpl$Dispatcher")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImpl$Exchange$LinkHandler")).isTrue();
+    // The target is nested itself: its top-level class and siblings share its nest.
+    assertThat(instrumentations.inNestOfTarget("reactor/netty/transport/ServerTransport")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("reactor/netty/transport/ServerTransport$Acceptor")).isTrue();
+    assertThat(instrumentations.inNestOfTarget("sun/net/httpserver/ServerImplementation")).isFalse();
+    assertThat(instrumentations.inNestOfTarget("java/lang/String")).isFalse();
+  }
+
+  @Test
+  void theNestsCoverEveryInstrumentationOfEveryFramework() {
+    Instrumentations instrumentations = new Instrumentations();
+
+    for (BatonInstrumentation instrumentation : AllInstrumentations.all()) {
+      String name = instrumentation.typeName();
+      String topLevel = name.contains("$") ? name.substring(0, name.indexOf('$')) : name;
+
+      assertThat(instrumentations.inNestOfTarget(name)).as(name).isTrue();
+      assertThat(instrumentations.inNestOfTarget(topLevel + "$Nested")).as(topLevel + "$Nested").isTrue();
+    }
+  }
+
+  @Test
   void otherClassesAreLeftAlone() {
     assertThat(AllInstrumentations.route("java/lang/String")).isNull();
     assertThat(AllInstrumentations.route("sun/nio/ch/ServerSocketChannelImpl$1")).isNull();

@@ -29,14 +29,18 @@ public final class BootstrapInjector {
 
   private BootstrapInjector() {}
 
-  /** Opens {@code sun.nio.ch}, {@code java.io} and {@code java.net} to the agent. */
+  /**
+   * Opens {@code sun.nio.ch}, {@code java.io} and {@code java.net} to the agent, and exports
+   * {@code jdk.internal.misc} to it (whether this JVM writes or uses a class-data archive: {@link ClassDataSharing}).
+   */
   public static void openJdkInternals(Instrumentation inst) {
     Module agent = BootstrapInjector.class.getModule();
     Map<String, Set<Module>> opens = new HashMap<>();
     for (String pkg : new String[] {"sun.nio.ch", "java.io", "java.net"}) {
       opens.put(pkg, Set.of(agent));
     }
-    inst.redefineModule(Object.class.getModule(), Set.of(), Map.of(), opens, Set.of(), Map.of());
+    inst.redefineModule(Object.class.getModule(), Set.of(), Map.of("jdk.internal.misc", Set.of(agent)), opens,
+        Set.of(), Map.of());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.baton.agent.tooling;
 import dev.baton.agent.adopt.ConnectionTracker;
 import dev.baton.agent.adopt.SocketAdopter;
 import dev.baton.agent.bootstrap.BootstrapInjector;
+import dev.baton.agent.bootstrap.ClassDataSharing;
 import dev.baton.agent.bootstrap.JdkInternals;
 import dev.baton.agent.config.AgentOptions;
 import dev.baton.agent.config.ListenerSpec;
@@ -31,6 +32,12 @@ import java.util.List;
  * internals are resolved lazily, see {@link JdkInternals}), so no class has to be retransformed and
  * nobody waits on anybody else's lock. What a framework needs (its instrumentations, its drain) is
  * created when the framework shows up, not here.
+ *
+ * <p>The exception is a JDK 24+ AOT cache: it loads the classes its training run loaded, target classes
+ * among them, before {@code premain}, and their first use never passes the gate. Then {@code premain}
+ * waits until the set-up has retransformed them ({@link HookTransformer#targetsLoadedBeforePremain}). In
+ * a training run (the JVM writes an archive at exit) the transformer keeps what it rewrites, with the
+ * classes nested with it, out of that archive ({@link HookTransformer#writesArchive}).
  */
 public final class AgentInstaller {
 
@@ -62,6 +69,10 @@ public final class AgentInstaller {
     setUp.setDaemon(true);
     transformer.register(inst, setUp);
     setUp.start();
+    // A JDK 24+ AOT cache loads classes before premain; the application must wait for their rewrites.
+    if (transformer.targetsLoadedBeforePremain(inst)) {
+      transformer.awaitOpen();
+    }
   }
 
   /** See {@link ClassRewriting#warmUp()}. */
@@ -100,6 +111,14 @@ public final class AgentInstaller {
     /** Everything the injected code needs, then the gate opens; the notifier if ready at once. */
     private Notifier setUp() throws Throwable {
       BootstrapInjector.openJdkInternals(inst);
+      ClassDataSharing archives = ClassDataSharing.ofThisJvm();
+      transformer.writesArchive(archives.writesArchive());
+      String unusedArchive = archives.unusedArchiveOption();
+      if (unusedArchive != null) {
+        Log.warn("the JVM does not use the archive " + unusedArchive + " (its own [aot] or [cds] lines say why); "
+            + "with -javaagent, train the cache with the same -javaagent or with --add-modules=java.instrument "
+            + "(agent/README.md, \"CDS and AOT caches\")");
+      }
       Class<?> hooks = BootstrapInjector.defineHooks(JdkInternals.sunNioChLookup());
       transformer.hooksDefined();
       JdkInternals jdk = new JdkInternals();

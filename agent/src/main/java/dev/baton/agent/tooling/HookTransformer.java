@@ -14,7 +14,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Applies each instrumentation to its one class, when that class loads, or by retransformation when it
- * was loaded before. Every other class costs one switch on its name ({@link Instrumentations}).
+ * was loaded before. Every other class costs one switch on its name ({@link Targets}: the
+ * agent's one registry, {@code dev.baton.agent.Instrumentations}).
  *
  * <p>Registered at the very start of {@code premain}, while the rest of the agent is set up on its own
  * thread ({@link AgentInstaller}): the application starts meanwhile, and a thread that loads a target
@@ -33,6 +34,15 @@ public final class HookTransformer implements ClassFileTransformer {
   public interface Targets {
     /** The instrumentation of the class named {@code internalName}, or null to leave it alone. */
     BatonInstrumentation forType(String internalName);
+
+    /**
+     * Whether {@code internalName} shares a nest with a rewritten class: it is, or is nested in, the
+     * top-level class of one ({@code Outer} and every {@code Outer$...} for a target {@code Outer} or
+     * {@code Outer$Inner}). Asked only in a training run (see {@link #writesArchive}).
+     */
+    default boolean inNestOfTarget(String internalName) {
+      return false;
+    }
   }
 
   private final Targets targets;
@@ -51,6 +61,8 @@ public final class HookTransformer implements ClassFileTransformer {
   private volatile boolean hooksDefined;
   /** Null while the set-up runs; then TRUE (transform) or FALSE (the set-up failed: transform nothing). */
   private volatile Boolean installed;
+  /** Set by the set-up thread, before anything is transformed: the JVM writes a class-data archive at exit. */
+  private volatile boolean writesArchive;
 
   public HookTransformer(Targets targets) {
     this.targets = targets;
@@ -68,6 +80,24 @@ public final class HookTransformer implements ClassFileTransformer {
     cache = rewrites;
   }
 
+  /**
+   * This JVM writes a class-data archive when it exits (an AOT cache's training run, or AppCDS's
+   * {@code -XX:ArchiveClassesAtExit}): the JVM leaves every class a transformer changed out of it
+   * ("Skipping ...: From ClassFileLoadHook"), and from now on the classes nested with a rewritten one
+   * are given back as an unchanged copy so that it leaves them out too. Why: on JDK 25.0.3, with only
+   * the rewritten classes left out, the JDK HttpServer sample's training run under {@code baton}
+   * (the agent had rewritten {@code sun.net.httpserver.ServerImpl}, not {@code ServerImpl$Dispatcher}
+   * and its other nested classes) made the cache's assembly crash in 3 of 4 attempts (SIGSEGV in
+   * {@code AOTClassLinker::class_category_name}), and the cache of the fourth crashed every JVM that
+   * used it (SIGSEGV in {@code AOTLinkedClassBulkLoader}). With whole nests left out: none of 8
+   * assemblies or their caches. Apparently JDK-8380409 ("JVM crashes when -XX:AOTMode=create uses
+   * app.aotconf generated with JVMTI agent"), fixed upstream and backported to 26u, not to this 25.0.3.
+   * Called before {@link #hooksDefined}.
+   */
+  void writesArchive(boolean training) {
+    writesArchive = training;
+  }
+
   /** The hook class is defined in java.base: the set-up thread may transform what it loads. */
   public void hooksDefined() {
     hooksDefined = true;
@@ -81,7 +111,7 @@ public final class HookTransformer implements ClassFileTransformer {
     List<Class<?>> loaded = new ArrayList<>();
     for (Class<?> type : inst.getAllLoadedClasses()) {
       String name = type.getName().replace('.', '/');
-      if (!transformed.contains(name) && targets.forType(name) != null) {
+      if (!transformed.contains(name) && (targets.forType(name) != null || leftOutOfArchive(name))) {
         loaded.add(type);
       }
     }
@@ -111,8 +141,18 @@ public final class HookTransformer implements ClassFileTransformer {
   public byte[] transform(
       Module module, ClassLoader loader, String className, Class<?> redefined,
       ProtectionDomain domain, byte[] classfile) {
-    BatonInstrumentation instrumentation = className == null ? null : targets.forType(className);
-    if (instrumentation == null || !awaitSetUp(className)) {
+    if (className == null) {
+      return null;
+    }
+    BatonInstrumentation instrumentation = targets.forType(className);
+    if (instrumentation == null) {
+      if (leftOutOfArchive(className)) {
+        transformed.add(className);
+        return classfile.clone(); // "changed": the JVM keeps it out of the archive it writes
+      }
+      return null;
+    }
+    if (!awaitSetUp(className.replace('/', '.') + " runs unchanged")) {
       return null;
     }
     try {
@@ -149,8 +189,65 @@ public final class HookTransformer implements ClassFileTransformer {
     instrumentation.bindHooks();
   }
 
-  /** Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself. */
-  private boolean awaitSetUp(String className) {
+  /** In a training run, whether the JVM must leave this class out of its archive (see {@link #writesArchive}). */
+  private boolean leftOutOfArchive(String className) {
+    return writesArchive && targets.inNestOfTarget(className);
+  }
+
+  /**
+   * Whether the JVM loaded a class this transformer rewrites before {@code premain}: a JDK 24+ AOT cache
+   * (JEP 483, {@code -XX:AOTCache}) loads and links every class its training run loaded, application
+   * classes included, before any agent runs. Such a class never passes the gate at load (the JDK
+   * HttpServer sample's first bind found {@code ServerSocketChannelImpl} loaded, untransformed, and bound
+   * normally: {@code BindException}), so {@code premain} must {@link #awaitOpen}. Without such a cache
+   * nothing rewritten is loaded that early (a CDS archive, default or AppCDS, maps classes but loads each
+   * when first used, through the transformer).
+   *
+   * <p>Asked in {@code premain}, so the common answer is cheap (0.1-0.6 ms on two cores at load 30):
+   * without an AOT cache the application class loader has defined no class but the agent's own yet (the
+   * main class comes after {@code premain}). Only when it has are all loaded classes' names looked at:
+   * 5-15 ms for the 1,700 classes of the JDK HttpServer sample's cache, ~30 ms for Spring Boot's 7,600
+   * (same machine). Another agent earlier on the command line defines classes there too and costs that
+   * look, no more.
+   */
+  public boolean targetsLoadedBeforePremain(Instrumentation inst) {
+    ClassLoader application = ClassLoader.getSystemClassLoader();
+    // The agent's own classes come from its jar, which the JVM appended to the class path: one
+    // protection domain (the class loader keeps one per code source).
+    ProtectionDomain agent = HookTransformer.class.getProtectionDomain();
+    boolean applicationClassesLoaded = false;
+    for (Class<?> type : inst.getInitiatedClasses(application)) {
+      if (type.getClassLoader() == application && type.getProtectionDomain() != agent) {
+        applicationClassesLoaded = true;
+        break;
+      }
+    }
+    if (!applicationClassesLoaded) {
+      return false;
+    }
+    for (Class<?> type : inst.getAllLoadedClasses()) {
+      if (!type.isArray() && targets.forType(type.getName().replace('.', '/')) != null) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Called in {@code premain} when a cache loaded target classes before it
+   * ({@link #targetsLoadedBeforePremain}): the application must not run before they are retransformed,
+   * since no class load of theirs passes the gate. Returns once the set-up opened it or gave up (bounded,
+   * as for any other waiting thread).
+   */
+  public void awaitOpen() {
+    awaitSetUp("the classes a class-data cache loaded before premain run unchanged");
+  }
+
+  /**
+   * Whether to transform now: waits (bounded) for the set-up, except on the set-up thread itself;
+   * {@code unchanged} says what runs unchanged if the set-up never ends.
+   */
+  private boolean awaitSetUp(String unchanged) {
     Boolean state = installed;
     if (state != null) {
       return state;
@@ -163,8 +260,7 @@ public final class HookTransformer implements ClassFileTransformer {
       while ((state = installed) == null) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          Log.warn("the agent's set-up did not finish within " + SET_UP_LIMIT_SECONDS + " s; "
-              + className.replace('/', '.') + " runs unchanged");
+          Log.warn("the agent's set-up did not finish within " + SET_UP_LIMIT_SECONDS + " s; " + unchanged);
           return false;
         }
         try {

@@ -111,6 +111,43 @@ class HookTransformerTest {
     assertThat(retransformed.get(0)).containsExactly(Target.class);
   }
 
+  @Test
+  void premainWaitsForTheSetUpWhenACacheLoadedTargetsBeforeIt() throws Exception {
+    transformer.register(inst, new Thread("set-up, not started"));
+    CompletableFuture<Void> premain = CompletableFuture.runAsync(transformer::awaitOpen);
+    await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() -> !premain.isDone());
+
+    transformer.open(inst);
+
+    premain.get(10, TimeUnit.SECONDS);
+    assertThat(retransformed).hasSize(1);
+  }
+
+  @Test
+  void aTrainingRunGetsTheClassesNestedWithATargetBackChangedSoTheJvmLeavesThemOutOfItsArchive() throws Exception {
+    HookTransformer nests = new HookTransformer(new HookTransformer.Targets() {
+      @Override
+      public BatonInstrumentation forType(String internalName) {
+        return TARGET.equals(internalName) ? PASS_THROUGH : null;
+      }
+
+      @Override
+      public boolean inNestOfTarget(String internalName) {
+        return internalName.startsWith(TARGET + "$");
+      }
+    });
+    nests.register(inst, new Thread("set-up, not started"));
+    byte[] nested = classFile();
+
+    assertThat(nests.transform(null, null, TARGET + "$Nested", null, null, nested))
+        .as("outside a training run: unchanged, not copied").isNull();
+
+    nests.writesArchive(true);
+    byte[] copy = nests.transform(null, null, TARGET + "$Nested", null, null, nested);
+    assertThat(copy).isEqualTo(nested).isNotSameAs(nested);
+    assertThat(nests.transform(null, null, "some/Other", null, null, nested)).isNull();
+  }
+
   private byte[] load(String internalName) {
     try {
       return transformer.transform(null, getClass().getClassLoader(), internalName, null, null, classFile());

@@ -21,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -80,9 +82,12 @@ public final class AgentCost implements Callable<Integer> {
       description = "Options for the sample's JVM in both variants, space-separated (default: none).")
   String jvmArgs;
 
-  @Option(names = "--cds", description = "Give both variants an AppCDS archive of the sample, made by a training run"
-      + " first (per JVM and server; -XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile).")
-  boolean cds;
+  @Option(names = "--cache", paramLabel = "none,auto", split = ",", defaultValue = "none,auto",
+      description = "Class-data caches to measure with, each a row of its own (default: ${DEFAULT-VALUE}): none; "
+          + "appcds (an AppCDS archive of a training run without the agent, used by both variants: JDK 17 refuses "
+          + "to dump with an agent); aot (a JDK 25 AOT cache per variant, trained with that variant's command "
+          + "line, -javaagent included, without a supervisor); auto (aot on JDK 25 and later, else appcds).")
+  List<String> caches;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Where the Markdown report goes (default: bench/results).")
   Path out;
@@ -90,12 +95,37 @@ public final class AgentCost implements Callable<Integer> {
   @Option(names = "--no-write", description = "Print the report only.")
   boolean noWrite;
 
-  /** The sample JVM's options in the current measurement: --jvm-args, and the CDS archive with --cds. */
-  private List<String> sampleJvmOptions = List.of();
+  /** The sample JVM's options in the current measurement, each variant's: --jvm-args and its cache. */
+  private List<String> plainJvmOptions = List.of();
+  private List<String> agentJvmOptions = List.of();
 
-  /** One server measured both ways. */
-  record Row(String java, String worker, List<Long> plainMillis, List<Long> agentMillis, LoadResult plainLoad,
-      LoadResult agentLoad) {}
+  /** One server measured both ways, with one kind of cache. */
+  record Row(String java, String worker, String cache, List<Long> plainMillis, List<Long> agentMillis,
+      LoadResult plainLoad, LoadResult agentLoad) {}
+
+  /** A class-data cache as measured: how it is made and used for each variant. */
+  enum Cache {
+    NONE("none"),
+    APPCDS("AppCDS"),
+    AOT("AOT cache");
+
+    final String label;
+
+    Cache(String label) {
+      this.label = label;
+    }
+
+    /** {@code none}, {@code appcds}, {@code aot}, or {@code auto}: the JDK's own kind (AOT cache from JDK 25). */
+    static Cache parse(String name, int javaFeature) {
+      return switch (name.trim().toLowerCase(Locale.ROOT)) {
+        case "none" -> NONE;
+        case "appcds", "cds" -> APPCDS;
+        case "aot" -> AOT;
+        case "auto" -> javaFeature >= 25 ? AOT : APPCDS;
+        default -> throw new IllegalArgumentException("--cache " + name + ": expected none, appcds, aot or auto");
+      };
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -108,8 +138,11 @@ public final class AgentCost implements Callable<Integer> {
         : javas;
     List<Row> rows = new ArrayList<>();
     for (String java : javaCommands) {
+      int feature = javaFeature(java);
       for (String worker : workers) {
-        rows.add(measure(home, java, worker));
+        for (String cache : caches) {
+          rows.add(measure(home, java, worker, Cache.parse(cache, feature)));
+        }
       }
     }
     String report = report(Machine.facts(home.root(), home.agentJar()), rows);
@@ -125,15 +158,27 @@ public final class AgentCost implements Callable<Integer> {
     return 0;
   }
 
-  private Row measure(BatonHome home, String java, String worker) throws Exception {
+  private Row measure(BatonHome home, String java, String worker, Cache cache) throws Exception {
     String version = javaVersion(java);
-    sampleJvmOptions = new ArrayList<>(List.of(ReloadUnderLoad.jvmArgs(jvmArgs)));
-    if (cds) {
-      System.err.printf(Locale.ROOT, "== %s on %s: CDS training run%n", worker, version);
-      Path archive = AppCds.archive(home, java, worker, sampleJvmOptions, Files.createTempDirectory("agent-cost-cds-"));
-      sampleJvmOptions.add("-XX:SharedArchiveFile=" + archive);
+    List<String> common = List.of(ReloadUnderLoad.jvmArgs(jvmArgs));
+    plainJvmOptions = new ArrayList<>(common);
+    agentJvmOptions = new ArrayList<>(common);
+    if (cache != Cache.NONE) {
+      System.err.printf(Locale.ROOT, "== %s on %s: %s training run(s)%n", worker, version, cache.label);
+      Path dir = Files.createTempDirectory("agent-cost-cache-");
+      if (cache == Cache.APPCDS) {
+        Path archive = AppCds.archive(home, java, worker, common, dir);
+        plainJvmOptions.add("-XX:SharedArchiveFile=" + archive);
+        agentJvmOptions.add("-XX:SharedArchiveFile=" + archive);
+      } else {
+        // -XX:AOTMode=on: a cache the JVM cannot use fails the run instead of being measured as used.
+        plainJvmOptions.addAll(List.of("-XX:AOTMode=on",
+            "-XX:AOTCache=" + AppCds.aotCache(home, java, worker, common, null, dir)));
+        agentJvmOptions.addAll(List.of("-XX:AOTMode=on",
+            "-XX:AOTCache=" + AppCds.aotCache(home, java, worker, common, home.agentJar(), dir)));
+      }
     }
-    System.err.printf(Locale.ROOT, "== %s on %s: %d start-ups each way%n", worker, version, runs);
+    System.err.printf(Locale.ROOT, "== %s on %s, cache %s: %d start-ups each way%n", worker, version, cache.label, runs);
     List<Long> plain = new ArrayList<>();
     List<Long> agent = new ArrayList<>();
     for (int i = 0; i < runs; i++) {
@@ -148,7 +193,7 @@ public final class AgentCost implements Callable<Integer> {
       plainLoad = throughput(home, java, worker, false);
       agentLoad = throughput(home, java, worker, true);
     }
-    return new Row(version, worker, plain, agent, plainLoad, agentLoad);
+    return new Row(version, worker, cache.label, plain, agent, plainLoad, agentLoad);
   }
 
   private long timeToFirstResponse(BatonHome home, String java, String worker, boolean withAgent) throws Exception {
@@ -217,7 +262,7 @@ public final class AgentCost implements Callable<Integer> {
       throws IOException {
     List<String> command = new ArrayList<>(List.of("perl", "-e", LAUNCHER, withAgent ? Integer.toString(port) : "-",
         java));
-    command.addAll(sampleJvmOptions);
+    command.addAll(withAgent ? agentJvmOptions : plainJvmOptions);
     if (withAgent) {
       command.add("-javaagent:" + home.agentJar());
     }
@@ -234,6 +279,12 @@ public final class AgentCost implements Callable<Integer> {
     if (!server.waitFor(30, TimeUnit.SECONDS)) {
       server.destroyForcibly().waitFor();
     }
+  }
+
+  /** The JDK's feature release (17, 25), from {@code java -version}'s first line. */
+  static int javaFeature(String java) {
+    Matcher version = Pattern.compile("version \"(\\d+)").matcher(javaVersion(java));
+    return version.find() ? Integer.parseInt(version.group(1)) : 0;
   }
 
   private static String javaVersion(String java) {
@@ -253,17 +304,24 @@ public final class AgentCost implements Callable<Integer> {
     md.append(String.format(Locale.ROOT, "Sample servers (`e2e/target/baton-sample.jar`, handler without sleep) "
         + "started %d times each way, interleaved; time from spawn to the first HTTP 200 (median, min-max). "
         + "Per request: wrk -t2 -c%d, %d s after a %d s warm-up. Target: at most +100 ms to the median time to "
-        + "first response, no measurable per-request cost. JVM options: %s%s.%n%n", runs, connections, duration, duration,
-        jvmArgs == null || jvmArgs.isBlank() ? "none (the JVM's defaults)" : "`" + jvmArgs.trim() + "`",
-        cds ? ", and an AppCDS archive of the sample (made by a training run without the agent) in both variants" : ""));
-    md.append("| JVM | server | first response, no agent | with agent | added (median) | ratio |"
+        + "first response, no measurable per-request cost. JVM options: %s.%n%n", runs, connections, duration, duration,
+        jvmArgs == null || jvmArgs.isBlank() ? "none (the JVM's defaults)" : "`" + jvmArgs.trim() + "`"));
+    md.append("Caches: AppCDS is one archive per JVM and server, made by a training run without the agent "
+        + "(`-XX:ArchiveClassesAtExit`; JDK 17 refuses to dump with an agent) and used by both variants "
+        + "(`-XX:SharedArchiveFile`). AOT cache is one JDK 25 cache per variant, made by a training run of that "
+        + "variant's command line (`-XX:AOTCacheOutput`; the agent variant's with `-javaagent`, without a "
+        + "supervisor, so the agent is idle) and used with `-XX:AOTMode=on -XX:AOTCache`. The agent's own rewrite "
+        + "cache (`~/.cache/baton-agent`) is written by the first start that needs it and read back by later ones."
+        + "\n\n");
+    md.append("| JVM | server | cache | first response, no agent | with agent | added (median) | ratio |"
         + " req/s, no agent | with agent | ratio | p50 ms, no agent | with agent |\n");
-    md.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Row row : rows) {
       long plain = median(row.plainMillis());
       long agent = median(row.agentMillis());
-      md.append(String.format(Locale.ROOT, "| %s | %s | %d ms (%d-%d) | %d ms (%d-%d) | **%+d ms** | %.2f |",
-          row.java(), row.worker(), plain, Collections.min(row.plainMillis()), Collections.max(row.plainMillis()),
+      md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d ms (%d-%d) | %d ms (%d-%d) | **%+d ms** | %.2f |",
+          row.java(), row.worker(), row.cache(), plain, Collections.min(row.plainMillis()),
+          Collections.max(row.plainMillis()),
           agent, Collections.min(row.agentMillis()), Collections.max(row.agentMillis()), agent - plain,
           (double) agent / plain));
       if (row.plainLoad() != null) {

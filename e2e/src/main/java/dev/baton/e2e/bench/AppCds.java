@@ -15,11 +15,14 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An application class-data sharing archive of the sample server, made by a training run: the sample
- * runs alone (no supervisor, no agent: dumping with an agent attached needs a diagnostic flag), answers
- * a few hundred requests and exits on TERM, and the JVM writes the classes it loaded
- * ({@code -XX:ArchiveClassesAtExit}). Workers then start with {@code -XX:SharedArchiveFile}, with and
- * without the agent alike: the agent's own classes are simply not in it.
+ * Class-data caches of the sample server, each made by a training run: the sample runs alone (no
+ * supervisor), answers a few hundred requests and exits on TERM, and the JVM writes the classes it
+ * loaded. An application class-data sharing archive ({@code -XX:ArchiveClassesAtExit}, then
+ * {@code -XX:SharedArchiveFile}) is trained without the agent (dumping with an agent attached needs a
+ * diagnostic flag) and serves workers with and without it alike: the agent's own classes are simply not
+ * in it. A JDK 25 AOT cache ({@code -XX:AOTCacheOutput}, then {@code -XX:AOTCache}) must come from the
+ * same module graph as its use, so a worker with the agent needs one trained with {@code -javaagent}
+ * (the agent is idle there: no {@code SERVER_STARTER_PORT}).
  */
 final class AppCds {
 
@@ -30,14 +33,32 @@ final class AppCds {
   /** Makes (or remakes) {@code dir/sample-WORKER.jsa} with these JVM options; returns its path. */
   static Path archive(BatonHome home, String java, String worker, List<String> jvmArgs, Path dir)
       throws IOException, InterruptedException {
+    return train(home, java, worker, jvmArgs, dir, "sample-" + worker + ".jsa", "-XX:ArchiveClassesAtExit=", null);
+  }
+
+  /**
+   * Makes (or remakes) a JDK 25 AOT cache {@code dir/sample-WORKER[-agent].aot} with these JVM options and,
+   * unless null, {@code -javaagent:agentJar}; returns its path.
+   */
+  static Path aotCache(BatonHome home, String java, String worker, List<String> jvmArgs, Path agentJar, Path dir)
+      throws IOException, InterruptedException {
+    String name = "sample-" + worker + (agentJar == null ? "" : "-agent") + ".aot";
+    return train(home, java, worker, jvmArgs, dir, name, "-XX:AOTCacheOutput=", agentJar);
+  }
+
+  private static Path train(BatonHome home, String java, String worker, List<String> jvmArgs, Path dir, String name,
+      String outputOption, Path agentJar) throws IOException, InterruptedException {
     Files.createDirectories(dir);
-    Path archive = dir.resolve("sample-" + worker + ".jsa").toAbsolutePath();
+    Path archive = dir.resolve(name).toAbsolutePath();
     Files.deleteIfExists(archive);
-    Path log = dir.resolve("sample-" + worker + "-cds.log");
+    Path log = dir.resolve(name + ".log");
     int port = FreePort.next();
     List<String> command = new ArrayList<>(List.of(java));
     command.addAll(jvmArgs);
-    command.add("-XX:ArchiveClassesAtExit=" + archive);
+    command.add(outputOption + archive);
+    if (agentJar != null) {
+      command.add("-javaagent:" + agentJar);
+    }
     command.addAll(List.of("-jar", home.sampleJar().toString(), worker, "--port", Integer.toString(port)));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().remove("SERVER_STARTER_PORT");
@@ -47,7 +68,7 @@ final class AppCds {
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
       while (!answers(port)) {
         if (!sample.isAlive() || System.nanoTime() > deadline) {
-          throw new IllegalStateException("the CDS training run of the " + worker + " sample did not answer; see " + log);
+          throw new IllegalStateException("the training run of the " + worker + " sample did not answer; see " + log);
         }
         Thread.sleep(10);
       }
@@ -61,7 +82,7 @@ final class AppCds {
       }
     }
     if (!Files.isRegularFile(archive) || Files.size(archive) == 0) {
-      throw new IllegalStateException("the JVM wrote no CDS archive for the " + worker + " sample (" + archive
+      throw new IllegalStateException("the JVM wrote no class-data archive for the " + worker + " sample (" + archive
           + "); see " + log);
     }
     return archive;
