@@ -19,7 +19,7 @@ import picocli.CommandLine;
 /** Objects the tests create in the mock API server themselves: no controller makes Pods there. */
 public final class Fixtures {
   public static final String NS = "shop";
-  public static final String TOKEN_SECRET = "baton-token";
+  public static final String TOKEN_SECRET = "baton-control-token";
 
   private Fixtures() {}
 
