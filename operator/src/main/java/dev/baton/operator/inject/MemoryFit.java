@@ -180,7 +180,7 @@ public final class MemoryFit {
   /**
    * The JVM options of a {@code java} command line: the tokens after {@code java} up to the main class, the
    * {@code -jar} file or the module; null when the command is not {@code java} (a script, a launcher) and so
-   * says nothing about the JVM. {@code @argfiles} cannot be read here and are skipped.
+   * says nothing about the JVM. An {@code @argfile} cannot be read here and ends the options too.
    */
   static List<String> jvmOptions(List<String> argv) {
     if (argv == null || argv.isEmpty()) {
@@ -194,10 +194,9 @@ public final class MemoryFit {
     for (int i = 1; i < argv.size(); i++) {
       String t = argv.get(i);
       if (!t.startsWith("-")) {
-        if (t.startsWith("@")) {
-          continue; // an argument file: unreadable from here; may hold the main class (Jib's jib-main-class-file)
-        }
-        break; // the main class: what follows is the app's
+        // The main class, after which come the app's arguments; or an @argfile, unreadable from here, which may
+        // hold the main class (Jib's @/app/jib-main-class-file): what follows could be the app's either way.
+        break;
       }
       if (t.equals("-jar") || t.equals("-m") || t.equals("--module") || t.startsWith("--module=")) {
         break;
