@@ -9,6 +9,7 @@ import dev.baton.operator.reconcile.Utils;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,7 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -26,18 +27,32 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
-/** {@code kubectl baton}: create a Reload for a workload and follow it, or show the latest one. */
+/**
+ * {@code kubectl baton}: create a Reload for a workload and follow it, or show the latest one. A cluster it
+ * cannot use (no kubeconfig, an unknown context, nothing answering, no Reload CRD, no permission) is one
+ * line on stderr naming the problem and exit 1, within a few seconds: kubectl's own behaviour, not fabric8's
+ * (which falls back to the current context for an unknown one, retries a dead server for ~25 s and ends
+ * with a stack trace).
+ */
 @Command(name = "kubectl baton", mixinStandardHelpOptions = true, version = "kubectl-baton 0.1.0",
     description = "Zero-downtime reloads of the pods of a workload through their baton supervisors.",
     subcommands = {KubectlBaton.ReloadCommand.class, KubectlBaton.StatusCommand.class})
 public class KubectlBaton implements Callable<Integer> {
-  /** How the plugin gets its client; tests point it at a mock API server. */
-  static Supplier<KubernetesClient> clients = () -> new KubernetesClientBuilder().build();
+  /** How the plugin gets its client from the cluster flags; tests point it at a mock API server. */
+  static Function<ClusterOptions, KubernetesClient> clients = o -> new KubernetesClientBuilder().withConfig(o.config()).build();
 
   @Spec
   CommandSpec spec;
 
+  /** kubectl's flags for the cluster, accepted before or after the subcommand as kubectl does. */
+  @Mixin
+  ClusterOptions cluster;
+
   public static void main(String[] args) {
+    // fabric8 logs through slf4j-simple: its warnings ("unstable version v1alpha1") are noise in a CLI that
+    // reports every failure itself in one line. BATON_LOG_LEVEL=debug brings them back.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+        System.getProperty("org.slf4j.simpleLogger.defaultLogLevel", Objects.requireNonNullElse(System.getenv("BATON_LOG_LEVEL"), "off")));
     System.exit(new CommandLine(new KubectlBaton()).execute(args));
   }
 
@@ -51,9 +66,6 @@ public class KubectlBaton implements Callable<Integer> {
   static class Target {
     @Parameters(index = "0", paramLabel = "KIND/NAME", description = "The workload: deploy/web, sts/db or ds/agent.")
     String workload;
-
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", description = "Namespace (default: the kubeconfig's).")
-    String namespace;
 
     ReloadTarget target() {
       int slash = workload.indexOf('/');
@@ -70,9 +82,6 @@ public class KubectlBaton implements Callable<Integer> {
       return new ReloadTarget(kind, workload.substring(slash + 1));
     }
 
-    String namespace(KubernetesClient client) {
-      return namespace != null ? namespace : Objects.requireNonNullElse(client.getNamespace(), "default");
-    }
   }
 
   @Command(name = "reload", mixinStandardHelpOptions = true,
@@ -82,6 +91,8 @@ public class KubectlBaton implements Callable<Integer> {
     Target target;
     @Spec
     CommandSpec spec;
+    @picocli.CommandLine.ParentCommand
+    KubectlBaton parent;
 
     @Option(names = "--wait", description = "Show progress until the Reload ends; exit 1 if it failed.")
     boolean wait;
@@ -102,9 +113,15 @@ public class KubectlBaton implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
       PrintWriter out = spec.commandLine().getOut();
-      try (KubernetesClient client = clients.get()) {
-        ReloadTarget t = target.target();
-        String ns = target.namespace(client);
+      ReloadTarget t;
+      try {
+        t = target.target();
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+      try (KubernetesClient client = clients.apply(parent.cluster)) {
+        String ns = parent.cluster.namespace(client);
         Reload reload = new Reload();
         reload.getMetadata().setName(t.getName() + "-" + Long.toString(System.currentTimeMillis(), 36));
         reload.getMetadata().setNamespace(ns);
@@ -143,9 +160,9 @@ public class KubectlBaton implements Callable<Integer> {
         }
         spec.commandLine().getErr().println("gave up waiting after " + timeout.toSeconds() + "s; the Reload goes on");
         return 2;
-      } catch (IllegalArgumentException e) {
-        spec.commandLine().getErr().println("error: " + e.getMessage());
-        return 2;
+      } catch (ClusterOptions.ClusterException | KubernetesClientException e) {
+        spec.commandLine().getErr().println("error: " + ClusterOptions.describe(e, parent.cluster));
+        return 1;
       }
     }
   }
@@ -156,13 +173,21 @@ public class KubectlBaton implements Callable<Integer> {
     Target target;
     @Spec
     CommandSpec spec;
+    @picocli.CommandLine.ParentCommand
+    KubectlBaton parent;
 
     @Override
     public Integer call() {
       PrintWriter out = spec.commandLine().getOut();
-      try (KubernetesClient client = clients.get()) {
-        ReloadTarget t = target.target();
-        String ns = target.namespace(client);
+      ReloadTarget t;
+      try {
+        t = target.target();
+      } catch (IllegalArgumentException e) {
+        spec.commandLine().getErr().println("error: " + e.getMessage());
+        return 2;
+      }
+      try (KubernetesClient client = clients.apply(parent.cluster)) {
+        String ns = parent.cluster.namespace(client);
         List<Reload> reloads = client.resources(Reload.class).inNamespace(ns).list().getItems().stream()
             .filter(r -> r.getSpec() != null && r.getSpec().getTarget() != null
                 && t.getKind().equals(r.getSpec().getTarget().getKind())
@@ -190,9 +215,9 @@ public class KubectlBaton implements Callable<Integer> {
         }
         out.flush();
         return 0;
-      } catch (IllegalArgumentException e) {
-        spec.commandLine().getErr().println("error: " + e.getMessage());
-        return 2;
+      } catch (ClusterOptions.ClusterException | KubernetesClientException e) {
+        spec.commandLine().getErr().println("error: " + ClusterOptions.describe(e, parent.cluster));
+        return 1;
       }
     }
   }
