@@ -32,6 +32,7 @@ Every template takes one dict; only "command" is required. Keys and defaults:
                      baton-inject.terminationGracePeriodSeconds to cover preStop + drain
   readinessProbe / livenessProbe   dicts merged over the defaults (periodSeconds...)       {}
   For the memory check (baton-inject.memoryWarning), what the container has besides:
+  name               the container's name, for the message (baton-inject.container's too)  app
   args               the container's args (they follow command)                            []
   env                the container's env entries (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS)     []
   resources          the container's resources (limits.memory)                             {}
