@@ -35,6 +35,12 @@ public final class Fixtures {
         .addToStringData("token", Batons.TOKEN).build()).create();
   }
 
+  /** A Secret of the app's, with one entry. */
+  public static void secret(KubernetesClient client, String name, String key, String value) {
+    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
+        .addToStringData(key, value).build()).create();
+  }
+
   public static Deployment deployment(KubernetesClient client, String name) {
     return client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder()
         .withNewMetadata().withName(name).endMetadata()

@@ -9,7 +9,6 @@ import dev.baton.operator.api.ReloadTarget;
 import dev.baton.operator.reconcile.Utils;
 import dev.baton.operator.inject.ApiServerFacts;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
-import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
@@ -53,8 +52,7 @@ class RbacTest {
       // baton.dev/reload-on on every workload kind: the hash of the ConfigMap is recorded on each (patch).
       client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
           .endMetadata().addToData("k", "v").build()).create();
-      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("app-secret")
-          .endMetadata().addToStringData("k", "v").build()).create();
+      Fixtures.secret(client, "app-secret", "k", "v");
       Map<String, String> reloadOn = Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/app-config");
       client.apps().statefulSets().inNamespace(NS).resource(new StatefulSetBuilder().withNewMetadata().withName("db")
           .withAnnotations(reloadOn).endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "db").endSelector()
@@ -107,8 +105,7 @@ class RbacTest {
     try (Batons batons = Batons.start(1, tmp); KubernetesClient operatorClient = Fixtures.operatorClient(client)) {
       Fixtures.installCrd(client);
       Fixtures.tokenSecret(client);
-      client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName("app-secret")
-          .endMetadata().addToStringData("k", "v").build()).create();
+      Fixtures.secret(client, "app-secret", "k", "v");
       Fixtures.deployment(client, "web");
       client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
         d.getMetadata().setAnnotations(Map.of(Utils.RELOAD_ON_ANNOTATION, "secret/app-secret", Utils.RELOAD_ANNOTATION, "now"));
