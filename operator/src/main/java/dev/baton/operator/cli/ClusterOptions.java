@@ -23,14 +23,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * kubectl's cluster flags ({@code --kubeconfig}, {@code --context}, {@code -n}) and the client they make,
- * checked the way kubectl checks them before anything is sent: a missing kubeconfig or an unknown context is
- * an error (fabric8 would fall back to the in-cluster address, or silently to the current context: a reload
- * sent to the wrong cluster). The client gives up fast: 3 s to connect, 3 s for an answer, no retries.
+ * kubectl's cluster flags ({@code --kubeconfig}, {@code --context}, {@code -n}, {@code --request-timeout}) and
+ * the client they make, checked the way kubectl checks them before anything is sent: a missing kubeconfig or
+ * an unknown context is an error (fabric8 would fall back to the in-cluster address, or silently to the
+ * current context: a reload sent to the wrong cluster). The client gives up fast: 3 s to connect, 3 s for
+ * an answer unless {@code --request-timeout} says otherwise, no retries.
  */
 final class ClusterOptions {
   static final int CONNECT_TIMEOUT_MILLIS = 3000;
-  static final int REQUEST_TIMEOUT_MILLIS = 3000;
 
   @Option(names = "--kubeconfig", paramLabel = "FILE", scope = ScopeType.INHERIT,
       description = "The kubeconfig file (default: $KUBECONFIG, else ~/.kube/config).")
@@ -43,6 +43,11 @@ final class ClusterOptions {
   @Option(names = {"-n", "--namespace"}, paramLabel = "NS", scope = ScopeType.INHERIT,
       description = "Namespace (default: the context's, else default).")
   String namespace;
+
+  @Option(names = "--request-timeout", paramLabel = "DURATION", scope = ScopeType.INHERIT, defaultValue = "3s",
+      converter = KubectlBaton.DurationConverter.class,
+      description = "How long one request to the API server may take, e.g. 10s (default: ${DEFAULT-VALUE}).")
+  java.time.Duration requestTimeout;
 
   /** Where the cluster was looked for, for messages: the context and the server. */
   private String where = "";
@@ -106,7 +111,7 @@ final class ClusterOptions {
     }
     return new ConfigBuilder(config)
         .withConnectionTimeout(CONNECT_TIMEOUT_MILLIS)
-        .withRequestTimeout(REQUEST_TIMEOUT_MILLIS)
+        .withRequestTimeout((int) Math.min(Integer.MAX_VALUE, requestTimeout.toMillis()))
         .withRequestRetryBackoffLimit(0)
         .withUserAgent("kubectl-baton/0.1.0")
         .build();
@@ -134,7 +139,8 @@ final class ClusterOptions {
             + " s; is the cluster reachable from here? (--context, --kubeconfig)";
       }
       if (t instanceof HttpTimeoutException || t instanceof SocketTimeoutException || t instanceof TimeoutException) {
-        return "the API server (" + where + ") did not answer within " + REQUEST_TIMEOUT_MILLIS / 1000 + " s";
+        return "the API server (" + where + ") did not answer within " + seconds(options.requestTimeout)
+            + " (--request-timeout)";
       }
       if (t instanceof UnknownHostException || t instanceof UnresolvedAddressException) {
         return "cannot resolve the API server's host (" + where + "): " + firstLine(t.getMessage());
@@ -155,6 +161,10 @@ final class ClusterOptions {
               + " e.g. helm install baton helm/baton -n baton-system --create-namespace";
       default -> message + " (" + where + ")";
     };
+  }
+
+  private static String seconds(java.time.Duration d) {
+    return d == null ? "the timeout" : d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
   }
 
   private static String names(List<File> files) {

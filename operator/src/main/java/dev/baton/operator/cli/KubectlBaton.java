@@ -153,7 +153,13 @@ public class KubectlBaton implements Callable<Integer> {
       Instant deadline = Instant.now().plus(timeout);
       String last = "";
       while (Instant.now().isBefore(deadline)) {
-        Reload now = client.resources(Reload.class).inNamespace(ns).withName(reload.getMetadata().getName()).get();
+        Reload now;
+        try {
+          now = client.resources(Reload.class).inNamespace(ns).withName(reload.getMetadata().getName()).get();
+        } catch (KubernetesClientException e) {
+          throw new ClusterOptions.ClusterException(ClusterOptions.describe(e, parent.cluster) + "; the Reload "
+              + reload.getMetadata().getName() + " goes on: kubectl baton status " + workload + " -n " + ns);
+        }
         ReloadStatus st = now == null ? null : now.getStatus();
         String line = progress(st);
         if (!line.equals(last)) {
