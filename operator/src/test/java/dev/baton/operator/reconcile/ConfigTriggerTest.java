@@ -156,7 +156,7 @@ class ConfigTriggerTest {
       String uses = "configmap/app-config through envFrom (container app), subPath mount /etc/app/app.conf"
           + " (container app); secret/app-secret through env PASSWORD (container app), which a running pod never updates";
 
-      BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
+      BatonOperator.Running operator = Fixtures.startOperator(operatorClient, "--reload-on-secrets");
       try {
         // Up front, before any change: a Warning on the workload.
         awaitWarningOnTheDeployment("RolloutNeeded", uses + ": baton.dev/reload-on cannot apply a change there in"
