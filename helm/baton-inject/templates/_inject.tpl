@@ -7,7 +7,10 @@ Every template takes one dict; only "command" is required. Keys and defaults:
   controlPort        baton's control port (/readyz, /healthz, /reload), named "baton"      8081
   tokenFile          baton's --control-token-file, passed with tokenSecret or when given    /var/run/baton/token
                      explicitly (your own mount); "" = no token
-  tokenSecret        Secret mounted at dir(tokenFile), key "token"; "" = mount nothing     ""
+  tokenSecret        the control token Secret, mounted at dir(tokenFile): the operator's    baton-control-token
+                     (the same name everywhere); "" = no token: the control port answers
+                     anyone who reaches it
+  tokenKey           the token's key in that Secret (the operator's --token-key)           token
   extraArgs          more baton flags before "--", e.g. (list "--drain-timeout=30s")       []
   image              the image holding the Baton jars in /opt/baton                        ghcr.io/baton-dev/baton:0.1.0
   imagePullPolicy                                                                          IfNotPresent
@@ -19,8 +22,22 @@ Every template takes one dict; only "command" is required. Keys and defaults:
                      in the agent options); false = neither the volume nor the option
   mountPath          where the jars are mounted in the app container                       /opt/baton
   volumeName         name of the emptyDir                                                  baton
-  preStopSeconds     preStop sleep while the endpoint is removed                           5
+  preStopSeconds     preStop sleep while the endpoint is removed; 0 = no preStop          5
+  preStop            how the pause is made: sleepAction (lifecycle.preStop.sleep, no      auto
+                     binary needed: distroless; Kubernetes 1.30+), exec (sleep in the
+                     image), auto (sleepAction when kubeVersion is 1.30+, else exec)
+  kubeVersion        the cluster's version for preStop auto: pass                          ""
+                     .Capabilities.KubeVersion.Version
+  terminationGracePeriodSeconds  your pod's, raised by                                    30
+                     baton-inject.terminationGracePeriodSeconds to cover preStop + drain
   readinessProbe / livenessProbe   dicts merged over the defaults (periodSeconds...)       {}
+  For the memory check (baton-inject.memoryWarning), what the container has besides:
+  name               the container's name, for the message (baton-inject.container's too)  app
+  args               the container's args (they follow command)                            []
+  env                the container's env entries (JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS)     []
+  resources          the container's resources (limits.memory)                             {}
+  memoryCheck        warn (the text from baton-inject.memoryWarning, for NOTES.txt), fail  warn
+                     (the render fails with it) or off
 */}}
 
 {{/* The settings with defaults applied: internal. */}}
@@ -29,7 +46,8 @@ Every template takes one dict; only "command" is required. Keys and defaults:
   "port" 8080
   "controlPort" 8081
   "tokenFile" "/var/run/baton/token"
-  "tokenSecret" ""
+  "tokenSecret" "baton-control-token"
+  "tokenKey" "token"
   "extraArgs" (list)
   "image" "ghcr.io/baton-dev/baton:0.1.0"
   "imagePullPolicy" "IfNotPresent"
@@ -40,8 +58,15 @@ Every template takes one dict; only "command" is required. Keys and defaults:
   "mountPath" "/opt/baton"
   "volumeName" "baton"
   "preStopSeconds" 5
+  "preStop" "auto"
+  "kubeVersion" ""
+  "terminationGracePeriodSeconds" 30
   "readinessProbe" (dict)
   "livenessProbe" (dict)
+  "args" (list)
+  "env" (list)
+  "resources" (dict)
+  "memoryCheck" "warn"
 -}}
 {{- $s := deepCopy . -}}
 {{- range $k, $v := $d }}{{ if not (hasKey $s $k) }}{{ $_ := set $s $k $v }}{{ end }}{{ end -}}
@@ -51,7 +76,19 @@ Every template takes one dict; only "command" is required. Keys and defaults:
 {{- if not (kindIs "bool" $s.agentCache) -}}
 {{- fail (printf "baton-inject: agentCache is %v (%s), not a boolean: set it to true or false, unquoted" $s.agentCache (kindOf $s.agentCache)) -}}
 {{- end -}}
+{{- if not (has $s.preStop (list "auto" "sleepAction" "exec")) -}}
+{{- fail (printf "baton-inject: preStop is %v: give auto, sleepAction or exec" $s.preStop) -}}
+{{- end -}}
+{{- if not (has $s.memoryCheck (list "warn" "fail" "off")) -}}
+{{- fail (printf "baton-inject: memoryCheck is %v: give warn, fail or off" $s.memoryCheck) -}}
+{{- end -}}
 {{- toJson $s -}}
+{{- end }}
+
+{{/* Whether the token Secret is mounted: a Secret and a file to put it at. Internal. */}}
+{{- define "baton-inject.mountsToken" -}}
+{{- $s := include "baton-inject.settings" . | fromJson -}}
+{{- if and $s.tokenSecret $s.tokenFile }}true{{ end -}}
 {{- end }}
 
 {{/* The init container (a list item) copying baton.jar and baton-agent.jar into the emptyDir. */}}
@@ -89,6 +126,7 @@ Every template takes one dict; only "command" is required. Keys and defaults:
 {{- range $s.extraArgs }}{{ $cmd = append $cmd . }}{{ end -}}
 {{- $cmd = append $cmd "--" -}}
 {{- range $s.command }}{{ $cmd = append $cmd . }}{{ end -}}
+{{- if eq $s.memoryCheck "fail" }}{{ with include "baton-inject.memoryWarning" . }}{{ fail (printf "baton-inject: %s" .) }}{{ end }}{{ end -}}
 {{- toYaml $cmd -}}
 {{- end }}
 
@@ -125,13 +163,59 @@ livenessProbe:
   {{- toYaml $live | nindent 2 }}
 {{- end }}
 
-{{/* lifecycle (a container key): a preStop sleep so traffic stops before baton gets SIGTERM. */}}
+{{/*
+lifecycle (a container key): a preStop pause so traffic stops before baton gets SIGTERM. The native
+sleep action needs no binary in the image (distroless has no sleep) but exists only from Kubernetes 1.30:
+an older API server drops the field and refuses the pod, so auto takes it only when kubeVersion says so
+(the webhook decides the same way from the API server's version). Nothing with preStopSeconds 0.
+*/}}
 {{- define "baton-inject.lifecycle" -}}
 {{- $s := include "baton-inject.settings" . | fromJson -}}
+{{- if gt (int $s.preStopSeconds) 0 -}}
+{{- $native := or (eq $s.preStop "sleepAction") (and (eq $s.preStop "auto") $s.kubeVersion (semverCompare ">=1.30.0-0" $s.kubeVersion)) -}}
 lifecycle:
   preStop:
+    {{- if $native }}
+    sleep:
+      seconds: {{ int $s.preStopSeconds }}
+    {{- else }}
     exec:
       command: ["sleep", {{ $s.preStopSeconds | toString | quote }}]
+    {{- end }}
+{{- end -}}
+{{- end }}
+
+{{/*
+A duration as baton and the agent take it (30s, 500ms, 2m, 1h, plain seconds) in whole seconds, rounded up;
+-1 when malformed. Internal: the argument is the text.
+*/}}
+{{- define "baton-inject.seconds" -}}
+{{- $t := lower (trim .) -}}
+{{- if regexMatch "^[0-9]+(\\.[0-9]+)?(ms|s|m|h)?$" $t -}}
+{{- $n := float64 (regexReplaceAll "^([0-9.]+).*$" $t "${1}") -}}
+{{- $unit := regexReplaceAll "^[0-9.]+" $t "" -}}
+{{- $factor := get (dict "ms" 0.001 "s" 1.0 "m" 60.0 "h" 3600.0 "" 1.0) $unit -}}
+{{- int64 (ceil (mulf $n $factor)) -}}
+{{- else -}}
+-1
+{{- end -}}
+{{- end }}
+
+{{/*
+terminationGracePeriodSeconds (a number for the pod spec): the pod's own (terminationGracePeriodSeconds,
+default 30) raised to what the shutdown may take, as the webhook raises it: preStop, then the drain (the
+agent's drainTimeout, default 30 s, plus its 2 s watchdog; cut short by baton's --drain-timeout), plus 5 s.
+The kubelet SIGKILLs what is left when it runs out, preStop included; a longer period costs a pod that
+stops quickly nothing.
+*/}}
+{{- define "baton-inject.terminationGracePeriodSeconds" -}}
+{{- $s := include "baton-inject.settings" . | fromJson -}}
+{{- $drain := 30 -}}
+{{- range (splitList "," $s.agentArgs) }}{{ if hasPrefix "drainTimeout=" (trim .) }}{{ $d := int64 (include "baton-inject.seconds" (trimPrefix "drainTimeout=" (trim .))) }}{{ if ge $d 0 }}{{ $drain = $d }}{{ end }}{{ end }}{{ end -}}
+{{- $drain = add $drain 2 -}}
+{{- range $s.extraArgs }}{{ if hasPrefix "--drain-timeout=" . }}{{ $d := int64 (include "baton-inject.seconds" (trimPrefix "--drain-timeout=" .)) }}{{ if and (ge $d 0) (lt $d $drain) }}{{ $drain = $d }}{{ end }}{{ end }}{{ end -}}
+{{- $needed := add (int64 $s.preStopSeconds) $drain 5 -}}
+{{- max (int64 $s.terminationGracePeriodSeconds) $needed -}}
 {{- end }}
 
 {{/* The app container's volumeMounts entries (list items). */}}
@@ -144,7 +228,7 @@ lifecycle:
 - name: {{ $s.volumeName }}-cache
   mountPath: {{ $s.mountPath }}-cache
 {{- end }}
-{{- if $s.tokenSecret }}
+{{- if include "baton-inject.mountsToken" . }}
 - name: {{ $s.volumeName }}-token
   mountPath: {{ dir $s.tokenFile }}
   readOnly: true
@@ -168,12 +252,12 @@ directory there as its own with mode 0700, which is what it requires of a cache 
   emptyDir:
     sizeLimit: 32Mi
 {{- end }}
-{{- if $s.tokenSecret }}
+{{- if include "baton-inject.mountsToken" . }}
 - name: {{ $s.volumeName }}-token
   secret:
     secretName: {{ $s.tokenSecret }}
     items:
-      - key: token
+      - key: {{ $s.tokenKey }}
         path: {{ base $s.tokenFile }}
 {{- end }}
 {{- end }}
@@ -216,4 +300,116 @@ baton's). Renders one list item for spec.containers.
     {{- with $s.volumeMounts }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
+{{- end }}
+
+{{/*
+A size as the JVM takes it (512m, 1g, 2048k, bytes) in bytes; -1 when malformed. Internal.
+*/}}
+{{- define "baton-inject.jvmBytes" -}}
+{{- if regexMatch "^[0-9]+[kKmMgGtT]?$" . -}}
+{{- $unit := lower (regexReplaceAll "^[0-9]+" . "") -}}
+{{- mul (int64 (regexReplaceAll "[^0-9]" . "")) (get (dict "" 1 "k" 1024 "m" 1048576 "g" 1073741824 "t" 1099511627776) $unit) -}}
+{{- else -}}
+-1
+{{- end -}}
+{{- end }}
+
+{{/*
+The memory check, the same as the webhook's (operator: MemoryFit): during a reload the container holds
+baton and two generations of the app's JVM, each sizing its heap as if it were alone. It fits when
+
+  limit >= 2 x (max heap + 64Mi non-heap) + 100Mi (baton) + 64Mi margin
+
+(helm/README.md, "Memory: sizing for a reload"). Renders the one-line warning when the container's
+resources.limits.memory cannot hold that, else nothing (also without a limit, or when the command is not
+java and the env sets no heap flag). The max heap follows HotSpot's ergonomics: -Xmx/-XX:MaxHeapSize, else
+MaxRAMPercentage (25) of the limit, or MinRAMPercentage (50) when that is below the JVM's built-in
+~125Mi, never below that otherwise; -XX:MaxRAM replaces the limit, -Xms raises the result. Flags come from
+JAVA_TOOL_OPTIONS, then JDK_JAVA_OPTIONS, then the command line (a later one wins). Include it in your
+chart's NOTES.txt; memoryCheck "fail" makes baton-inject.command fail the render with it instead.
+*/}}
+{{- define "baton-inject.memoryWarning" -}}
+{{- $s := include "baton-inject.settings" . | fromJson -}}
+{{- $limitText := "" -}}
+{{- if and (ne $s.memoryCheck "off") $s.resources -}}
+{{- with $s.resources.limits }}{{ with .memory }}{{ $limitText = toString . }}{{ end }}{{ end -}}
+{{- end -}}
+{{- if regexMatch "^[0-9]+(\\.[0-9]+)?([KMGTPE]i|[kMGTPE])?$" $limitText -}}
+{{- $MiB := 1048576 -}}
+{{- $unit := regexReplaceAll "^[0-9.]+" $limitText "" -}}
+{{- $mult := get (dict "" 1.0 "Ki" 1024.0 "Mi" 1048576.0 "Gi" 1073741824.0 "Ti" 1099511627776.0 "Pi" 1125899906842624.0 "Ei" 1152921504606846976.0 "k" 1e3 "M" 1e6 "G" 1e9 "T" 1e12 "P" 1e15 "E" 1e18) $unit -}}
+{{- $limit := int64 (floor (mulf (float64 (regexReplaceAll "[^0-9.]" $limitText "")) $mult)) -}}
+{{- /* The JVM's options: the environment's, then the command line's up to the main class, -jar or an @argfile. */ -}}
+{{- $tokens := list -}}
+{{- range (list "JAVA_TOOL_OPTIONS" "JDK_JAVA_OPTIONS") }}{{ $name := . }}{{ range $s.env }}{{ if and (eq .name $name) .value }}{{ $tokens = concat $tokens (splitList " " (regexReplaceAll "\\s+" (trim .value) " ")) }}{{ end }}{{ end }}{{ end -}}
+{{- $argv := concat $s.command $s.args -}}
+{{- $java := eq (base (toString (first $argv))) "java" -}}
+{{- $heapFlag := false -}}
+{{- range $tokens }}{{ if regexMatch "^-(Xmx|Xms|XX:(MaxHeapSize|InitialHeapSize|MaxRAMPercentage|MinRAMPercentage|MaxRAM)=)" . }}{{ $heapFlag = true }}{{ end }}{{ end -}}
+{{- if $java -}}
+{{- $done := false -}}{{- $skip := false -}}
+{{- range (rest $argv) -}}
+{{- if not $done -}}
+{{- if $skip -}}{{- $skip = false -}}
+{{- else if or (not (hasPrefix "-" .)) (has . (list "-jar" "-m" "--module")) (hasPrefix "--module=" .) -}}{{- $done = true -}}
+{{- else if has . (list "-cp" "-classpath" "--class-path" "-p" "--module-path" "--upgrade-module-path" "--add-modules" "--add-opens" "--add-exports" "--add-reads" "--patch-module" "--limit-modules" "--source") -}}{{- $skip = true -}}
+{{- else -}}{{- $tokens = append $tokens . -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if or $java $heapFlag -}}
+{{- $maxHeap := -1 -}}{{- $maxHeapFlag := "" -}}{{- $initial := -1 -}}{{- $maxPct := -1.0 -}}{{- $minPct := -1.0 -}}{{- $maxRam := -1 -}}
+{{- range $tokens -}}
+{{- if or (hasPrefix "-Xmx" .) (hasPrefix "-XX:MaxHeapSize=" .) -}}
+{{- $b := int64 (include "baton-inject.jvmBytes" (trimPrefix "-XX:MaxHeapSize=" (trimPrefix "-Xmx" .))) -}}
+{{- if gt $b 0 }}{{ $maxHeap = $b }}{{ $maxHeapFlag = . }}{{ end -}}
+{{- else if or (hasPrefix "-Xms" .) (hasPrefix "-XX:InitialHeapSize=" .) -}}
+{{- $b := int64 (include "baton-inject.jvmBytes" (trimPrefix "-XX:InitialHeapSize=" (trimPrefix "-Xms" .))) -}}
+{{- if gt $b 0 }}{{ $initial = $b }}{{ end -}}
+{{- else if and (hasPrefix "-XX:MaxRAMPercentage=" .) (regexMatch "^[0-9]+(\\.[0-9]+)?$" (trimPrefix "-XX:MaxRAMPercentage=" .)) -}}
+{{- $p := float64 (trimPrefix "-XX:MaxRAMPercentage=" .) }}{{ if le $p 100.0 }}{{ $maxPct = $p }}{{ end -}}
+{{- else if and (hasPrefix "-XX:MinRAMPercentage=" .) (regexMatch "^[0-9]+(\\.[0-9]+)?$" (trimPrefix "-XX:MinRAMPercentage=" .)) -}}
+{{- $p := float64 (trimPrefix "-XX:MinRAMPercentage=" .) }}{{ if le $p 100.0 }}{{ $minPct = $p }}{{ end -}}
+{{- else if hasPrefix "-XX:MaxRAM=" . -}}
+{{- $b := int64 (include "baton-inject.jvmBytes" (trimPrefix "-XX:MaxRAM=" .)) -}}
+{{- if gt $b 0 }}{{ $maxRam = $b }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- /* HotSpot's ergonomics (Arguments::set_heap_size); its own picks aligned up to 2 MiB. */ -}}
+{{- $heap := $maxHeap -}}{{- $why := $maxHeapFlag -}}
+{{- if le $maxHeap 0 -}}
+{{- $builtin := 130862280 -}}
+{{- $phys := ternary $maxRam $limit (gt $maxRam 0) -}}
+{{- $of := ternary " of MaxRAM" " of the limit" (gt $maxRam 0) -}}
+{{- $maxP := ternary $maxPct 25.0 (ge $maxPct 0.0) -}}
+{{- $minP := ternary $minPct 50.0 (ge $minPct 0.0) -}}
+{{- $reasonableMax := int64 (floor (divf (mulf $phys $maxP) 100)) -}}
+{{- $reasonableMin := int64 (floor (divf (mulf $phys $minP) 100)) -}}
+{{- if lt $reasonableMin $builtin -}}
+{{- $heap = $reasonableMin -}}{{- $why = printf "MinRAMPercentage=%s%s%s" (include "baton-inject.number" $minP) $of (ternary "" ", the JVM's default" (ge $minPct 0.0)) -}}
+{{- else if ge $reasonableMax $builtin -}}
+{{- $heap = $reasonableMax -}}{{- $why = printf "MaxRAMPercentage=%s%s%s" (include "baton-inject.number" $maxP) $of (ternary "" ", the JVM's default" (ge $maxPct 0.0)) -}}
+{{- else -}}
+{{- $heap = $builtin -}}{{- $why = "the JVM's smallest default heap" -}}
+{{- end -}}
+{{- $heap = mul (div (add $heap 2097151) 2097152) 2097152 -}}
+{{- if gt $initial $heap }}{{ $heap = $initial }}{{ $why = "-Xms" }}{{ end -}}
+{{- end -}}
+{{- $need := add (mul 2 (add $heap (mul 64 $MiB))) (mul 164 $MiB) -}}
+{{- if lt $limit $need -}}
+{{- $needMi := div (add $need (sub $MiB 1)) $MiB -}}
+{{- $fits := sub (div (sub $limit (mul 164 $MiB)) 2) (mul 64 $MiB) -}}
+{{- $fix := printf "raise the limit to %dMi" $needMi -}}
+{{- if ge $fits (mul 16 $MiB) }}{{ $fix = printf "cap the heap at %dMi (-Xmx%dm) or raise the limit to %dMi" (div $fits $MiB) (div $fits $MiB) $needMi }}{{ end -}}
+{{- $name := $s.name | default "app" -}}
+{{- printf "container %s: a reload needs %dMi but the memory limit is %dMi: 2 JVMs x (%dMi heap (%s) + 64Mi non-heap) + baton 100Mi + margin 64Mi; %s (sizing rule: helm/README.md)" $name $needMi (div (add $limit (sub $MiB 1)) $MiB) (div (add $heap (sub $MiB 1)) $MiB) $why $fix -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/* A percentage as the webhook writes it: 25, 12.5. Internal. */}}
+{{- define "baton-inject.number" -}}
+{{- if eq (floor .) (float64 .) }}{{ int64 . }}{{ else }}{{ . }}{{ end -}}
 {{- end }}

@@ -58,8 +58,10 @@ app.kubernetes.io/part-of: baton
 {{- end }}
 
 {{/*
-The operator's ClusterRole rules: exactly operator/src/main/resources/rbac.yaml (RbacTest keeps that
-file equal to the calls the operator makes; HelmChartTest keeps these rules equal to that file).
+The operator's rules on namespaced resources, for the watched namespace (a Role) or all of them (a
+ClusterRole): operator/src/main/resources/rbac.yaml split by feature (RbacTest keeps that file equal to
+the calls the operator makes; BatonChartTest keeps the union of what this chart renders equal to it).
+Secrets: only the control token's, by name, unless reloadOnSecrets.
 */}}
 {{- define "baton.rbacRules" -}}
 - apiGroups: [baton.dev]
@@ -77,15 +79,35 @@ file equal to the calls the operator makes; HelmChartTest keeps these rules equa
 - apiGroups: [""]
   resources: [pods]
   verbs: [get, list]
+{{- with .Values.controlToken.secretName }}
+- apiGroups: [""]
+  resources: [secrets]
+  resourceNames: [{{ . }}]
+  verbs: [get]
+{{- end }}
+{{- if .Values.operator.reloadOnSecrets }}
 - apiGroups: [""]
   resources: [secrets]
   verbs: [get, list, watch]
+{{- end }}
 - apiGroups: [""]
   resources: [events]
   verbs: [create]
+{{- end }}
+
+{{/* The leader-election Lease's rules (a Role in the release namespace). */}}
+{{- define "baton.leaseRules" -}}
 - apiGroups: [coordination.k8s.io]
   resources: [leases]
   verbs: [get, create, patch]
+{{- end }}
+
+{{/* The namespaces the chart creates the control token Secret in, as a JSON list. */}}
+{{- define "baton.controlTokenNamespaces" -}}
+{{- $ns := list -}}
+{{- with .Values.operator.watchNamespace }}{{ $ns = append $ns . }}{{ end -}}
+{{- range .Values.controlToken.namespaces }}{{ $ns = append $ns . }}{{ end -}}
+{{- toJson (uniq $ns) -}}
 {{- end }}
 
 {{/* The webhook's Service name (also the certificate's subject). */}}

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.baton.operator.api.Reload;
 import dev.baton.operator.api.ReloadStatus;
 import dev.baton.operator.api.ReloadTarget;
+import dev.baton.operator.inject.ClusterFacts;
 import dev.baton.operator.inject.InjectConfig;
 import dev.baton.operator.inject.PodInjector;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -99,7 +100,8 @@ class ImagesIT {
                 {"metadata": {"name": "web-0", "annotations": {"baton.dev/inject": "true"}},
                  "spec": {"containers": [{"name": "app", "image": "app", "command": ["java", "-jar", "app.jar"],
                                          "ports": [{"containerPort": 8080}]}]}}""");
-        PodInjector.Result result = new PodInjector(InjectConfig.withImage("localhost/baton:" + TAG)).inject(pod);
+        PodInjector.Result result = new PodInjector(InjectConfig.withImage("localhost/baton:" + TAG),
+                ClusterFacts.assumed(31)).inject(pod);
         assertThat(result.warning()).isNull();
         JsonNode init = null;
         for (JsonNode op : result.patch()) {
@@ -207,7 +209,9 @@ class ImagesIT {
             Files.setPosixFilePermissions(kube.resolve("config"), PosixFilePermissions.fromString("rw-r--r--"));
             int metrics = Http.freePort();
             List<String> command = new ArrayList<>(strings(imageConfig(operatorArchive).path("config").path("Entrypoint")));
-            command.addAll(List.of("--metrics-address=127.0.0.1:" + metrics, "--no-leader-election", "--identity=it"));
+            // --token-secret=: the Baton image's baton here runs without a control token.
+            command.addAll(List.of("--metrics-address=127.0.0.1:" + metrics, "--no-leader-election", "--identity=it",
+                    "--token-secret="));
             String c = container("oci-archive:" + operatorArchive);
             try (Proc.Running operator = new Proc.Running(Buildah.runCommand(c,
                     List.of("-v", kube + ":/kube:ro", "-e", "KUBECONFIG=/kube/config"), command), Map.of())) {

@@ -98,6 +98,8 @@ class K3sReloadIT {
         .createNamespace().withKubeConfig(kubeconfig)
         .set("image.repository", "baton-e2e/operator").set("image.tag", TAG).set("image.pullPolicy", "Never")
         .set("inject.image.repository", "baton-e2e/baton").set("inject.image.tag", TAG)
+        // The control token Secret in the app's namespace: without it the webhook leaves pods alone.
+        .set("controlToken.namespaces[0]", NS)
         .waitReady().withTimeout(300).call();
   }
 

@@ -47,7 +47,8 @@ class BatonChartTest {
     assertThat((Object) get(deploy, "spec.replicas")).isEqualTo(1);
     Map<String, Object> c = get(deploy, "spec.template.spec.containers.0");
     assertThat((List<Object>) c.get("args")).contains("--no-leader-election", "--metrics-address=0.0.0.0:8080",
-        "--token-key=token", "--workers=4").doesNotContain("--leader-election");
+        "--token-secret=baton-control-token", "--token-key=token", "--workers=4")
+        .doesNotContain("--leader-election", "--reload-on-secrets");
     assertThat(c.get("image")).isEqualTo("ghcr.io/baton-dev/baton-operator:0.1.0");
 
     // Hardened: non-root, read-only root, no escalation, no capabilities, seccomp RuntimeDefault.
@@ -99,14 +100,64 @@ class BatonChartTest {
     assertThat((Object) get(deploy, "spec.template.spec.serviceAccountName")).isEqualTo(FULLNAME);
   }
 
+  /**
+   * The rules the chart grants are the operator's rbac.yaml (what RbacTest saw it call with every feature on),
+   * split by feature and scope. Rendering shows the rules; a real API server would additionally enforce them
+   * (resourceNames on get, a RoleBinding's subject in another namespace) and refuse a Role in a namespace
+   * that does not exist: the mock and Helm's template check none of that.
+   */
   @Test
-  void clusterRoleGrantsExactlyTheOperatorsRules() {
-    Map<String, Object> role = find(Charts.render(BATON, c -> c), "ClusterRole", FULLNAME);
-    List<Object> rendered = get(role, "rules");
+  void rbacIsTheOperatorsRulesSplitByFeatureAndScope() {
     List<Object> operators = get(Charts.load(Charts.OPERATOR_RESOURCES.resolve("rbac.yaml")), "rules");
-    assertThat(operators).isNotEmpty();
-    assertThat(new HashSet<>(rendered)).isEqualTo(new HashSet<>(operators));
-    assertThat(rendered).hasSameSizeAs(operators);
+    Map<String, Object> tokenByName = Map.of("apiGroups", List.of(""), "resources", List.of("secrets"),
+        "resourceNames", List.of("baton-control-token"), "verbs", List.of("get"));
+    Map<String, Object> allSecrets = Map.of("apiGroups", List.of(""), "resources", List.of("secrets"),
+        "verbs", List.of("get", "list", "watch"));
+    Map<String, Object> leases = Map.of("apiGroups", List.of("coordination.k8s.io"), "resources", List.of("leases"),
+        "verbs", List.of("get", "create", "patch"));
+    assertThat(operators).contains(tokenByName, allSecrets, leases);
+
+    // Every feature: the ClusterRole and the Lease's Role together grant exactly rbac.yaml.
+    List<Map<String, Object>> all = Charts.render(BATON, c -> c.set("replicaCount", 2).set("operator.reloadOnSecrets", true));
+    List<Object> union = new java.util.ArrayList<>(get(find(all, "ClusterRole", FULLNAME), "rules"));
+    Map<String, Object> leaseRole = find(all, "Role", FULLNAME + "-leader-election");
+    assertThat((Object) get(leaseRole, "metadata.namespace")).isEqualTo("baton-system");
+    assertThat((List<Object>) get(leaseRole, "rules")).containsExactly(leases);
+    union.addAll(get(leaseRole, "rules"));
+    assertThat(new HashSet<>(union)).isEqualTo(new HashSet<>(operators));
+    assertThat(union).hasSameSizeAs(operators);
+    assertThat((Object) get(find(all, "RoleBinding", FULLNAME + "-leader-election"), "subjects.0"))
+        .isEqualTo(Map.of("kind", "ServiceAccount", "name", FULLNAME, "namespace", "baton-system"));
+
+    // Defaults: no Secret but the token's, by name; no Lease with one replica.
+    List<Map<String, Object>> defaults = Charts.render(BATON, c -> c);
+    List<Object> rules = get(find(defaults, "ClusterRole", FULLNAME), "rules");
+    assertThat(rules).contains(tokenByName).doesNotContain(allSecrets, leases);
+    assertThat(new HashSet<>(rules)).isEqualTo(without(operators, allSecrets, leases));
+    assertThat(Charts.kinds(defaults)).noneMatch(k -> k.startsWith("Role/") || k.startsWith("RoleBinding/"));
+
+    // No token at all: no Secret whatever.
+    assertThat((List<Object>) get(find(Charts.render(BATON, c -> c.set("controlToken.secretName", "")), "ClusterRole",
+        FULLNAME), "rules")).doesNotContain(tokenByName).noneMatch(r -> r.toString().contains("secrets"));
+
+    // One watched namespace: a Role there, bound to the ServiceAccount in the release namespace; nothing cluster-wide.
+    List<Map<String, Object>> one = Charts.render(BATON, c -> c.set("operator.watchNamespace", "shop"));
+    assertThat(Charts.kinds(one)).noneMatch(k -> k.startsWith("ClusterRole"));
+    Map<String, Object> role = find(one, "Role", FULLNAME);
+    assertThat((Object) get(role, "metadata.namespace")).isEqualTo("shop");
+    assertThat(new HashSet<>((List<Object>) get(role, "rules"))).isEqualTo(without(operators, allSecrets, leases));
+    Map<String, Object> binding = find(one, "RoleBinding", FULLNAME);
+    assertThat((Object) get(binding, "metadata.namespace")).isEqualTo("shop");
+    assertThat((Object) get(binding, "roleRef")).isEqualTo(Map.of("apiGroup", "rbac.authorization.k8s.io", "kind", "Role",
+        "name", FULLNAME));
+    assertThat((Object) get(binding, "subjects.0")).isEqualTo(Map.of("kind", "ServiceAccount", "name", FULLNAME,
+        "namespace", "baton-system"));
+  }
+
+  private static java.util.Set<Object> without(List<Object> rules, Object... left) {
+    java.util.Set<Object> out = new HashSet<>(rules);
+    List.of(left).forEach(out::remove);
+    return out;
   }
 
   @Test
@@ -126,7 +177,7 @@ class BatonChartTest {
         .set("podDisruptionBudget.enabled", true)
         .set("resources.requests.cpu", "250m")
         .set("resources.limits.memory", "1Gi")
-        .set("operator.tokenSecret", "baton-token")
+        .set("controlToken.secretName", "baton-token")
         .set("operator.watchNamespace", "shop")
         .set("image.tag", "0.2.0"));
 
@@ -198,13 +249,17 @@ class BatonChartTest {
 
   @Test
   void notesPutWarningsFirst() {
-    String quiet = notes(new Helm(BATON).install().set("operator.tokenSecret", "baton-token"));
-    assertThat(quiet).doesNotContain("WARNING").contains("Next steps:").contains("leader election off");
+    String quiet = notes(new Helm(BATON).install());
+    assertThat(quiet).doesNotContain("WARNING").contains("Next steps:").contains("leader election off")
+        .contains("The control token Secret baton-control-token must exist", "created it nowhere",
+            "kubectl -n NAMESPACE create secret generic baton-control-token --from-literal=token=$(openssl rand -hex 32)");
+    assertThat(notes(new Helm(BATON).install().set("controlToken.namespaces[0]", "shop").set("controlToken.namespaces[1]", "pay")))
+        .contains("(this release created it in: shop, pay). Elsewhere:");
 
     String noisy = notes(new Helm(BATON).install().set("podDisruptionBudget.enabled", true)
-        .set("metrics.serviceMonitor.enabled", true).set("metrics.service.enabled", false));
+        .set("metrics.serviceMonitor.enabled", true).set("metrics.service.enabled", false).set("controlToken.secretName", ""));
     assertThat(noisy).contains("WARNING: a PodDisruptionBudget with a single replica",
-        "WARNING: metrics.serviceMonitor.enabled is true", "WARNING: operator.tokenSecret is empty");
+        "WARNING: metrics.serviceMonitor.enabled is true", "WARNING: controlToken.secretName is empty");
     assertThat(noisy.lastIndexOf("WARNING")).isLessThan(noisy.indexOf("Next steps:"));
   }
 

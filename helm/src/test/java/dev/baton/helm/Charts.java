@@ -1,6 +1,9 @@
 package dev.baton.helm;
 
 import com.marcnuri.helm.Helm;
+import io.fabric8.kubernetes.api.model.APIResourceListBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -19,6 +22,14 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 
 /** Renders charts with the real Helm (helm-java) and parses what comes out. */
 final class Charts {
+  /**
+   * The API server Helm's {@code lookup} asks while helm-java renders (its template runs as a dry run that
+   * may reach the cluster, unlike the helm CLI's, whose lookup returns nothing): fabric8's mock in
+   * expectations mode, serving the discovery of core/v1 and answering 404 for every object a test has not
+   * put there with {@link #existing}. Helm reaches it through the kubeconfig at $KUBECONFIG (set by surefire),
+   * written here before the first render.
+   */
+  static final KubernetesMockServer API = startApi();
   /** helm/baton (surefire sets baton.chart; falls back to the module directory for IDE runs). */
   static final Path BATON = Paths.get(System.getProperty("baton.chart", "baton")).toAbsolutePath().normalize();
   static final Path HELM_DIR = BATON.getParent();
@@ -27,6 +38,40 @@ final class Charts {
       System.getProperty("baton.operatorResources", "../operator/src/main/resources")).toAbsolutePath().normalize();
 
   private Charts() {}
+
+  private static KubernetesMockServer startApi() {
+    KubernetesMockServer server = new KubernetesMockServer(false);
+    server.init(java.net.InetAddress.getLoopbackAddress(), 0);
+    // client-go's discovery asks with its default timeout; the mock matches the whole path, query included.
+    var coreV1 = new APIResourceListBuilder().withGroupVersion("v1")
+        .addNewResource().withName("secrets").withKind("Secret").withNamespaced(true).withSingularName("secret")
+        .withVerbs("get", "list", "watch", "create", "update", "patch", "delete").endResource().build();
+    server.expect().get().withPath("/api/v1?timeout=32s").andReturn(200, coreV1).always();
+    server.expect().get().withPath("/api/v1").andReturn(200, coreV1).always();
+    String kubeconfig = System.getenv("KUBECONFIG");
+    if (kubeconfig == null) {
+      throw new IllegalStateException("KUBECONFIG is not set: run through Maven (surefire sets it for Helm's lookup)");
+    }
+    try {
+      Files.writeString(Path.of(kubeconfig), """
+          apiVersion: v1
+          kind: Config
+          clusters: [{name: lookup, cluster: {server: "http://%s:%d"}}]
+          contexts: [{name: lookup, context: {cluster: lookup, user: lookup}}]
+          current-context: lookup
+          users: [{name: lookup, user: {token: lookup}}]
+          """.formatted(server.getHostName(), server.getPort()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return server;
+  }
+
+  /** Makes the API server answer {@code GET} of this Secret with it, as Helm's lookup will read it. */
+  static void existing(Secret secret) {
+    API.expect().get().withPath("/api/v1/namespaces/" + secret.getMetadata().getNamespace() + "/secrets/"
+        + secret.getMetadata().getName()).andReturn(200, secret).always();
+  }
 
   /** {@code helm template release CHART --namespace baton-system} with the given tweaks, parsed. */
   static List<Map<String, Object>> render(Path chart, UnaryOperator<TemplateCommand> tweak) {

@@ -48,7 +48,9 @@ class InjectTemplatesTest {
     assertThat((Object) get(init, "securityContext.allowPrivilegeEscalation")).isEqualTo(false);
     assertThat((Object) get(named(get(pod, "volumes"), "baton"), "emptyDir.sizeLimit")).isEqualTo("64Mi");
     assertThat((Object) get(named(get(pod, "volumes"), "baton-cache"), "emptyDir.sizeLimit")).isEqualTo("32Mi");
-    assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.secretName")).isEqualTo("web-baton-token");
+    // The control token: the operator's Secret, the same name everywhere, its key "token" at the token file.
+    assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.secretName")).isEqualTo("baton-control-token");
+    assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.items.0.key")).isEqualTo("token");
 
     Map<String, Object> web = named(get(pod, "containers"), "web");
     // baton wraps the app's command: supervisor flags, then "--", then the app's own command.
@@ -73,8 +75,6 @@ class InjectTemplatesTest {
     assertThat((Object) get(web, "readinessProbe.httpGet.port")).isEqualTo("baton");
     assertThat((Object) get(web, "livenessProbe.httpGet.path")).isEqualTo("/healthz");
     assertThat((Object) get(web, "livenessProbe.httpGet.port")).isEqualTo("baton");
-    assertThat((List<Object>) get(web, "lifecycle.preStop.exec.command")).containsExactly("sleep", "7");
-
     List<Map<String, Object>> mounts = get(web, "volumeMounts");
     assertThat(named(mounts, "baton")).containsEntry("mountPath", "/opt/baton").containsEntry("readOnly", true);
     // The agent writes its rewrite cache there: not read-only.
@@ -144,5 +144,70 @@ class InjectTemplatesTest {
     // A quoted "false" is a string, and a non-empty string would count as true: refused in one line.
     assertThatThrownBy(() -> Charts.render(app, c -> c.set("baton.agentCache", "off")))
         .hasMessageContaining("baton-inject: agentCache is off (string), not a boolean: set it to true or false, unquoted");
+  }
+
+  @Test
+  void thePreStopPauseIsTheNativeSleepOnKubernetes130AndNewer() {
+    assertThat((Object) get(web(c -> c.set("baton.kubeVersion", "v1.31.2")), "lifecycle.preStop.sleep.seconds")).isEqualTo(7);
+    assertThat((Object) get(web(c -> c.set("baton.kubeVersion", "1.30.0")), "lifecycle.preStop.sleep.seconds")).isEqualTo(7);
+    // Older, or not known: exec sleep, which every version takes (an older API server refuses the sleep field).
+    assertThat((List<Object>) get(web(c -> c.set("baton.kubeVersion", "1.29.9")), "lifecycle.preStop.exec.command"))
+        .containsExactly("sleep", "7");
+    assertThat((List<Object>) get(web(c -> c.set("baton.kubeVersion", "")), "lifecycle.preStop.exec.command"))
+        .containsExactly("sleep", "7");
+    // Said outright, either way.
+    assertThat((Object) get(web(c -> c.set("baton.kubeVersion", "").set("baton.preStop", "sleepAction")),
+        "lifecycle.preStop.sleep.seconds")).isEqualTo(7);
+    assertThat((List<Object>) get(web(c -> c.set("baton.kubeVersion", "1.31.0").set("baton.preStop", "exec")),
+        "lifecycle.preStop.exec.command")).containsExactly("sleep", "7");
+    // No pause at all: no lifecycle.
+    assertThat(web(c -> c.set("baton.preStopSeconds", 0))).doesNotContainKey("lifecycle");
+    assertThatThrownBy(() -> Charts.render(app, c -> c.set("baton.preStop", "nap")))
+        .hasMessageContaining("baton-inject: preStop is nap: give auto, sleepAction or exec");
+  }
+
+  @Test
+  void theGracePeriodCoversPreStopAndTheDrain() {
+    // The testapp's 60 s already covers preStop 7 + drain 30 (--drain-timeout) + 5; 30 s does not.
+    assertThat((Object) get(webPod(c -> c), "terminationGracePeriodSeconds")).isEqualTo(60);
+    assertThat((Object) get(webPod(c -> c.set("baton.terminationGracePeriodSeconds", 30)), "terminationGracePeriodSeconds"))
+        .isEqualTo(42);
+    // A malformed --drain-timeout is baton's to refuse; the agent's default drain then counts: 7 + 32 + 5.
+    assertThat((Object) get(webPod(c -> c.set("baton.terminationGracePeriodSeconds", 30).set("baton.extraArgs[0]",
+        "--drain-timeout=soon")), "terminationGracePeriodSeconds")).isEqualTo(44);
+  }
+
+  @Test
+  void theTokenKeyAndNoToken() {
+    Map<String, Object> pod = webPod(c -> c.set("baton.tokenKey", "control"));
+    assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.items.0.key")).isEqualTo("control");
+    assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.items.0.path")).isEqualTo("token");
+  }
+
+  @Test
+  void aMemoryLimitTooSmallForAReloadIsInTheNotesOrFailsTheRenderOrIsIgnored() {
+    String notes = new Helm(app).install().withName("rel").withNamespace("shop").dryRun().clientOnly()
+        .set("baton.resources.limits.memory", "512Mi").call().getOutput();
+    assertThat(notes).contains("WARNING: container web: a reload needs 548Mi but the memory limit is 512Mi: 2 JVMs x"
+        + " (128Mi heap (MaxRAMPercentage=25 of the limit, the JVM's default) + 64Mi non-heap) + baton 100Mi + margin 64Mi;"
+        + " cap the heap at 110Mi (-Xmx110m) or raise the limit to 548Mi (sizing rule: helm/README.md)");
+    assertThat(new Helm(app).install().withName("rel").withNamespace("shop").dryRun().clientOnly()
+        .set("baton.resources.limits.memory", "1Gi").call().getOutput()).doesNotContain("WARNING");
+    assertThat(new Helm(app).install().withName("rel").withNamespace("shop").dryRun().clientOnly()
+        .set("baton.resources.limits.memory", "512Mi").set("baton.memoryCheck", "off").call().getOutput())
+        .doesNotContain("WARNING");
+
+    assertThatThrownBy(() -> Charts.render(app, c -> c.set("baton.resources.limits.memory", "512Mi")
+        .set("baton.memoryCheck", "fail"))).hasMessageContaining("baton-inject: container web: a reload needs 548Mi");
+    assertThatThrownBy(() -> Charts.render(app, c -> c.set("baton.memoryCheck", "maybe")))
+        .hasMessageContaining("baton-inject: memoryCheck is maybe: give warn, fail or off");
+  }
+
+  private static Map<String, Object> webPod(java.util.function.UnaryOperator<com.marcnuri.helm.TemplateCommand> values) {
+    return get(find(Charts.render(app, values), "Deployment", "rel-web"), "spec.template.spec");
+  }
+
+  private static Map<String, Object> web(java.util.function.UnaryOperator<com.marcnuri.helm.TemplateCommand> values) {
+    return named(get(webPod(values), "containers"), "web");
   }
 }

@@ -25,8 +25,10 @@ class KubernetesSchemaTest {
     List<UnaryOperator<TemplateCommand>> variants = List.of(
         c -> c,
         c -> c.set("replicaCount", 2).set("podDisruptionBudget.enabled", true).set("metrics.serviceMonitor.enabled", true)
-            .set("operator.tokenSecret", "t").set("podAnnotations.a", "b").set("nodeSelector.disk", "ssd")
-            .set("imagePullSecrets[0].name", "reg"),
+            .set("controlToken.secretName", "t").set("podAnnotations.a", "b").set("nodeSelector.disk", "ssd")
+            .set("imagePullSecrets[0].name", "reg").set("operator.reloadOnSecrets", true)
+            .set("controlToken.namespaces[0]", "shop"),
+        c -> c.set("operator.watchNamespace", "shop").set("replicaCount", 2).set("inject.preStop", "sleepAction"),
         c -> c.set("webhook.tls.source", "certManager").set("podDisruptionBudget.enabled", true)
             .set("podDisruptionBudget.maxUnavailable", 1),
         c -> c.set("webhook.enabled", false).set("rbac.create", false).set("serviceAccount.create", false));
@@ -37,7 +39,7 @@ class KubernetesSchemaTest {
     }
     assertThat(problems).isEmpty();
     assertThat(checked.keySet()).contains("Deployment", "Service", "Secret", "ServiceAccount", "ClusterRole",
-        "ClusterRoleBinding", "MutatingWebhookConfiguration", "PodDisruptionBudget");
+        "ClusterRoleBinding", "Role", "RoleBinding", "MutatingWebhookConfiguration", "PodDisruptionBudget");
   }
 
   @Test

@@ -120,6 +120,32 @@ class WebhookChartTest {
   }
 
   @Test
+  void thePreStopModeReachesTheOperatorAsAFlagItTakes() {
+    for (String mode : List.of("auto", "sleepAction", "exec")) {
+      List<Object> args = get(find(Charts.render(BATON, c -> c.set("inject.preStop", mode)), "Deployment", FULLNAME),
+          "spec.template.spec.containers.0.args");
+      assertThat(args).contains("--inject-prestop=" + mode);
+      new CommandLine(new BatonOperator()).parseArgs(args.stream().map(Object::toString).toArray(String[]::new));
+    }
+    assertThatThrownBy(() -> Charts.render(BATON, c -> c.set("inject.preStop", "nap"))).hasMessageContaining("inject.preStop");
+  }
+
+  @Test
+  void withOneWatchedNamespaceOnlyItsPodsAreInjected() {
+    // The operator reloads pods and may read the token Secret there only: injecting elsewhere makes pods
+    // nothing reloads (and the webhook could not check their namespace's token Secret).
+    Map<String, Object> hook = get(find(Charts.render(BATON, c -> c.set("operator.watchNamespace", "shop")),
+        "MutatingWebhookConfiguration", FULLNAME), "webhooks.0");
+    assertThat((List<Object>) get(hook, "namespaceSelector.matchExpressions")).containsExactly(
+        Map.of("key", "kubernetes.io/metadata.name", "operator", "In", "values", List.of("shop")),
+        Map.of("key", "baton.dev/inject", "operator", "NotIn", "values", List.of("disabled")));
+    // A selector of one's own replaces the automatic one.
+    Map<String, Object> own = get(find(Charts.render(BATON, c -> c.set("operator.watchNamespace", "shop")
+        .set("webhook.namespaceSelector.matchLabels.team", "a")), "MutatingWebhookConfiguration", FULLNAME), "webhooks.0");
+    assertThat((Object) get(own, "namespaceSelector")).isEqualTo(Map.of("matchLabels", Map.of("team", "a")));
+  }
+
+  @Test
   void disabledLeavesNoWebhookBehind() {
     List<Map<String, Object>> docs = Charts.render(BATON, c -> c.set("webhook.enabled", false));
     assertThat(Charts.kinds(docs)).noneMatch(k -> k.contains("webhook") || k.startsWith("MutatingWebhookConfiguration"));

@@ -3,6 +3,7 @@ package dev.baton.operator;
 import com.sun.net.httpserver.HttpServer;
 import dev.baton.operator.events.EventRecorder;
 import dev.baton.operator.inject.AdmissionWebhook;
+import dev.baton.operator.inject.ApiServerFacts;
 import dev.baton.operator.inject.InjectConfig;
 import dev.baton.operator.metrics.OperatorMetrics;
 import dev.baton.operator.reconcile.AnnotationTrigger;
@@ -39,11 +40,13 @@ public class BatonOperator implements Callable<Integer> {
       description = "Namespace to watch (default: all; env WATCH_NAMESPACE).")
   String namespace;
 
-  @Option(names = "--token-secret", paramLabel = "NAME", defaultValue = "${BATON_TOKEN_SECRET:-}",
-      description = "Secret (in each Reload's namespace) holding the batons' control token (env BATON_TOKEN_SECRET; default: no token).")
+  @Option(names = "--token-secret", paramLabel = "NAME", defaultValue = "${BATON_TOKEN_SECRET:-" + InjectConfig.DEFAULT_TOKEN_SECRET + "}",
+      description = "Secret, the same name in every namespace, holding the batons' control token: read in each Reload's"
+          + " namespace, mounted by the webhook into each pod (env BATON_TOKEN_SECRET; default: ${DEFAULT-VALUE};"
+          + " an empty name: no token, the control ports answer any caller).")
   String tokenSecret;
 
-  @Option(names = "--token-key", paramLabel = "KEY", defaultValue = "token",
+  @Option(names = "--token-key", paramLabel = "KEY", defaultValue = InjectConfig.DEFAULT_TOKEN_KEY,
       description = "Key of the token in that Secret (default: ${DEFAULT-VALUE}).")
   String tokenKey;
 
@@ -104,6 +107,17 @@ public class BatonOperator implements Callable<Integer> {
           + " baton.dev/agent-cache annotation says otherwise (default: on).")
   boolean injectAgentCache;
 
+  @Option(names = "--inject-prestop", paramLabel = "MODE", defaultValue = "auto",
+      description = "The injected preStop pause: sleepAction (lifecycle.preStop.sleep, Kubernetes 1.30+, no sleep binary"
+          + " needed), exec (exec sleep: any version, needs sleep in the image) or auto (sleepAction when the API server"
+          + " is 1.30 or newer; default: ${DEFAULT-VALUE}).")
+  String injectPreStop;
+
+  @Option(names = "--reload-on-secrets", negatable = true, defaultValue = "false", fallbackValue = "true",
+      description = "Let baton.dev/reload-on name Secrets (secret/NAME): the operator then watches and keeps every"
+          + " Secret in memory, which needs list/watch on Secrets (default: off; only ConfigMaps).")
+  boolean reloadOnSecrets;
+
   /** A started operator; {@link #stopped()} completes when it lost the lease or was closed. */
   public static final class Running implements AutoCloseable {
     private final HttpServer metricsServer;
@@ -111,6 +125,7 @@ public class BatonOperator implements Callable<Integer> {
     private volatile ReloadController controller;
     private volatile CompletableFuture<?> election;
     private volatile AdmissionWebhook webhook;
+    private volatile ApiServerFacts cluster;
 
     private Running(HttpServer metricsServer) {
       this.metricsServer = metricsServer;
@@ -154,6 +169,9 @@ public class BatonOperator implements Callable<Integer> {
       if (webhook != null) {
         webhook.close();
       }
+      if (cluster != null) {
+        cluster.close();
+      }
       metricsServer.stop(0);
       stopped.complete(null);
     }
@@ -190,10 +208,18 @@ public class BatonOperator implements Callable<Integer> {
         running.close();
         throw new IllegalArgumentException("--webhook-address=" + webhookAddress + " has no port: give HOST:PORT, e.g. 0.0.0.0:9443");
       }
+      InjectConfig.PreStop preStop = InjectConfig.PreStop.of(injectPreStop);
+      if (preStop == null) {
+        running.close();
+        throw new CommandLine.ParameterException(new CommandLine(new BatonOperator()), "--inject-prestop=" + injectPreStop
+            + " is not a mode: give auto, sleepAction or exec");
+      }
       try {
+        running.cluster = ApiServerFacts.start(client);
         running.webhook = AdmissionWebhook.start(new InetSocketAddress(webhookAddress.substring(0, at),
             Integer.parseInt(webhookAddress.substring(at + 1))), webhookCert, webhookKey,
-            InjectConfig.withImage(injectImage).withAgentCache(injectAgentCache), client);
+            InjectConfig.withImage(injectImage).withAgentCache(injectAgentCache).withTokenSecret(tokenSecret, tokenKey)
+                .withPreStop(preStop), running.cluster, client);
       } catch (java.security.GeneralSecurityException | RuntimeException e) {
         running.close();
         throw new java.io.IOException("cannot serve the webhook on " + webhookAddress + ": " + e.getMessage(), e);
@@ -206,7 +232,7 @@ public class BatonOperator implements Callable<Integer> {
     Runnable lead = () -> {
       LOG.info("leading: reconciling Reloads in {}", ns == null ? "all namespaces" : "namespace " + ns);
       running.lead(new ReloadController(client, new ReloadReconciler(client, addresses, tokens, events, metrics),
-          new AnnotationTrigger(client, events), ns, workers));
+          new AnnotationTrigger(client, events, reloadOnSecrets), ns, workers));
     };
     if (!leaderElection) {
       lead.run();

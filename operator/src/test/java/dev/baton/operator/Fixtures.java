@@ -19,7 +19,7 @@ import picocli.CommandLine;
 /** Objects the tests create in the mock API server themselves: no controller makes Pods there. */
 public final class Fixtures {
   public static final String NS = "shop";
-  public static final String TOKEN_SECRET = "baton-token";
+  public static final String TOKEN_SECRET = "baton-control-token";
 
   private Fixtures() {}
 
@@ -33,6 +33,12 @@ public final class Fixtures {
   public static void tokenSecret(KubernetesClient client) {
     client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(TOKEN_SECRET).endMetadata()
         .addToStringData("token", Batons.TOKEN).build()).create();
+  }
+
+  /** A Secret of the app's, with one entry. */
+  public static void secret(KubernetesClient client, String name, String key, String value) {
+    client.secrets().inNamespace(NS).resource(new SecretBuilder().withNewMetadata().withName(name).endMetadata()
+        .addToStringData(key, value).build()).create();
   }
 
   public static Deployment deployment(KubernetesClient client, String name) {

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.baton.operator.api.Reload;
 import dev.baton.operator.api.ReloadTarget;
 import dev.baton.operator.reconcile.Utils;
+import dev.baton.operator.inject.ApiServerFacts;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.apps.DaemonSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
@@ -25,9 +26,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * rbac.yaml grants exactly what the operator calls: a run that uses every feature (leader election,
- * baton.dev/reload-on on every workload kind, a pod whose baton does not answer,
- * the annotation trigger, a token Secret, a rollout, events, every target kind) makes exactly the
- * calls the ClusterRole grants. Every other test also checks its calls are granted (ApiCalls).
+ * baton.dev/reload-on on every workload kind and naming a Secret with --reload-on-secrets, a pod whose
+ * baton does not answer, the annotation trigger, a token Secret, the webhook's check of it, a rollout,
+ * events, every target kind) makes exactly the calls the ClusterRole grants. Every other test also checks
+ * its calls are granted (ApiCalls). What the mock cannot show: that a real API server enforces the rules
+ * (resourceNames on get included) — the calls are compared with the rules, not authorized by them.
  */
 @EnableKubernetesMockClient(crud = true)
 class RbacTest {
@@ -49,6 +52,7 @@ class RbacTest {
       // baton.dev/reload-on on every workload kind: the hash of the ConfigMap is recorded on each (patch).
       client.configMaps().inNamespace(NS).resource(new ConfigMapBuilder().withNewMetadata().withName("app-config")
           .endMetadata().addToData("k", "v").build()).create();
+      Fixtures.secret(client, "app-secret", "k", "v");
       Map<String, String> reloadOn = Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/app-config");
       client.apps().statefulSets().inNamespace(NS).resource(new StatefulSetBuilder().withNewMetadata().withName("db")
           .withAnnotations(reloadOn).endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "db").endSelector()
@@ -56,8 +60,10 @@ class RbacTest {
       client.apps().daemonSets().inNamespace(NS).resource(new DaemonSetBuilder().withNewMetadata().withName("agent")
           .withAnnotations(reloadOn).endMetadata().withNewSpec().withNewSelector().addToMatchLabels("app", "agent").endSelector()
           .endSpec().build()).create();
-      BatonOperator.Running operator = Fixtures.startOperator(operatorClient, "--leader-election");
-      try {
+      BatonOperator.Running operator = Fixtures.startOperator(operatorClient, "--leader-election", "--reload-on-secrets");
+      try (ApiServerFacts webhookView = ApiServerFacts.start(operatorClient)) {
+        // The webhook's check that a pod's namespace has the token Secret (get, by name).
+        assertThat(webhookView.tokenProblem(NS, Fixtures.TOKEN_SECRET, "token")).isNull();
         // Leader election: the Lease is created, then renewed (an update).
         await().atMost(Duration.ofSeconds(30)).until(() -> {
           Lease lease = client.leases().inNamespace(NS).withName("baton-operator").get();
@@ -65,7 +71,8 @@ class RbacTest {
               && !lease.getSpec().getRenewTime().equals(lease.getSpec().getAcquireTime());
         });
         client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
-          d.getMetadata().setAnnotations(Map.of(Utils.RELOAD_ANNOTATION, "now", Utils.RELOAD_ON_ANNOTATION, "configmap/app-config"));
+          d.getMetadata().setAnnotations(Map.of(Utils.RELOAD_ANNOTATION, "now", Utils.RELOAD_ON_ANNOTATION,
+              "configmap/app-config,secret/app-secret"));
           return d;
         });
         for (var workload : List.of(client.apps().deployments().inNamespace(NS).withName("web"),
@@ -90,6 +97,33 @@ class RbacTest {
       ApiCalls.checkAllowed(server);
       Set<String> seen = new TreeSet<>(ApiCalls.SEEN);
       assertThat(seen).isEqualTo(ApiCalls.granted(ApiCalls.clusterRole()));
+    }
+  }
+
+  @Test
+  void withoutReloadOnSecretsTheOperatorReadsNoSecretButTheToken() throws Exception {
+    try (Batons batons = Batons.start(1, tmp); KubernetesClient operatorClient = Fixtures.operatorClient(client)) {
+      Fixtures.installCrd(client);
+      Fixtures.tokenSecret(client);
+      Fixtures.secret(client, "app-secret", "k", "v");
+      Fixtures.deployment(client, "web");
+      client.apps().deployments().inNamespace(NS).withName("web").edit(d -> {
+        d.getMetadata().setAnnotations(Map.of(Utils.RELOAD_ON_ANNOTATION, "secret/app-secret", Utils.RELOAD_ANNOTATION, "now"));
+        return d;
+      });
+      Fixtures.pod(client, "web-0", "web", batons.get(0).controlAddress(), true);
+      try (BatonOperator.Running operator = Fixtures.startOperator(operatorClient)) {
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+            assertThat(client.v1().events().inNamespace(NS).list().getItems()).anySatisfy(e -> {
+              assertThat(e.getReason()).isEqualTo("InvalidReloadOn");
+              assertThat(e.getMessage()).contains("secret/app-secret").contains("--reload-on-secrets");
+            }));
+        // The annotation trigger's rollout reads the token Secret by name.
+        await().atMost(Duration.ofSeconds(60)).until(() -> batons.get(0).servingGeneration() == 2);
+      }
+      List<String> calls = ApiCalls.drain(server);
+      assertThat(calls).filteredOn(c -> c.contains("/secrets")).containsOnly("get /secrets/" + Fixtures.TOKEN_SECRET);
+      ApiCalls.SEEN.addAll(calls);
     }
   }
 

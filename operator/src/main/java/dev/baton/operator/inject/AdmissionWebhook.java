@@ -44,12 +44,12 @@ public final class AdmissionWebhook implements AutoCloseable {
 
   /** Serves on {@code address} with the PEM certificate chain and key; {@code client} writes the Events. */
   public static AdmissionWebhook start(InetSocketAddress address, Path certFile, Path keyFile, InjectConfig config,
-      KubernetesClient client) throws IOException, GeneralSecurityException {
+      ClusterFacts cluster, KubernetesClient client) throws IOException, GeneralSecurityException {
     HttpsServer server = HttpsServer.create(address, 64);
     server.setHttpsConfigurator(new HttpsConfigurator(PemKeys.serverContext(certFile, keyFile)));
     ExecutorService handlers = Executors.newFixedThreadPool(2, r -> daemon(r, "baton-webhook"));
     ExecutorService eventWriter = Executors.newSingleThreadExecutor(r -> daemon(r, "baton-webhook-events"));
-    PodInjector injector = new PodInjector(config);
+    PodInjector injector = new PodInjector(config, cluster);
     InjectionEvents events = new InjectionEvents(client);
     server.createContext(PATH, exchange -> {
       try (exchange) {
@@ -60,8 +60,10 @@ public final class AdmissionWebhook implements AutoCloseable {
     });
     server.setExecutor(handlers);
     server.start();
-    LOG.info("admission webhook on https://{}:{}{} (injecting {}; agent cache volume {} by default)", address.getHostString(),
-        server.getAddress().getPort(), PATH, config.image(), config.agentCache() ? "on" : "off");
+    LOG.info("admission webhook on https://{}:{}{} (injecting {}; agent cache volume {} by default; control token {};"
+        + " preStop {})", address.getHostString(), server.getAddress().getPort(), PATH, config.image(),
+        config.agentCache() ? "on" : "off", config.tokenSecret() == null ? "none" : "Secret " + config.tokenSecret(),
+        config.preStop().flag());
     return new AdmissionWebhook(server, handlers, eventWriter);
   }
 
@@ -96,17 +98,18 @@ public final class AdmissionWebhook implements AutoCloseable {
     ObjectNode response = JSON.createObjectNode().put("uid", request.get("uid").asText()).put("allowed", true);
     JsonNode pod = request.path("object");
     if ("Pod".equals(request.path("kind").path("kind").asText()) && pod.isObject()) {
-      PodInjector.Result result = injector.inject(pod);
       String namespace = request.path("namespace").asText(pod.path("metadata").path("namespace").asText("default"));
+      PodInjector.Result result = injector.inject(pod, namespace);
       if (result.injected()) {
         response.put("patchType", "JSONPatch")
             .put("patch", Base64.getEncoder().encodeToString(JSON.writeValueAsBytes(result.patch())));
         LOG.info("injected Baton into a pod of {} ({})", namespace, result.settings());
-      } else if (result.warning() != null) {
-        response.putArray("warnings").add(result.warning());
+      }
+      if (!result.allNotices().isEmpty()) {
+        result.allNotices().forEach(n -> response.withArray("warnings").add(n.message()));
         if (!request.path("dryRun").asBoolean(false)) {
-          // After the answer: the API server must not wait on the Event (sideEffects NoneOnDryRun).
-          eventWriter.execute(() -> events.skipped(namespace, pod, result.warning()));
+          // After the answer: the API server must not wait on the Events (sideEffects NoneOnDryRun).
+          eventWriter.execute(() -> result.allNotices().forEach(n -> events.record(namespace, pod, n)));
         }
       }
     }

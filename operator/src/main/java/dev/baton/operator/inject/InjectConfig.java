@@ -3,24 +3,67 @@ package dev.baton.operator.inject;
 import java.util.List;
 
 /**
- * What the webhook injects that does not come from the pod: the Baton image, the supervisor's JVM, and
+ * What the webhook injects that does not come from the pod: the Baton image, the supervisor's JVM,
  * whether pods get a writable directory for the agent's rewrite cache unless their annotation says
- * otherwise. The defaults are those of helm/baton-inject's {@code baton-inject.settings}, so a pod
- * injected by the webhook and one rendered with the library chart look the same (helm's
- * InjectParityTest checks it).
+ * otherwise, the control token Secret every injected pod mounts, and how the preStop pause is made.
+ * The defaults are those of helm/baton-inject's {@code baton-inject.settings}, so a pod injected by the
+ * webhook and one rendered with the library chart look the same (helm's InjectParityTest checks it).
+ *
+ * @param tokenSecret the control token Secret, one name in every namespace (the operator's {@code --token-secret}),
+ *     or null for none: then the control port answers anyone who reaches it
  */
 public record InjectConfig(String image, String imagePullPolicy, String java, List<String> javaOpts,
-    String mountPath, String volumeName, String tokenFile, boolean agentCache) {
+    String mountPath, String volumeName, String tokenFile, boolean agentCache, String tokenSecret, String tokenKey,
+    PreStop preStop) {
 
   public static final String DEFAULT_IMAGE = "ghcr.io/baton-dev/baton:0.1.0";
+  /** The control token Secret's name everywhere: the operator's flag, the chart, the library chart. */
+  public static final String DEFAULT_TOKEN_SECRET = "baton-control-token";
+  public static final String DEFAULT_TOKEN_KEY = "token";
 
   /** The supervisor's own JVM is small: it holds sockets and answers a few HTTP calls. */
   public static final List<String> DEFAULT_JAVA_OPTS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
       "-Xss512k", "-Xmx64m", "-XX:MaxMetaspaceSize=96m", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED",
       "-Djffi.unsafe.disabled=true");
 
+  /**
+   * How the pause before baton's TERM is made. {@code lifecycle.preStop.sleep} needs no binary in the image
+   * (distroless has no {@code sleep}) but exists only from Kubernetes 1.30 (beta, on by default); an API server
+   * without it drops the field and then refuses the pod (a preStop with no handler), so it is used only
+   * where the API server's version is known to have it.
+   */
+  public enum PreStop {
+    /** The sleep action when the API server is 1.30 or newer, else {@link #EXEC}. */
+    AUTO("auto"),
+    /** {@code lifecycle.preStop.sleep.seconds}: Kubernetes 1.30+ (and its kubelets). */
+    SLEEP_ACTION("sleepAction"),
+    /** {@code lifecycle.preStop.exec: [sleep, N]}: any version, but needs {@code sleep} in the app image. */
+    EXEC("exec");
+
+    private final String flag;
+
+    PreStop(String flag) {
+      this.flag = flag;
+    }
+
+    public String flag() {
+      return flag;
+    }
+
+    /** The mode named {@code value} (auto, sleepAction, exec), or null. */
+    public static PreStop of(String value) {
+      for (PreStop p : values()) {
+        if (p.flag.equalsIgnoreCase(value.trim())) {
+          return p;
+        }
+      }
+      return null;
+    }
+  }
+
   public InjectConfig {
     javaOpts = List.copyOf(javaOpts);
+    tokenSecret = tokenSecret == null || tokenSecret.isBlank() ? null : tokenSecret.strip();
   }
 
   public static InjectConfig defaults() {
@@ -29,12 +72,24 @@ public record InjectConfig(String image, String imagePullPolicy, String java, Li
 
   public static InjectConfig withImage(String image) {
     return new InjectConfig(image, "IfNotPresent", "java", DEFAULT_JAVA_OPTS, "/opt/baton", "baton",
-        "/var/run/baton/token", true);
+        "/var/run/baton/token", true, DEFAULT_TOKEN_SECRET, DEFAULT_TOKEN_KEY, PreStop.AUTO);
   }
 
   /** The same with the agent's cache volume on or off for pods that do not say (the operator's flag). */
   public InjectConfig withAgentCache(boolean on) {
-    return new InjectConfig(image, imagePullPolicy, java, javaOpts, mountPath, volumeName, tokenFile, on);
+    return new InjectConfig(image, imagePullPolicy, java, javaOpts, mountPath, volumeName, tokenFile, on, tokenSecret,
+        tokenKey, preStop);
+  }
+
+  /** The same with another control token Secret ({@code name} null or blank: no token). */
+  public InjectConfig withTokenSecret(String name, String key) {
+    return new InjectConfig(image, imagePullPolicy, java, javaOpts, mountPath, volumeName, tokenFile, agentCache, name,
+        key, preStop);
+  }
+
+  public InjectConfig withPreStop(PreStop mode) {
+    return new InjectConfig(image, imagePullPolicy, java, javaOpts, mountPath, volumeName, tokenFile, agentCache,
+        tokenSecret, tokenKey, mode);
   }
 
   public String supervisorJar() {

@@ -14,13 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Warning Event of a pod the webhook admitted without Baton. A pod being created usually has no
- * name yet (generateName), so the Event goes on its controller (the ReplicaSet, StatefulSet, Job...)
- * where `kubectl describe` shows it next to the pods it failed to create; once per (object, message)
- * so a ReplicaSet of 50 pods gets one Event, not 50.
+ * The Events of what the webhook did to a pod: admitted without Baton, a memory limit too small for a
+ * reload (Warning), a grace period raised (Normal). Admission warnings reach only a client that created
+ * the pod itself; a Deployment's pods are created by the ReplicaSet controller, so the Event is what
+ * users see. A pod being created usually has no name yet (generateName), so the Event goes on its
+ * controller (the ReplicaSet, StatefulSet, Job...) where `kubectl describe` shows it next to its pods;
+ * once per (object, message) so a ReplicaSet of 50 pods gets one Event, not 50.
  */
 class InjectionEvents {
-  static final String REASON = "BatonInjectionSkipped";
   private static final Logger LOG = LoggerFactory.getLogger(InjectionEvents.class);
   private static final String COMPONENT = "baton-operator";
 
@@ -38,10 +39,12 @@ class InjectionEvents {
     this.client = client;
   }
 
-  void skipped(String namespace, JsonNode pod, String message) {
+  void record(String namespace, JsonNode pod, PodInjector.Notice notice) {
+    String message = notice.message();
+    String reason = notice.reason();
     ObjectReference on = involvedObject(namespace, pod);
     if (on == null) {
-      LOG.warn("{} (pod without a name or owner in {}: no Event)", message, namespace);
+      LOG.info("{} (pod without a name or owner in {}: no Event)", message, namespace);
       return;
     }
     synchronized (emitted) {
@@ -49,18 +52,19 @@ class InjectionEvents {
         return;
       }
     }
-    LOG.warn("{} {}/{}: {}", on.getKind(), namespace, on.getName(), message);
+    // The app's problem, not the operator's: the Event carries it, the operator's log only notes it.
+    LOG.info("{} {}/{}: {}", on.getKind(), namespace, on.getName(), message);
     String now = Instant.now().toString();
     try {
       client.v1().events().inNamespace(namespace).resource(new EventBuilder()
           .withNewMetadata().withName(on.getName() + "." + Long.toHexString(System.nanoTime())).withNamespace(namespace).endMetadata()
           .withInvolvedObject(on)
-          .withType("Warning").withReason(REASON).withMessage(message)
+          .withType(notice.warning() ? "Warning" : "Normal").withReason(reason).withMessage(message)
           .withNewSource().withComponent(COMPONENT).endSource().withReportingComponent(COMPONENT)
           .withFirstTimestamp(now).withLastTimestamp(now).withCount(1)
           .build()).create();
     } catch (RuntimeException e) {
-      LOG.warn("could not record event {} on {}/{}: {}", REASON, on.getKind(), on.getName(), e.toString());
+      LOG.warn("could not record event {} on {}/{}: {}", reason, on.getKind(), on.getName(), e.toString());
     }
   }
 

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
  * message names the annotation and the fix: the webhook then admits the pod unchanged with that warning.
  */
 public record InjectionSettings(String container, List<String> ports, int controlPort, String tokenSecret,
-    List<String> extraArgs, String agentArgs, Boolean agentCache, int preStopSeconds) {
+    List<String> extraArgs, String agentArgs, Boolean agentCache, int preStopSeconds, List<String> command, String java) {
 
   /** The label that selects pods for injection (the webhook's objectSelector). */
   public static final String INJECT_LABEL = "baton.dev/inject";
@@ -22,8 +22,19 @@ public record InjectionSettings(String container, List<String> ports, int contro
   public static final String PORTS = "baton.dev/ports";
   /** baton's control port, exposed as the container port named {@code baton}; default 8081. */
   public static final String CONTROL_PORT = "baton.dev/control-port";
-  /** A Secret (key {@code token}) with the control API's bearer token; default: none. */
+  /**
+   * The control token Secret; it must be the operator's ({@code --token-secret}, one name everywhere), so it
+   * only restates it. Default: the operator's.
+   */
   public static final String TOKEN_SECRET = "baton.dev/token-secret";
+  /**
+   * The app's command, for a container without {@code command} (the image's ENTRYPOINT, which the webhook
+   * cannot see: Jib, buildpacks): a JSON array of strings, or words separated by spaces. The container's
+   * {@code args} still follow it.
+   */
+  public static final String COMMAND = "baton.dev/command";
+  /** The java binary that runs baton, for images without {@code java} on the PATH; default: {@code java}. */
+  public static final String JAVA = "baton.dev/java";
   /** More baton flags, separated by spaces, e.g. {@code --drain-timeout=30s}; default: none. */
   public static final String ARGS = "baton.dev/args";
   /** Agent options, appended as {@code -javaagent:...=OPTIONS}; default: none. */
@@ -129,8 +140,48 @@ public record InjectionSettings(String container, List<String> ports, int contro
       }
     }
     int preStop = intAnnotation(annotations, PRESTOP_SECONDS, DEFAULT_PRESTOP_SECONDS, 0, 3600);
+    List<String> command = command(annotations.get(COMMAND));
+    String java = annotations.get(JAVA);
+    if (java != null) {
+      java = java.strip();
+      if (java.isEmpty() || java.contains(" ")) {
+        throw new CannotInject(JAVA + "=" + annotations.get(JAVA) + " is not a path: give the java binary of the app's"
+            + " image, e.g. /opt/java/openjdk/bin/java");
+      }
+    }
     return new InjectionSettings(container, List.copyOf(ports), controlPort, tokenSecret, List.copyOf(extraArgs),
-        agentArgs, agentCache, preStop);
+        agentArgs, agentCache, preStop, command, java);
+  }
+
+  /** baton.dev/command: a JSON array of strings or space-separated words; null without the annotation. */
+  private static List<String> command(String value) throws CannotInject {
+    if (value == null) {
+      return null;
+    }
+    String v = value.strip();
+    List<String> command = new ArrayList<>();
+    if (v.startsWith("[")) {
+      try {
+        JsonNode array = new com.fasterxml.jackson.databind.ObjectMapper().readTree(v);
+        for (JsonNode word : array) {
+          if (!word.isTextual()) {
+            throw new CannotInject(COMMAND + " holds " + word + ", not a string: give a JSON array of strings,"
+                + " e.g. [\"java\", \"-jar\", \"/app/app.jar\"]");
+          }
+          command.add(word.asText());
+        }
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new CannotInject(COMMAND + " starts with [ but is not a JSON array: give e.g. [\"java\", \"-jar\","
+            + " \"/app/app.jar\"] or words separated by spaces");
+      }
+    } else if (!v.isEmpty()) {
+      command.addAll(List.of(v.split("\\s+")));
+    }
+    if (command.isEmpty() || command.get(0).isBlank()) {
+      throw new CannotInject(COMMAND + " is empty: give the app's command, e.g. java -cp @/app/jib-classpath-file"
+          + " @/app/jib-main-class-file (Jib's entrypoint)");
+    }
+    return List.copyOf(command);
   }
 
   /** Whether this pod gets the agent's cache volume: its annotation, else the operator's default. */

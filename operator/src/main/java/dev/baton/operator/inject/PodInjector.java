@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.baton.operator.inject.InjectConfig.PreStop;
 import dev.baton.operator.inject.InjectionSettings.CannotInject;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,54 +14,79 @@ import java.util.Map;
 /**
  * Computes the JSON Patch (RFC 6902) that puts Baton into a pod: what helm/baton-inject's templates
  * render, applied to the pod as it was submitted. It works on the JSON tree, not fabric8's typed model,
- * so fields this client version does not know survive untouched.
+ * so fields this client version does not know survive untouched. What it needs from the cluster (the API
+ * server's version, the token Secret) comes through {@link ClusterFacts}.
  */
 public final class PodInjector {
   static final String INIT_CONTAINER = "baton-install";
   static final String PORT_NAME = "baton";
   static final String JAVA_TOOL_OPTIONS = "JAVA_TOOL_OPTIONS";
+  static final String JDK_JAVA_OPTIONS = "JDK_JAVA_OPTIONS";
+  /** The first Kubernetes minor version with {@code lifecycle.preStop.sleep} on by default (beta). */
+  static final int SLEEP_ACTION_MINOR = 30;
+
+  /** Event reasons of what the webhook tells about a pod (a Warning Event, or Normal for a change it made). */
+  public static final String SKIPPED = "BatonInjectionSkipped";
+  public static final String MEMORY = "BatonMemoryTooSmallForReload";
+  public static final String GRACE_RAISED = "BatonGracePeriodRaised";
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final InjectConfig config;
+  private final ClusterFacts cluster;
 
-  /** The outcome for one pod: a patch (possibly empty) and, when the pod was left alone, why. */
-  public record Result(ArrayNode patch, String warning, InjectionSettings settings) {
+  /** Something to tell about a pod: an admission warning and an Event with this reason. */
+  public record Notice(String reason, boolean warning, String message) {}
+
+  /**
+   * The outcome for one pod: a patch (possibly empty); when the pod was left alone, why ({@link #warning});
+   * and what else to tell about an injected pod ({@link #notices}).
+   */
+  public record Result(ArrayNode patch, String warning, List<Notice> notices, InjectionSettings settings) {
     public boolean injected() {
       return !patch.isEmpty();
     }
+
+    /** Everything to tell: the reason the pod was skipped, or the notices of an injected one. */
+    public List<Notice> allNotices() {
+      return warning == null ? notices : List.of(new Notice(SKIPPED, true, warning));
+    }
   }
 
-  public PodInjector(InjectConfig config) {
+  public PodInjector(InjectConfig config, ClusterFacts cluster) {
     this.config = config;
+    this.cluster = cluster;
   }
 
-  /** The patch for {@code pod} (a Pod's JSON); never throws on a bad pod, it returns a warning instead. */
+  /** The patch for {@code pod} (a Pod's JSON) in its own namespace (or "default"). */
   public Result inject(JsonNode pod) {
+    return inject(pod, pod.path("metadata").path("namespace").asText("default"));
+  }
+
+  /** The patch for {@code pod} created in {@code namespace}; never throws on a bad pod, it returns a warning instead. */
+  public Result inject(JsonNode pod, String namespace) {
     JsonNode spec = pod.path("spec");
     Map<String, String> annotations = new LinkedHashMap<>();
     pod.path("metadata").path("annotations").fields().forEachRemaining(e -> annotations.put(e.getKey(), e.getValue().asText()));
     if (annotations.containsKey(InjectionSettings.INJECTED) || named(spec.path("initContainers"), INIT_CONTAINER) != null) {
       // Already injected (a re-invocation, or a pod spec copied from an injected one): nothing to do, nothing to warn.
-      return new Result(JSON.createArrayNode(), null, null);
+      return new Result(JSON.createArrayNode(), null, List.of(), null);
     }
     try {
       InjectionSettings settings = InjectionSettings.read(annotations, spec.path("containers"));
-      return new Result(patch(pod, settings), null, settings);
+      List<Notice> notices = new ArrayList<>();
+      return new Result(patch(pod, namespace, settings, notices), null, List.copyOf(notices), settings);
     } catch (CannotInject e) {
-      return new Result(JSON.createArrayNode(), "baton: pod admitted without Baton: " + e.getMessage(), null);
+      return new Result(JSON.createArrayNode(), "baton: pod admitted without Baton: " + e.getMessage(), List.of(), null);
     }
   }
 
-  private ArrayNode patch(JsonNode pod, InjectionSettings s) throws CannotInject {
+  private ArrayNode patch(JsonNode pod, String namespace, InjectionSettings s, List<Notice> notices) throws CannotInject {
     JsonNode spec = pod.path("spec");
     JsonNode containers = spec.path("containers");
     int index = indexOf(containers, s.container());
     ObjectNode app = containers.get(index).deepCopy();
 
-    if (!app.path("command").isArray() || app.path("command").isEmpty()) {
-      throw new CannotInject("container " + s.container() + " has no command to wrap (the image's ENTRYPOINT is not"
-          + " visible to the webhook): set the container's command, e.g. [java, -jar, /app/app.jar]");
-    }
+    List<String> appCommand = appCommand(app, s);
     List<String> ownVolumes = new ArrayList<>(List.of(config.volumeName(), config.tokenVolumeName()));
     if (s.usesAgentCache(config)) {
       ownVolumes.add(config.cacheVolumeName());
@@ -82,8 +108,13 @@ public final class PodInjector {
       throw new CannotInject("container " + s.container() + " takes JAVA_TOOL_OPTIONS from valueFrom, which the agent"
           + " cannot be appended to: set it as a plain value");
     }
+    checkToken(namespace, s);
 
-    wrap(app, s, toolOptions);
+    String memory = memoryWarning(app, appCommand, toolOptions);
+    if (memory != null) {
+      notices.add(new Notice(MEMORY, true, "baton: " + memory));
+    }
+    wrap(app, s, appCommand, toolOptions);
 
     ArrayNode patch = JSON.createArrayNode();
     patch.add(op("replace", "/spec/containers/" + index, app));
@@ -99,6 +130,15 @@ public final class PodInjector {
     } else {
       patch.add(op("add", "/spec/volumes", volumes));
     }
+    // The kubelet SIGKILLs what is left when the grace period ends, preStop included: raising it costs a pod
+    // that stops quickly nothing (the period is a ceiling), while a short one cuts every drain.
+    ShutdownTime shutdown = ShutdownTime.of(s.preStopSeconds(), s.extraArgs(), s.agentArgs());
+    long grace = spec.path("terminationGracePeriodSeconds").asLong(30); // the API server's default
+    if (grace < shutdown.needed()) {
+      patch.add(op("add", "/spec/terminationGracePeriodSeconds", JSON.getNodeFactory().numberNode(shutdown.needed())));
+      notices.add(new Notice(GRACE_RAISED, false, "baton: terminationGracePeriodSeconds raised from " + grace + " to "
+          + shutdown.needed() + " (" + shutdown.explain() + "), so the drain is not cut off by SIGKILL"));
+    }
     if (pod.path("metadata").path("annotations").isObject()) {
       patch.add(op("add", "/metadata/annotations/" + InjectionSettings.INJECTED.replace("~", "~0").replace("/", "~1"),
           JSON.getNodeFactory().textNode(s.container())));
@@ -108,20 +148,62 @@ public final class PodInjector {
     return patch;
   }
 
+  /** The command baton runs: the container's own, or baton.dev/command for an image's ENTRYPOINT. */
+  private static List<String> appCommand(JsonNode app, InjectionSettings s) throws CannotInject {
+    List<String> own = new ArrayList<>();
+    app.path("command").forEach(w -> own.add(w.asText()));
+    if (!own.isEmpty() && s.command() != null) {
+      throw new CannotInject("container " + s.container() + " has a command and " + InjectionSettings.COMMAND
+          + " gives another: remove one of them");
+    }
+    if (own.isEmpty() && s.command() == null) {
+      throw new CannotInject("container " + s.container() + " has no command to wrap (the image's ENTRYPOINT is not"
+          + " visible to the webhook): set the container's command, or annotate the pod with " + InjectionSettings.COMMAND
+          + " (the image's ENTRYPOINT, e.g. java -cp @/app/jib-classpath-file @/app/jib-main-class-file for Jib)");
+    }
+    return own.isEmpty() ? s.command() : own;
+  }
+
+  /** The pod's namespace must hold the control token Secret, or the pod would never start (a missing Secret volume). */
+  private void checkToken(String namespace, InjectionSettings s) throws CannotInject {
+    String secret = config.tokenSecret();
+    if (s.tokenSecret() != null && !s.tokenSecret().equals(secret)) {
+      throw new CannotInject(InjectionSettings.TOKEN_SECRET + "=" + s.tokenSecret() + " is not the operator's control"
+          + " token Secret (" + (secret == null ? "none: the operator runs without a token" : secret) + "), with whose"
+          + " token the operator calls every pod: remove the annotation");
+    }
+    if (secret != null) {
+      String problem = cluster.tokenProblem(namespace, secret, config.tokenKey());
+      if (problem != null) {
+        throw new CannotInject(problem);
+      }
+    }
+  }
+
+  /** The memory check of the app container as submitted (its own JAVA_TOOL_OPTIONS, before the agent's). */
+  private static String memoryWarning(JsonNode app, List<String> appCommand, JsonNode toolOptions) {
+    List<String> argv = new ArrayList<>(appCommand);
+    app.path("args").forEach(a -> argv.add(a.asText()));
+    JsonNode jdkOptions = named(app.path("env"), JDK_JAVA_OPTIONS);
+    return MemoryFit.check(app.path("name").asText(), argv, toolOptions == null ? null : toolOptions.path("value").asText(null),
+        jdkOptions == null ? null : jdkOptions.path("value").asText(null),
+        app.path("resources").path("limits").path("memory").asText(null));
+  }
+
   /** The app container, changed in place: command, env (the agent), ports, probes, preStop, mounts. */
-  private void wrap(ObjectNode app, InjectionSettings s, JsonNode toolOptions) {
+  private void wrap(ObjectNode app, InjectionSettings s, List<String> appCommand, JsonNode toolOptions) {
     ArrayNode command = JSON.createArrayNode();
-    command.add(config.java());
+    command.add(s.java() != null ? s.java() : config.java());
     config.javaOpts().forEach(command::add);
     command.add("-jar").add(config.supervisorJar());
     s.ports().forEach(p -> command.add("--port=" + p));
     command.add("--control=0.0.0.0:" + s.controlPort());
-    if (s.tokenSecret() != null) {
+    if (config.tokenSecret() != null) {
       command.add("--control-token-file=" + config.tokenFile());
     }
     s.extraArgs().forEach(command::add);
     command.add("--");
-    app.withArray("command").forEach(command::add);
+    appCommand.forEach(command::add);
     app.set("command", command);
 
     // cache= first: the agent's options are comma-separated and a later one wins, so the pod's own
@@ -158,18 +240,34 @@ public final class PodInjector {
     app.set("livenessProbe", live);
 
     // preStop: the endpoint is removed while the pod sleeps, so no request arrives after baton's TERM.
-    ObjectNode lifecycle = app.path("lifecycle").isObject() ? (ObjectNode) app.get("lifecycle") : app.putObject("lifecycle");
-    lifecycle.putObject("preStop").putObject("exec").putArray("command").add("sleep").add(String.valueOf(s.preStopSeconds()));
+    if (s.preStopSeconds() > 0) {
+      ObjectNode lifecycle = app.path("lifecycle").isObject() ? (ObjectNode) app.get("lifecycle") : app.putObject("lifecycle");
+      ObjectNode preStop = lifecycle.putObject("preStop");
+      if (sleepAction()) {
+        preStop.putObject("sleep").put("seconds", s.preStopSeconds());
+      } else {
+        preStop.putObject("exec").putArray("command").add("sleep").add(String.valueOf(s.preStopSeconds()));
+      }
+    }
 
     ArrayNode mounts = app.withArray("volumeMounts");
     mounts.add(JSON.createObjectNode().put("name", config.volumeName()).put("mountPath", config.mountPath()).put("readOnly", true));
     if (s.usesAgentCache(config)) {
       mounts.add(JSON.createObjectNode().put("name", config.cacheVolumeName()).put("mountPath", config.cacheMountPath()));
     }
-    if (s.tokenSecret() != null) {
+    if (config.tokenSecret() != null) {
       mounts.add(JSON.createObjectNode().put("name", config.tokenVolumeName()).put("mountPath", parent(config.tokenFile()))
           .put("readOnly", true));
     }
+  }
+
+  /**
+   * The native {@code lifecycle.preStop.sleep} (no {@code sleep} binary needed: distroless) where the API server is
+   * known to have it; an older one would drop the field and then refuse the pod for a preStop without a handler.
+   */
+  private boolean sleepAction() {
+    return config.preStop() == PreStop.SLEEP_ACTION
+        || config.preStop() == PreStop.AUTO && cluster.minorVersion() >= SLEEP_ACTION_MINOR;
   }
 
   private ObjectNode initContainer() {
@@ -197,10 +295,10 @@ public final class PodInjector {
       // restarts, not the pod.
       volumes.addObject().put("name", config.cacheVolumeName()).putObject("emptyDir").put("sizeLimit", "32Mi");
     }
-    if (s.tokenSecret() != null) {
+    if (config.tokenSecret() != null) {
       ObjectNode secret = volumes.addObject().put("name", config.tokenVolumeName()).putObject("secret")
-          .put("secretName", s.tokenSecret());
-      secret.putArray("items").addObject().put("key", "token").put("path", base(config.tokenFile()));
+          .put("secretName", config.tokenSecret());
+      secret.putArray("items").addObject().put("key", config.tokenKey()).put("path", base(config.tokenFile()));
     }
     return volumes;
   }

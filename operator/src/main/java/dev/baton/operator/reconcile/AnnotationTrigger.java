@@ -23,10 +23,11 @@ public class AnnotationTrigger {
   private final EventRecorder events;
   private final ConfigTrigger configs;
 
-  public AnnotationTrigger(KubernetesClient client, EventRecorder events) {
+  /** {@code secrets}: whether baton.dev/reload-on may name Secrets (the operator's --reload-on-secrets). */
+  public AnnotationTrigger(KubernetesClient client, EventRecorder events, boolean secrets) {
     this.client = client;
     this.events = events;
-    this.configs = new ConfigTrigger(client, events);
+    this.configs = new ConfigTrigger(client, events, secrets);
   }
 
   public ConfigTrigger configs() {

@@ -40,14 +40,22 @@ public class ConfigTrigger {
   private static final Logger LOG = LoggerFactory.getLogger(ConfigTrigger.class);
   private final KubernetesClient client;
   private final EventRecorder events;
+  /** Whether secret/NAME references are allowed (--reload-on-secrets): watching Secrets needs list/watch on all of them. */
+  private final boolean secrets;
   /** Workloads with the annotation, "ns/Kind/name" to the references last parsed: who to look at on a change. */
   private final Map<String, List<String>> watchers = new ConcurrentHashMap<>();
   /** "ns/Kind/name" to the (reload-on, reload-on-hash) pair last handled, so status-only updates cost nothing. */
   private final Map<String, String> handled = new ConcurrentHashMap<>();
 
-  public ConfigTrigger(KubernetesClient client, EventRecorder events) {
+  public ConfigTrigger(KubernetesClient client, EventRecorder events, boolean secrets) {
     this.client = client;
     this.events = events;
+    this.secrets = secrets;
+  }
+
+  /** Whether Secrets are watched too (only with --reload-on-secrets). */
+  public boolean watchesSecrets() {
+    return secrets;
   }
 
   /** A Deployment, StatefulSet or DaemonSet was seen (added, updated, resynced). */
@@ -116,6 +124,13 @@ public class ConfigTrigger {
           || !kindName[0].equals("configmap") && !kindName[0].equals("secret")) {
         events.warning(workload, Reason.InvalidReloadOn, Utils.RELOAD_ON_ANNOTATION + " has '" + ref
             + "': write configmap/NAME or secret/NAME, comma-separated");
+        watchers.remove(key);
+        return;
+      }
+      if (kindName[0].equals("secret") && !secrets) {
+        events.warning(workload, Reason.InvalidReloadOn, Utils.RELOAD_ON_ANNOTATION + " has '" + ref + "', but the"
+            + " operator does not watch Secrets: start it with --reload-on-secrets (the chart's operator.reloadOnSecrets)"
+            + " or name ConfigMaps only");
         watchers.remove(key);
         return;
       }

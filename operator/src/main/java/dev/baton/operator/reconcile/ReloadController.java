@@ -68,7 +68,9 @@ public class ReloadController implements AutoCloseable {
       // ConfigMaps and Secrets only matter to workloads annotated baton.dev/reload-on; a change is cheap to
       // ignore. Started after the workload informers so the first events find the workloads known.
       informers.add(scope(client.configMaps()).inform(handler(c -> safely(c, configs::onConfig), c -> {}), RESYNC_MILLIS));
-      informers.add(scope(client.secrets()).inform(handler(c -> safely(c, configs::onConfig), c -> {}), RESYNC_MILLIS));
+      if (configs.watchesSecrets()) {
+        informers.add(scope(client.secrets()).inform(handler(c -> safely(c, configs::onConfig), c -> {}), RESYNC_MILLIS));
+      }
     }
     return this;
   }

@@ -45,7 +45,7 @@ class KubectlBatonTest {
     Fixtures.pod(client, "cold-0", "cold", null, false);
     operatorClient = Fixtures.operatorClient(client);
     operator = Fixtures.startOperator(operatorClient);
-    KubectlBaton.clients = () -> new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
+    KubectlBaton.clients = flags -> new KubernetesClientBuilder().withConfig(new ConfigBuilder(client.getConfiguration())
         .withNamespace(NS).withUserAgent("kubectl-baton-test").build()).build();
   }
 
@@ -94,6 +94,14 @@ class KubectlBatonTest {
     out.getBuffer().setLength(0);
     assertThat(run("status", "deploy/cold")).isZero();
     assertThat(out.toString()).contains("Phase:    Failed", "cold-0", "is not Ready");
+  }
+
+  @Test
+  void theNamespaceFlagWorksBeforeOrAfterTheSubcommandAsWithKubectl() {
+    assertThat(run("-n", "other", "status", "deploy/none")).isEqualTo(1);
+    assertThat(err.toString()).contains("no Reload of Deployment/none in namespace other");
+    assertThat(run("status", "deploy/none", "--namespace", "third")).isEqualTo(1);
+    assertThat(err.toString()).contains("no Reload of Deployment/none in namespace third");
   }
 
   @Test

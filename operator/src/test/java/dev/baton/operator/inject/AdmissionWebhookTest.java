@@ -11,8 +11,11 @@ import dev.baton.operator.BatonOperator;
 import dev.baton.operator.Fixtures;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.zjsonpatch.JsonPatch;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -39,12 +42,14 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The real HTTPS server with a certificate made by openssl for this test, its key in PKCS#1 as Helm's
  * genSignedCert writes it, answering AdmissionReviews over the JDK's HTTP client; Events go to fabric8's
- * mock API server.
+ * mock API server, which also holds the token Secret and answers {@code GET /version}.
  */
 @EnableKubernetesMockClient(crud = true)
 class AdmissionWebhookTest {
   static final ObjectMapper JSON = new ObjectMapper();
   KubernetesClient client;
+  KubernetesMockServer server;
+  ApiServerFacts cluster;
 
   @TempDir
   static Path tmp;
@@ -67,14 +72,17 @@ class AdmissionWebhookTest {
 
   @BeforeEach
   void start() throws Exception {
-
-    webhook = AdmissionWebhook.start(new InetSocketAddress("127.0.0.1", 0), cert, key, InjectConfig.defaults(), client);
+    Fixtures.tokenSecret(client);
+    cluster = ApiServerFacts.start(client);
+    webhook = AdmissionWebhook.start(new InetSocketAddress("127.0.0.1", 0), cert, key, InjectConfig.defaults(), cluster,
+        client);
     http = HttpClient.newBuilder().sslContext(trusting(cert)).connectTimeout(Duration.ofSeconds(10)).build();
   }
 
   @AfterEach
   void stop() {
     webhook.close();
+    cluster.close();
   }
 
   @Test
@@ -124,6 +132,71 @@ class AdmissionWebhookTest {
   }
 
   @Test
+  void aNamespaceWithoutTheTokenSecretGetsNoBatonButTheCommandToCreateIt() throws Exception {
+    JsonNode pod = JSON.readTree(getClass().getResource("/inject/pod-web.json"));
+    JsonNode response = review("3f0c6d2e-6", pod, false, "payments").path("response");
+    assertThat(response.path("allowed").asBoolean()).isTrue();
+    assertThat(response.has("patch")).isFalse();
+    assertThat(response.path("warnings").get(0).asText()).isEqualTo("baton: pod admitted without Baton: namespace payments"
+        + " has no control token Secret baton-control-token: list payments in the chart's controlToken.namespaces, or:"
+        + " kubectl -n payments create secret generic baton-control-token --from-literal=token=$(openssl rand -hex 32)");
+    await().atMost(Duration.ofSeconds(30)).until(() -> !client.v1().events().inNamespace("payments").list().getItems().isEmpty());
+    assertThat(client.v1().events().inNamespace("payments").list().getItems()).singleElement()
+        .satisfies(e -> assertThat(e.getReason()).isEqualTo("BatonInjectionSkipped"));
+
+    // Once the Secret is there, the next pod is injected and mounts it.
+    client.secrets().inNamespace("payments").resource(new SecretBuilder().withNewMetadata().withName("baton-control-token")
+        .endMetadata().addToData("token", Base64.getEncoder().encodeToString("t0k3n".getBytes())).build()).create();
+    JsonNode injected = review("3f0c6d2e-7", pod, false, "payments").path("response");
+    Pod out = JSON.treeToValue(JsonPatch.apply(JSON.readTree(Base64.getDecoder().decode(injected.path("patch").asText())), pod),
+        Pod.class);
+    assertThat(out.getSpec().getVolumes()).extracting("name").contains("baton-token");
+  }
+
+  @Test
+  void thePreStopPauseFollowsTheApiServersVersion() throws Exception {
+    JsonNode pod = JSON.readTree(getClass().getResource("/inject/pod-web.json"));
+    // The mock's /version has no major/minor: unknown, so the exec sleep that every version takes.
+    assertThat(preStopOf(pod, "u-8").getExec().getCommand()).containsExactly("sleep", "5");
+
+    server.setVersionInfo(new VersionInfo.Builder().withMajor("1").withMinor("31+").withGitVersion("v1.31.4-eks-2").build());
+    try (ApiServerFacts v131 = ApiServerFacts.start(client)) {
+      await().atMost(Duration.ofSeconds(30)).until(() -> v131.minorVersion() == 31);
+      webhook.close();
+      webhook = AdmissionWebhook.start(new InetSocketAddress("127.0.0.1", 0), cert, key, InjectConfig.defaults(), v131, client);
+      var preStop = preStopOf(pod, "u-9");
+      assertThat(preStop.getSleep().getSeconds()).isEqualTo(5L);
+      assertThat(preStop.getExec()).isNull();
+    }
+  }
+
+  private io.fabric8.kubernetes.api.model.LifecycleHandler preStopOf(JsonNode pod, String uid) throws Exception {
+    JsonNode response = review(uid, pod, false).path("response");
+    JsonNode patch = JSON.readTree(Base64.getDecoder().decode(response.path("patch").asText()));
+    return JSON.treeToValue(JsonPatch.apply(patch, pod), Pod.class).getSpec().getContainers().get(0).getLifecycle().getPreStop();
+  }
+
+  @Test
+  void anInjectedPodsMemoryAndGracePeriodNoticesReachTheClientAndItsReplicaSet() throws Exception {
+    ObjectNode pod = (ObjectNode) JSON.readTree(getClass().getResource("/inject/pod-web.json"));
+    ((ObjectNode) pod.path("spec")).put("terminationGracePeriodSeconds", 30);
+    ((ObjectNode) pod.path("spec").path("containers").get(0).path("resources")).putObject("limits").put("memory", "512Mi");
+
+    JsonNode response = review("3f0c6d2e-10", pod, false).path("response");
+    assertThat(response.path("patchType").asText()).isEqualTo("JSONPatch");
+    assertThat(response.path("warnings")).extracting(JsonNode::asText).satisfiesExactlyInAnyOrder(
+        w -> assertThat(w).startsWith("baton: container web: a reload needs 548Mi but the memory limit is 512Mi"),
+        w -> assertThat(w).startsWith("baton: terminationGracePeriodSeconds raised from 30 to 42"));
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace("shop").list().getItems().size() == 2);
+    assertThat(client.v1().events().inNamespace("shop").list().getItems())
+        .allSatisfy(e -> assertThat(e.getInvolvedObject().getName()).isEqualTo("web-7d9f8c6b5"))
+        .extracting("type", "reason").containsExactlyInAnyOrder(
+            org.assertj.core.groups.Tuple.tuple("Warning", "BatonMemoryTooSmallForReload"),
+            org.assertj.core.groups.Tuple.tuple("Normal", "BatonGracePeriodRaised"));
+  }
+
+  @Test
   void answersOtherKindsAllowedAndBadBodiesWithAClearError() throws Exception {
     ObjectNode review = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
     review.putObject("request").put("uid", "u-4").putObject("kind").put("kind", "ConfigMap");
@@ -143,13 +216,13 @@ class AdmissionWebhookTest {
       assertThat(operator.webhookPort()).isPositive();
       Pod out = injectedThrough(operator);
       assertThat(out.getSpec().getInitContainers().get(0).getImage()).isEqualTo("registry.example.com/baton:9");
-      assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-cache"); // on by default
+      assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-cache", "baton-token"); // on by default
     }
     // What the chart renders for inject.agentCache=false.
     try (BatonOperator.Running operator = Fixtures.startOperator(client, "--webhook-address=127.0.0.1:0",
         "--webhook-cert=" + cert, "--webhook-key=" + key, "--no-inject-agent-cache")) {
       Pod out = injectedThrough(operator);
-      assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton");
+      assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-token");
       assertThat(out.getSpec().getContainers().get(0).getEnv()).extracting("name", "value")
           .containsExactly(org.assertj.core.groups.Tuple.tuple("JAVA_TOOL_OPTIONS", "-javaagent:/opt/baton/baton-agent.jar"));
     }
@@ -173,9 +246,13 @@ class AdmissionWebhookTest {
   }
 
   private JsonNode review(String uid, JsonNode pod, boolean dryRun) throws Exception {
+    return review(uid, pod, dryRun, "shop");
+  }
+
+  private JsonNode review(String uid, JsonNode pod, boolean dryRun, String namespace) throws Exception {
     ObjectNode review = JSON.createObjectNode().put("apiVersion", "admission.k8s.io/v1").put("kind", "AdmissionReview");
     ObjectNode request = review.putObject("request").put("uid", uid).put("operation", "CREATE")
-        .put("namespace", "shop").put("dryRun", dryRun);
+        .put("namespace", namespace).put("dryRun", dryRun);
     request.putObject("kind").put("group", "").put("version", "v1").put("kind", "Pod");
     request.set("object", pod);
     HttpResponse<String> response = post(review.toString());

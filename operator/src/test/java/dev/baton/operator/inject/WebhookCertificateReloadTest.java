@@ -69,7 +69,7 @@ class WebhookCertificateReloadTest {
     Files.createSymbolicLink(volume.resolve("tls.crt"), Path.of("..data/tls.crt"));
     Files.createSymbolicLink(volume.resolve("tls.key"), Path.of("..data/tls.key"));
     webhook = AdmissionWebhook.start(new InetSocketAddress("127.0.0.1", 0), volume.resolve("tls.crt"),
-        volume.resolve("tls.key"), InjectConfig.defaults(), client);
+        volume.resolve("tls.key"), InjectConfig.defaults(), ClusterFacts.assumed(31), client);
   }
 
   @AfterEach

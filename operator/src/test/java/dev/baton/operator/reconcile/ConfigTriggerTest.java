@@ -51,7 +51,7 @@ class ConfigTriggerTest {
       annotate(Map.of(Utils.RELOAD_ON_ANNOTATION, "configmap/app-config, secret/app-secret"));
       Fixtures.pod(client, "web-0", "web", batons.get(0).controlAddress(), true);
 
-      BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
+      BatonOperator.Running operator = Fixtures.startOperator(operatorClient, "--reload-on-secrets");
       try {
         // First sight: the hash is recorded, nothing is reloaded (the pods run with this config already).
         await().atMost(Duration.ofSeconds(30)).until(() -> hash() != null);
@@ -78,7 +78,7 @@ class ConfigTriggerTest {
       }
 
       // A restarted operator finds the hash it recorded: no second Reload for the same change.
-      operator = Fixtures.startOperator(operatorClient);
+      operator = Fixtures.startOperator(operatorClient, "--reload-on-secrets");
       try {
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> reloads().size() == 1);
         client.secrets().inNamespace(NS).withName("app-secret").edit(s -> {
@@ -156,7 +156,7 @@ class ConfigTriggerTest {
       String uses = "configmap/app-config through envFrom (container app), subPath mount /etc/app/app.conf"
           + " (container app); secret/app-secret through env PASSWORD (container app), which a running pod never updates";
 
-      BatonOperator.Running operator = Fixtures.startOperator(operatorClient);
+      BatonOperator.Running operator = Fixtures.startOperator(operatorClient, "--reload-on-secrets");
       try {
         // Up front, before any change: a Warning on the workload.
         awaitWarningOnTheDeployment("RolloutNeeded", uses + ": baton.dev/reload-on cannot apply a change there in"
