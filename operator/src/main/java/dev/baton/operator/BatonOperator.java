@@ -122,6 +122,8 @@ public class BatonOperator implements Callable<Integer> {
   public static final class Running implements AutoCloseable {
     private final HttpServer metricsServer;
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
+    /** Set by {@link #close()}: a stop we asked for (TERM), not a lost Lease. */
+    private volatile boolean closing;
     private volatile ReloadController controller;
     private volatile CompletableFuture<?> election;
     private volatile AdmissionWebhook webhook;
@@ -144,6 +146,11 @@ public class BatonOperator implements Callable<Integer> {
       return stopped;
     }
 
+    /** Whether the operator was closed on purpose (TERM or shutdown), rather than having lost its Lease. */
+    public boolean closedOnPurpose() {
+      return closing;
+    }
+
     private void lead(ReloadController c) {
       long t0 = System.nanoTime();
       c.start();
@@ -159,6 +166,7 @@ public class BatonOperator implements Callable<Integer> {
 
     @Override
     public synchronized void close() {
+      closing = true;
       if (election != null) {
         election.cancel(true);
       }
@@ -189,7 +197,11 @@ public class BatonOperator implements Callable<Integer> {
       // On TERM: stop reconciling (progress is in the status) and release the Lease for the next replica.
       Runtime.getRuntime().addShutdownHook(new Thread(running::close, "baton-operator-shutdown"));
       running.stopped().join();
-      LOG.warn("stopped (lost the Lease {}/{}, or shutting down): exiting so another replica takes over", leaseNamespace, leaseName);
+      if (running.closedOnPurpose()) {
+        LOG.info("stopped: shutting down");
+        return 0;
+      }
+      LOG.warn("lost the Lease {}/{}: exiting so another replica takes over", leaseNamespace, leaseName);
       return 1;
     }
   }
@@ -248,7 +260,11 @@ public class BatonOperator implements Callable<Integer> {
         // The elector calls onStartLeading on its own renewal thread: starting the informers there would
         // hold the renewals back (the Lease lapses and another replica takes it while this one still starts).
         .withLeaderCallbacks(new LeaderCallbacks(() -> new Thread(lead, "baton-operator-lead").start(), () -> {
-          LOG.warn("stopped leading");
+          if (running.closedOnPurpose()) {
+            LOG.info("stopped leading: shutting down, the Lease is released for the next replica");
+          } else {
+            LOG.warn("stopped leading: the Lease was lost (renewals failed or another replica took it)");
+          }
           running.close();
         }, leader -> LOG.info("leader is now {}", leader)))
         .build()).build().start();
