@@ -12,6 +12,24 @@ final class InFlightRequest {
   private InFlightRequest() {}
 
   /**
+   * The server's sample under the fake supervisor: {@link #answeredThroughTerm(ServerProcess, int, long)}, and a
+   * Spring Boot sample's context closed after the drain. Returns the fake supervisor, its worker gone.
+   */
+  static ServerProcess answeredThroughTerm(ServerUnderTest target) throws Exception {
+    int port = Workers.freePort();
+    ServerProcess supervisor = target.startUnderFakeSupervisor(port, "drainTimeout=60s");
+    try {
+      FakeSupervisor.awaitReady(supervisor);
+      answeredThroughTerm(supervisor, port, FakeSupervisor.workerPid(supervisor));
+      SpringContext.assertClosedAfterTheDrain(target.server(), supervisor);
+      return supervisor;
+    } catch (Exception | AssertionError e) {
+      supervisor.close();
+      throw e;
+    }
+  }
+
+  /**
    * Sends {@code /slow?ms=2000} to the worker, TERM once the worker is handling it, and checks that the
    * draining worker answers it and then exits with 143 (the JVM's exit for TERM, after the drain).
    */
