@@ -48,6 +48,7 @@ interface FreshConnectionsDuringDrain extends ServerUnderTest {
 
   @Test
   default void noAcceptedConnectionIsClosedBeforeItsFirstResponse() throws Exception {
+    assumeDrainTestedOnThisJdk();
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicInteger answered = new AtomicInteger();
     List<ServerProcess> supervisors = new ArrayList<>();

@@ -31,6 +31,7 @@ interface Http2Drain extends ServerUnderTest {
    */
   default void streamInFlightIsAnsweredAndEveryConnectionGetsGoAwayThenCloses(H2Client.Mode mode, Path tempDir)
       throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     List<String> sampleArgs = new ArrayList<>(List.of(Integer.toString(port)));
     if (mode == H2Client.Mode.TLS) {

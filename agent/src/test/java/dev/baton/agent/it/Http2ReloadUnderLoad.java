@@ -37,6 +37,7 @@ interface Http2ReloadUnderLoad extends ServerUnderTest {
 
   @Test
   default void hupsUnderHttp2LoadFailNoRequest(@TempDir Path tempDir) throws Exception {
+    assumeDrainTestedOnThisJdk();
     assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
     int reloads = http2Reloads();
     int port = Workers.freePort();

@@ -14,6 +14,7 @@ interface IdleKeepAliveDrain extends ServerUnderTest {
 
   @Test
   default void idleKeepAliveConnectionIsClosedAfterTheGrace() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);

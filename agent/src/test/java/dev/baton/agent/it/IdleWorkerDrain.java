@@ -15,6 +15,7 @@ interface IdleWorkerDrain extends ServerUnderTest {
 
   @Test
   default void reportsAdoptionThenReadyThenExitsPromptlyOnTerm() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);

@@ -62,6 +62,25 @@ enum Jdk {
     return this == JDK_25 ? List.of("--enable-native-access=ALL-UNNAMED") : List.of();
   }
 
+  /**
+   * JVM options every worker on this JDK gets when its application's library calls {@code sun.misc.Unsafe}'s
+   * memory-access methods (Undertow's buffer cleaner, Netty 4.1): JDK 24+ warns about each library once
+   * unless the application allows it (JEP 498; again the application's flag, not the agent's).
+   */
+  List<String> unsafeMemoryAccessOptions() {
+    return this == JDK_25 ? List.of("--sun-misc-unsafe-memory-access=allow") : List.of();
+  }
+
+  /**
+   * Whether the drain behaviours of {@code server} run on this JDK. Debian's current 17 build runs them for the
+   * JDK's own servers, whose code is the JDK build's; for a framework it runs the reload test, whose drains
+   * under load cover the JDK classes the agent rewrites, while the framework's side of a drain is the same on
+   * every build of 17 (the default JDK runs it in full).
+   */
+  boolean runsDrainTestsOf(Server server) {
+    return this != JDK_17_DEBIAN_CURRENT || server.isJdkOwn();
+  }
+
   /** {@code JAVA_RUNTIME_VERSION} from the JDK's {@code release} file, e.g. {@code 17.0.15+6-Debian-1deb12u1}. */
   String runtimeVersion() {
     Path release = home.resolve("release");

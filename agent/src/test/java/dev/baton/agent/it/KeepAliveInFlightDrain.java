@@ -22,6 +22,7 @@ interface KeepAliveInFlightDrain extends ServerUnderTest {
 
   @Test
   default void responseInFlightDuringTheDrainClosesItsKeepAliveConnection() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=30s")) {
       FakeSupervisor.awaitReady(supervisor);

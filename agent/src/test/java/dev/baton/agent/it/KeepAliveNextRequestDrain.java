@@ -14,6 +14,7 @@ interface KeepAliveNextRequestDrain extends ServerUnderTest {
 
   @Test
   default void keepAliveClientGetsItsNextRequestAnsweredWithConnectionClose() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s,keepAliveGrace=20s");
         KeepAliveConnection connection = awaitReadyAndConnect(supervisor, port)) {

@@ -37,6 +37,7 @@ class NettyEpollTest extends ServerTest implements ReloadUnderLoad, ReloadOnUnix
    */
   @Test
   void adoptedChannelAcceptsReportsReadyAndDrains() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
@@ -61,6 +62,7 @@ class NettyEpollTest extends ServerTest implements ReloadUnderLoad, ReloadOnUnix
    */
   @Test
   void datagramBindOfTheListedPortIsNotAdopted() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port,
         worker("", Integer.toString(port), "udp"), Map.of())) {

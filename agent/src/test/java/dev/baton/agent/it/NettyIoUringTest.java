@@ -21,6 +21,7 @@ class NettyIoUringTest extends ServerTest implements ReloadUnderLoad, ReloadOnUn
   /** READY once it accepts, and on TERM the request in flight is answered before the JVM exits 143. */
   @Test
   void adoptedChannelReportsReadyAndDrains() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);

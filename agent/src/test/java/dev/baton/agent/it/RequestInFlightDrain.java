@@ -7,6 +7,7 @@ interface RequestInFlightDrain extends ServerUnderTest {
 
   @Test
   default void slowRequestInFlightCompletesThenTheJvmExits() throws Exception {
+    assumeDrainTestedOnThisJdk();
     try (ServerProcess supervisor = InFlightRequest.answeredThroughTerm(this)) {
       assertCleanRunWithOwnDrain(supervisor);
     }

@@ -20,6 +20,7 @@ interface RequestOnAcceptedConnectionDrain extends ServerUnderTest {
 
   @Test
   default void requestSentJustAfterTheDrainSignalOnAnAcceptedConnectionIsAnswered() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=20s")) {
       FakeSupervisor.awaitReady(supervisor);

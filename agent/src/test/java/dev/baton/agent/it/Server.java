@@ -54,6 +54,7 @@ final class Server {
       .reloadShows(transcript -> assertThat(transcript).contains("(IoUringServerSocketChannel)"));
   /** Netty 4.1 beside the test class path's 4.2 (Vert.x's): the worker runs on the jars Maven copies. */
   static final Server NETTY_41_EPOLL = new Server(Netty41EpollApp.class, "connections").withNativeTransport()
+      .withUnsafeMemoryAccess()
       .onClasspath(() -> Workers.classpathWithJarsIn(Workers.NETTY41))
       .requires(() -> assumeTrue(Files.isDirectory(Workers.NETTY41),
           Workers.NETTY41 + " missing: run through Maven (process-test-classes copies it)"))
@@ -68,9 +69,11 @@ final class Server {
       .reloadShows(transcript -> assertThat(transcript).contains("transport IoUringTransport"));
   static final Server JETTY = new Server(JettyApp.class, "Jetty").http2(JettyH2cApp.class, "Jetty");
   static final Server TOMCAT = new Server(TomcatApp.class, "Tomcat").http2(TomcatH2cApp.class, "Tomcat");
-  static final Server UNDERTOW = new Server(UndertowApp.class, "Undertow").http2(UndertowH2cApp.class, "Undertow");
+  static final Server UNDERTOW = new Server(UndertowApp.class, "Undertow").withUnsafeMemoryAccess()
+      .http2(UndertowH2cApp.class, "Undertow");
   /** Undertow with the application's own GracefulShutdownHandler around its handler. */
-  static final Server UNDERTOW_GRACEFUL = new Server(UndertowGracefulApp.class, "Undertow");
+  static final Server UNDERTOW_GRACEFUL = new Server(UndertowGracefulApp.class, "Undertow")
+      .withUnsafeMemoryAccess();
   static final Server SPRING_BOOT_TOMCAT = new Server(SpringBootApp.class, "Tomcat").withSpringContext();
   static final Server SPRING_BOOT_JETTY = new Server(SpringBootJettyApp.class, "Jetty").withSpringContext();
   static final Server SPRING_BOOT_WEBFLUX = new Server(SpringBootWebFluxApp.class, "Reactor Netty")
@@ -95,6 +98,7 @@ final class Server {
   private final List<String> ownDrains;
   private Supplier<String> classpath = Workers::classpath;
   private boolean nativeTransport;
+  private boolean unsafeMemoryAccess;
   private boolean nettyAcceptNoise;
   private boolean springContext;
   private boolean jdkOwn;
@@ -182,6 +186,9 @@ final class Server {
     if (nativeTransport) {
       options.addAll(jdk.nativeAccessOptions());
     }
+    if (unsafeMemoryAccess) {
+      options.addAll(jdk.unsafeMemoryAccessOptions());
+    }
     return Workers.javaOn(classpath(), jdk.java(), options, agentOptions, main.getName(), args);
   }
 
@@ -198,6 +205,12 @@ final class Server {
   /** Loads a native Netty transport (Vert.x and Reactor Netty probe epoll even when they do not use it). */
   private Server withNativeTransport() {
     this.nativeTransport = true;
+    return this;
+  }
+
+  /** Its library calls {@code sun.misc.Unsafe}'s memory-access methods (Undertow's buffer cleaner, Netty 4.1). */
+  private Server withUnsafeMemoryAccess() {
+    this.unsafeMemoryAccess = true;
     return this;
   }
 

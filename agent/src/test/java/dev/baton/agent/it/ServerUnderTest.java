@@ -23,6 +23,13 @@ interface ServerUnderTest {
     server().assumeRunnable();
   }
 
+  /** Skips a drain behaviour where {@link Jdk#runsDrainTestsOf} says this JDK leaves it to the reload test. */
+  default void assumeDrainTestedOnThisJdk() {
+    org.junit.jupiter.api.Assumptions.assumeTrue(jdk().runsDrainTestsOf(server()), () -> jdk().name()
+        + " runs the reload test of " + server() + " (its drains under load), the drain cases of the JDK's own"
+        + " servers only: a framework's side of a drain is the same on every build of 17");
+  }
+
   /** The server's sample as a worker on this JDK with the agent ({@code agentOptions} may be empty). */
   default List<String> worker(String agentOptions, String... args) {
     return server().command(jdk(), List.of(), agentOptions, args);

@@ -30,6 +30,7 @@ class TomcatTest extends ServerTest implements ReloadUnderLoad, IdleWorkerDrain,
    */
   @Test
   void declinesAnUpgradeAskedForDuringTheDrain() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startHttp2Sample(port)) {
       FakeSupervisor.awaitReady(supervisor);
@@ -60,6 +61,7 @@ class TomcatTest extends ServerTest implements ReloadUnderLoad, IdleWorkerDrain,
    */
   @Test
   void tellsAConnectionThatTurnsHttp2DuringTheDrain() throws Exception {
+    assumeDrainTestedOnThisJdk();
     int port = Workers.freePort();
     try (ServerProcess supervisor = startHttp2Sample(port);
         H2Client client = new H2Client(port, H2Client.Mode.PRIOR_KNOWLEDGE)) {

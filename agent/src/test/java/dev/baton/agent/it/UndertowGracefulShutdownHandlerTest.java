@@ -20,6 +20,7 @@ class UndertowGracefulShutdownHandlerTest extends ServerTest implements ReloadUn
   /** The request in flight finishes within the handler's own graceful shutdown, which the agent awaited. */
   @Test
   void gracefulShutdownHandlerIsShutDownAndAwaitedWithTheRequestInFlight() throws Exception {
+    assumeDrainTestedOnThisJdk();
     try (ServerProcess supervisor = InFlightRequest.answeredThroughTerm(this)) {
       supervisor.awaitStderr(line -> line.matches(
           "baton-agent: Undertow GracefulShutdownHandler shut down; its requests in flight finished after \\d+ ms"),
