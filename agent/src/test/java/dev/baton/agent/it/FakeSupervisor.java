@@ -23,7 +23,9 @@ final class FakeSupervisor {
     return ServerProcess.start(command, env);
   }
 
-  /** A sample on the default JDK with the agent ({@code agentOptions} joined with commas), listening on {@code port}. */
+  /**
+   * A sample on the default JDK with the agent ({@code agentOptions} joined with commas), listening on {@code port}.
+   */
   static ServerProcess start(String spec, Class<?> sample, int port, String... agentOptions) throws IOException {
     return start(spec, Workers.java(Workers.JAVA_17, String.join(",", agentOptions), sample.getName(),
         Integer.toString(port)), Map.of());
@@ -53,6 +55,7 @@ final class FakeSupervisor {
 
   /** Waits for the worker's exit and returns its status as the fake supervisor printed it. */
   static int awaitWorkerExit(ServerProcess supervisor, Duration atMost) {
-    return Integer.parseInt(supervisor.awaitStdout(line -> line.startsWith("exit "), atMost).substring("exit ".length()));
+    String exit = supervisor.awaitStdout(line -> line.startsWith("exit "), atMost);
+    return Integer.parseInt(exit.substring("exit ".length()));
   }
 }

@@ -88,8 +88,8 @@ interface Http2Drain extends ServerUnderTest {
       assertThat(first.getLastStreamId()).as("the stream in flight is covered").isGreaterThanOrEqualTo(answer.streamId());
       assertThat(FakeSupervisor.awaitWorkerExit(supervisor, Duration.ofSeconds(30))).as(supervisor.transcript())
           .isEqualTo(143);
-      WorkerLog.assertClean(supervisor.transcript(), server());
-      WorkerLog.assertOwnDrainRan(supervisor.transcript(), server().http2Drains());
+      WorkerLog.assertClean(supervisor.transcript(), server(), who());
+      WorkerLog.assertOwnDrainRan(supervisor.transcript(), server().http2Drains(), who());
     }
   }
 }

@@ -66,8 +66,8 @@ interface Http2ReloadUnderLoad extends ServerUnderTest {
         assertThat(load.failures()).as(supervisor.transcript()).isEmpty();
         assertThat(load.bodies()).as("workers that answered").hasSizeGreaterThan(reloads);
       }
-      WorkerLog.assertClean(supervisor.transcript(), server());
-      WorkerLog.assertOwnDrainRan(supervisor.transcript(), server().http2Drains());
+      WorkerLog.assertClean(supervisor.transcript(), server(), who());
+      WorkerLog.assertOwnDrainRan(supervisor.transcript(), server().http2Drains(), who());
       supervisor.signal("TERM");
       supervisor.awaitExit(Duration.ofSeconds(30));
     }

@@ -58,7 +58,10 @@ class NormalBindTest {
     }
   }
 
-  /** Netty's native epoll transport binds through JNI, not the JDK: without SERVER_STARTER_PORT, as if the agent were absent. */
+  /**
+   * Netty's native epoll transport binds through JNI, not the JDK: without SERVER_STARTER_PORT, as if the agent were
+   * absent.
+   */
   @Test
   void nettyEpollWithoutServerStarterPortBindsNormally() throws Exception {
     Workers.assumeTransportAvailable(NettyEpollApp.class);

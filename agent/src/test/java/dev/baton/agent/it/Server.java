@@ -118,7 +118,10 @@ final class Server {
     return sample;
   }
 
-  /** The drains the agent's {@code drained in} line must name for this server (just {@code connections}: none of its own). */
+  /**
+   * The drains the agent's {@code drained in} line must name for this server (just {@code connections}: none of its
+   * own).
+   */
   List<String> ownDrains() {
     return ownDrains;
   }

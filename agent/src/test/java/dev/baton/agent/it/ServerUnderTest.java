@@ -42,7 +42,12 @@ interface ServerUnderTest {
 
   /** The test-wide rules for a normal run's output ({@link WorkerLog}): clean, and the server's own drains ran. */
   default void assertCleanRunWithOwnDrain(ServerProcess process) {
-    WorkerLog.assertClean(process.transcript(), server());
-    WorkerLog.assertOwnDrainRan(process.transcript(), server().ownDrains());
+    WorkerLog.assertClean(process.transcript(), server(), who());
+    WorkerLog.assertOwnDrainRan(process.transcript(), server().ownDrains(), who());
+  }
+
+  /** The server and the JDK, for failure messages: {@code TomcatApp on JDK_25 (25.0.3+9-LTS)}. */
+  default String who() {
+    return "(" + server() + " on " + jdk() + ")";
   }
 }

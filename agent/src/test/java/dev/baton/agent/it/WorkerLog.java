@@ -34,9 +34,14 @@ final class WorkerLog {
 
   /** No line of the transcript shows trouble (see {@link #TROUBLE}), Netty's one known warning aside. */
   static void assertClean(String transcript, Server server) {
+    assertClean(transcript, server, server.toString());
+  }
+
+  /** The same, {@code who} (server and JDK) named in the failure. */
+  static void assertClean(String transcript, Server server, String who) {
     String checked = server.mayPrintNettyAcceptNoise() ? withoutNettyAcceptCloseNoise(transcript) : transcript;
     assertThat(checked.lines().filter(line -> TROUBLE.matcher(line).find()))
-        .as("no ERROR or WARNING line, nothing thrown (worker and supervisor output):\n%s", transcript)
+        .as("%s: no ERROR or WARNING line, nothing thrown (worker and supervisor output):\n%s", who, transcript)
         .isEmpty();
   }
 
@@ -48,18 +53,24 @@ final class WorkerLog {
    * <p>Until the agent names its drains on that line, this is the one check that fails, last in each test.
    */
   static void assertOwnDrainRan(String transcript, List<String> expected) {
+    assertOwnDrainRan(transcript, expected, "");
+  }
+
+  /** The same, {@code who} (server and JDK) named in the failure. */
+  static void assertOwnDrainRan(String transcript, List<String> expected, String who) {
     List<String> lines = transcript.lines().filter(line -> line.contains("baton-agent: drained in ")).toList();
     assertThat(lines).as("the agent's 'drained in' line:\n%s", transcript).isNotEmpty();
     for (String line : lines) {
       Matcher drained = DRAINED.matcher(line);
       assertThat(drained.find() && drained.group(1) != null)
-          .as("own drain: '%s' does not say which drains ran ('drained in <N> ms (<names>)'), expected %s",
-              line, expected)
+          .as("own drain: '%s' does not say which drains ran ('drained in <N> ms (<names>)'), expected %s %s",
+              line, expected, who)
           .isTrue();
       List<String> names = Arrays.stream(drained.group(1).split(",")).map(String::trim).toList();
-      assertThat(names).as("own drain: the drains that ran, in '%s'", line).containsAll(expected);
+      assertThat(names).as("own drain: the drains that ran, in '%s' %s", line, who).containsAll(expected);
       if (!expected.contains("connections")) {
-        assertThat(names).as("own drain: not the generic fallback, in '%s'", line).doesNotContain("connections");
+        assertThat(names).as("own drain: not the generic fallback, in '%s' %s", line, who)
+            .doesNotContain("connections");
       }
     }
   }
