@@ -34,18 +34,27 @@ final class InFlightRequest {
    * draining worker answers it and then exits with 143 (the JVM's exit for TERM, after the drain).
    */
   static void answeredThroughTerm(ServerProcess supervisor, int port, long worker) throws Exception {
-    CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
-      try {
-        return Http.closeGet(port, "/slow?ms=2000");
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    });
-    supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+    CompletableFuture<Long> slow = sent(supervisor, port, 2000);
     Signals.send("TERM", worker);
 
     assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
     supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
     assertThat(supervisor.stdout()).as(supervisor.transcript()).contains("exit 143");
+  }
+
+  /**
+   * Sends {@code /slow?ms=<millis>} on a connection of its own and returns once the worker is handling it;
+   * the future completes with the pid that answered.
+   */
+  static CompletableFuture<Long> sent(ServerProcess supervisor, int port, int millis) {
+    CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
+      try {
+        return Http.closeGet(port, "/slow?ms=" + millis);
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    });
+    supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+    return slow;
   }
 }

@@ -43,14 +43,7 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
     try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
-      CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
-        try {
-          return Http.closeGet(port, "/slow?ms=3000");
-        } catch (Exception e) {
-          throw new IllegalStateException(e);
-        }
-      });
-      supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
+      CompletableFuture<Long> slow = InFlightRequest.sent(supervisor, port, 3000);
       Signals.send("TERM", worker);
       supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
       Signals.send("TERM", worker);

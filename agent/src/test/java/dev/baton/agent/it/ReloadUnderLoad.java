@@ -12,6 +12,9 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -42,14 +45,35 @@ interface ReloadUnderLoad extends ServerUnderTest {
     reloadUnderLoad(Supervisor.BATON, reloads(), tempDir);
   }
 
+  /** Where the supervisor listens and how clients reach it: a TCP port, or a Unix-domain socket path. */
+  record Listener(String option, String workerArgument, Callable<Long> request, Supplier<Load> load) {
+
+    static Listener port(int port) {
+      return new Listener("--port=" + port, Integer.toString(port), () -> Http.closeGet(port, "/"),
+          () -> new Load(port));
+    }
+
+    static Listener unixSocket(Path socket) {
+      return new Listener("--path=" + socket, socket.toString(), () -> Http.closeGet(socket, "/"),
+          () -> Load.overUnixSocket(socket));
+    }
+  }
+
+  /** {@code reloads} HUPs of the server's sample on a port of its own, its reload checks after them. */
+  default void reloadUnderLoad(Supervisor supervisor, int reloads, Path tempDir) throws Exception {
+    reloadUnderLoad(supervisor, reloads, tempDir, Listener.port(Workers.freePort()), server().sample(),
+        (process, transcript) -> server().checkReloadTranscript(transcript));
+  }
+
   /**
    * {@code reloads} HUPs under {@link Load}, each done once the status file lists one worker of a newer
-   * generation (the old one has exited) and a pid not seen before answers.
+   * generation (the old one has exited) and a pid not seen before answers; then the common checks, and
+   * {@code checks} while the supervisor still runs.
    */
-  default void reloadUnderLoad(Supervisor supervisor, int reloads, Path tempDir) throws Exception {
-    int port = Workers.freePort();
+  default void reloadUnderLoad(Supervisor supervisor, int reloads, Path tempDir, Listener listener, Class<?> sample,
+      BiConsumer<ServerProcess, String> checks) throws Exception {
     Path statusFile = tempDir.resolve("status");
-    List<String> options = List.of("--port=" + port, "--pid-file=" + tempDir.resolve("supervisor.pid"),
+    List<String> options = List.of(listener.option(), "--pid-file=" + tempDir.resolve("supervisor.pid"),
         "--status-file=" + statusFile, "--");
     List<String> command = new ArrayList<>();
     if (supervisor == Supervisor.BATON) {
@@ -59,12 +83,12 @@ interface ReloadUnderLoad extends ServerUnderTest {
       command.add(Workers.START_SERVER.toString());
       command.addAll(options);
     }
-    command.addAll(worker("", Integer.toString(port)));
+    command.addAll(server().command(sample, jdk(), List.of(), "", listener.workerArgument()));
 
     try (ServerProcess process = ServerProcess.start(command, Map.of())) {
-      await().atMost(FakeSupervisor.READY_TIMEOUT).ignoreExceptions().until(() -> Http.closeGet(port, "/") > 0);
+      await().atMost(FakeSupervisor.READY_TIMEOUT).ignoreExceptions().until(() -> listener.request().call() > 0);
       Set<Long> servedBy = new HashSet<>();
-      try (Load load = new Load(port)) {
+      try (Load load = listener.load().get()) {
         for (int reload = 1; reload <= reloads; reload++) {
           int generationBefore = onlyGeneration(statusFile);
           await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
@@ -79,8 +103,8 @@ interface ReloadUnderLoad extends ServerUnderTest {
           servedBy.addAll(load.pids());
         }
         load.close(); // stop the traffic before asserting on it
-        System.out.printf("%s on %s under %s: %d requests answered, %d failed, pids %s%n", server(), jdk(),
-            supervisor, load.successes(), load.failures().size(), load.pids());
+        System.out.printf("%s %s under %s: %d requests answered, %d failed, pids %s%n", sample.getSimpleName(),
+            who(), supervisor, load.successes(), load.failures().size(), load.pids());
         assertThat(load.failures()).as(process.transcript()).isEmpty();
         assertThat(load.successes()).isGreaterThan(reloads * 10);
       }
@@ -91,7 +115,7 @@ interface ReloadUnderLoad extends ServerUnderTest {
       }
       assertThat(process.transcript()).as("every generation adopted the inherited socket")
           .contains("baton-agent: adopted ");
-      server().checkReloadTranscript(process.transcript());
+      checks.accept(process, process.transcript());
       assertCleanRunWithOwnDrain(process);
       process.signal("TERM");
       process.awaitExit(Duration.ofSeconds(30));
