@@ -1,5 +1,7 @@
 package dev.baton.agent.it;
 
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +27,7 @@ interface ServerUnderTest {
 
   /** Skips a drain behaviour where {@link Jdk#runsDrainTestsOf} says this JDK leaves it to the reload test. */
   default void assumeDrainTestedOnThisJdk() {
-    org.junit.jupiter.api.Assumptions.assumeTrue(jdk().runsDrainTestsOf(server()), () -> jdk().name()
+    assumeTrue(jdk().runsDrainTestsOf(server()), () -> jdk().name()
         + " runs the reload test of " + server() + " (its drains under load), the drain cases of the JDK's own"
         + " servers only: a framework's side of a drain is the same on every build of 17");
   }
