@@ -37,24 +37,39 @@ class ReloadUnderLoadIT {
     noRequestIsLost(WorkerKind.VERTX, false);
   }
 
+  /**
+   * The load runs until it has sent {@link #REQUESTS} and {@link #MIN_GENERATIONS} generations have served
+   * (bounded): a fixed count alone can end before the reloads it needs on a busy machine, where each generation
+   * takes seconds to start and baton coalesces the HUPs that come meanwhile.
+   */
   private void noRequestIsLost(WorkerKind kind, boolean keepAlive) throws Exception {
     try (SupervisedServer server = SupervisedServer.builder(E2e.home(), kind).sleepMillis(100).start()) {
       server.awaitServing(Duration.ofSeconds(60));
 
-      HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), CONCURRENCY, REQUESTS, keepAlive));
+      HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), CONCURRENCY, 0, keepAlive));
       LoadResult result;
       try (AutoCloseable hups = E2e.hupEvery(server, HUP_PERIOD_MILLIS)) {
-        result = load.await(Duration.ofSeconds(200));
+        try {
+          await().atMost(Duration.ofSeconds(180)).pollInterval(Duration.ofMillis(100)).until(() ->
+              load.completed() >= REQUESTS && generationsServing(load) >= MIN_GENERATIONS);
+        } finally {
+          load.stop();
+        }
+        result = load.await(Duration.ofSeconds(60));
       }
 
       assertThat(result.failed()).as("failed requests %s, e.g. %s%s", result.failedBy(), load.failureSamples(),
           E2e.tail(server)).isZero();
       assertThat(result.non2xx()).as("non-2xx answers").isZero();
-      assertThat(result.complete()).isEqualTo(REQUESTS);
+      assertThat(result.complete()).isGreaterThanOrEqualTo(REQUESTS);
       assertThat(result.generationsServing(1)).as("generations that served requests: %s", result.generations())
           .isGreaterThanOrEqualTo(MIN_GENERATIONS);
       settles(server);
     }
+  }
+
+  private static long generationsServing(HttpLoad load) {
+    return load.generations().values().stream().filter(n -> n >= 1).count();
   }
 
   /** The same with ApacheBench as the article ran it ({@code ab -r}), where installed (CI installs it). */
@@ -86,23 +101,27 @@ class ReloadUnderLoadIT {
     abCountsNoFailedRequest(WorkerKind.VERTX, true);
   }
 
+  /**
+   * ab runs of {@link #REQUESTS} each, every one checked in full, until {@link #MIN_GENERATIONS} - 1 generations
+   * were started under them (bounded): one run can end before the reloads it needs on a busy machine.
+   */
   private void abCountsNoFailedRequest(WorkerKind kind, boolean keepAlive) throws Exception {
     assumeTrue(Ab.installed(), "ab (apache2-utils) is not installed");
     try (SupervisedServer server = SupervisedServer.builder(E2e.home(), kind).sleepMillis(100).start()) {
       server.awaitServing(Duration.ofSeconds(60));
       long firstGeneration = server.control().workers().get(0).generation();
 
-      LoadResult result;
       try (AutoCloseable hups = E2e.hupEvery(server, HUP_PERIOD_MILLIS)) {
-        result = Ab.run(server.url(), REQUESTS, CONCURRENCY, keepAlive, 200);
+        for (int run = 1; server.control().workers().get(0).generation() - firstGeneration < MIN_GENERATIONS - 1;
+            run++) {
+          assertThat(run).as("ab runs needed for %d generations", MIN_GENERATIONS - 1).isLessThanOrEqualTo(4);
+          LoadResult result = Ab.run(server.url(), REQUESTS, CONCURRENCY, keepAlive, 200);
+          assertThat(result.failed()).as("ab's failed requests %s%s", result.failedBy(), E2e.tail(server)).isZero();
+          assertThat(result.non2xx()).isZero();
+          assertThat(result.complete()).isEqualTo(REQUESTS);
+        }
       }
-
-      assertThat(result.failed()).as("ab's failed requests %s%s", result.failedBy(), E2e.tail(server)).isZero();
-      assertThat(result.non2xx()).isZero();
-      assertThat(result.complete()).isEqualTo(REQUESTS);
       settles(server);
-      assertThat(server.control().workers().get(0).generation() - firstGeneration)
-          .as("generations started during the run").isGreaterThanOrEqualTo(MIN_GENERATIONS - 1);
     }
   }
 

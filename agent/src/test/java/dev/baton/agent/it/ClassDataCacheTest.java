@@ -71,7 +71,7 @@ class ClassDataCacheTest {
    */
   @Test
   void aotCacheTrainedWithTheAgent() throws Exception {
-    Jdk25ReloadTest.requireJdk25();
+    Jdk.JDK_25.assumeInstalled();
     Path cache = trainedAlone("jdk25-with-agent.aot", JAVA_25,
         List.of("-XX:AOTCacheOutput=%s", agentOption()), JDK_HTTP_SERVER);
 
@@ -84,7 +84,7 @@ class ClassDataCacheTest {
    */
   @Test
   void aotCacheTrainedUnderBaton() throws Exception {
-    Jdk25ReloadTest.requireJdk25();
+    Jdk.JDK_25.assumeInstalled();
     Path cache = trained("jdk25-under-baton.aot", JAVA_25, List.of("-XX:AOTCacheOutput=%s"), JDK_HTTP_SERVER,
         this::trainUnderBaton);
 
@@ -97,7 +97,7 @@ class ClassDataCacheTest {
    */
   @Test
   void aotCacheTrainedWithTheAgentsModuleOnly() throws Exception {
-    Jdk25ReloadTest.requireJdk25();
+    Jdk.JDK_25.assumeInstalled();
     Path cache = trainedAlone("jdk25-java-instrument.aot", JAVA_25,
         List.of("-XX:AOTCacheOutput=%s", "--add-modules=java.instrument"), JDK_HTTP_SERVER);
 
@@ -111,7 +111,7 @@ class ClassDataCacheTest {
    */
   @Test
   void aotCacheTrainedWithoutTheAgentIsDroppedWithOneLine() throws Exception {
-    Jdk25ReloadTest.requireJdk25();
+    Jdk.JDK_25.assumeInstalled();
     Path cache = trainedAlone("jdk25-without-agent.aot", JAVA_25, List.of("-XX:AOTCacheOutput=%s"),
         JDK_HTTP_SERVER);
     int port = Workers.freePort();
@@ -139,7 +139,7 @@ class ClassDataCacheTest {
    */
   @Test
   void springBootsTrainingRun() throws Exception {
-    Jdk25ReloadTest.requireJdk25();
+    Jdk.JDK_25.assumeInstalled();
     Path cache = trained("jdk25-spring-boot.aot", JAVA_25,
         List.of("-XX:AOTCacheOutput=%s", "-Dspring.context.exit=onRefresh", agentOption()),
         SpringBootApp.class.getName(), this::trainToExit);
@@ -164,10 +164,10 @@ class ClassDataCacheTest {
       try (Load load = new Load(port)) {
         await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
         servedBy.addAll(load.pids());
-        int generationBefore = AbstractReloadTest.onlyGeneration(statusFile);
+        int generationBefore = ReloadUnderLoad.onlyGeneration(statusFile);
         supervisor.signal("HUP");
         await().atMost(Duration.ofSeconds(90))
-            .until(() -> AbstractReloadTest.onlyGeneration(statusFile) > generationBefore);
+            .until(() -> ReloadUnderLoad.onlyGeneration(statusFile) > generationBefore);
         await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
         load.close();
         assertThat(load.failures()).as(supervisor.transcript()).isEmpty();

@@ -77,7 +77,7 @@ class EmptyDirRewriteCacheTest {
     command.addAll(worker);
     try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      assertThat(Http.closeGet(port, "/")).isEqualTo(ReadinessTest.workerPid(supervisor));
+      assertThat(Http.closeGet(port, "/")).isEqualTo(FakeSupervisor.workerPid(supervisor));
       // "rewrite cache off (...)" is what a pod without a writable directory logs at every start.
       assertThat(supervisor.transcript()).doesNotContain("rewrite cache off", "ERROR", "WARNING");
       return List.copyOf(supervisor.stdout());

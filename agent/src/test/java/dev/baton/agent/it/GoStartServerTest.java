@@ -195,7 +195,7 @@ class GoStartServerTest {
   private static void assertCleanStop(ServerProcess supervisor) {
     supervisor.stderr().stream().filter(line -> line.startsWith("old worker "))
         .forEach(line -> assertThat(line).as(supervisor.transcript()).endsWith("status:143"));
-    assertThat(AbstractReloadTest.withoutNettyAcceptCloseNoise(supervisor.transcript()))
+    assertThat(WorkerLog.withoutNettyAcceptCloseNoise(supervisor.transcript()))
         .as("no JVM or agent warning, nothing thrown")
         .doesNotContain("WARNING", "Exception", "ERROR");
   }

@@ -5,6 +5,7 @@ import static dev.baton.agent.it.PromptAwait.await;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
+import dev.baton.agent.samples.NettyEpollApp;
 import dev.baton.agent.samples.SpringBootApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.UndertowApp;
@@ -13,6 +14,7 @@ import dev.baton.agent.samples.PlainServerSocketApp;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -48,12 +50,24 @@ class NormalBindTest {
   void unlistedPortBindsNormallyAndSaysSoOnce(Class<?> sample) throws Exception {
     int listed = Workers.freePort();
     int port = Workers.freePort();
-    try (ServerProcess supervisor = ReadinessTest.startUnderFakeSupervisor("127.0.0.1:" + listed, sample, port)) {
+    try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + listed, sample, port)) {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Http.closeGet(port, "/") > 0);
       supervisor.awaitStderr(line -> line.equals(
           "baton-agent: port " + port + " is not in SERVER_STARTER_PORT; binding it normally"), Duration.ofSeconds(5));
-      assertThat(ReadinessTest.datagrams(supervisor)).doesNotContain("READY=1");
+      assertThat(FakeSupervisor.datagrams(supervisor)).doesNotContain("READY=1");
     }
+  }
+
+  /**
+   * Netty's native epoll transport binds through JNI, not the JDK: without SERVER_STARTER_PORT, as if the agent were
+   * absent.
+   */
+  @Test
+  void nettyEpollWithoutServerStarterPortBindsNormally() throws Exception {
+    Workers.assumeTransportAvailable(NettyEpollApp.class);
+    assertThat(assertBindsNormally(NettyEpollApp.class, "", Map.of(), null))
+        .noneMatch(line -> line.contains("baton-agent"));
+    assertBindsNormally(NettyEpollApp.class, null, Map.of(), null);
   }
 
   /** Starts the sample directly, awaits an answer on its port, returns its stderr. */

@@ -77,7 +77,7 @@ class RewriteCacheReuseTest {
     // XDG_CACHE_HOME empty counts as unset: the default location is the one under test.
     try (ServerProcess supervisor = ServerProcess.start(command, Map.of("XDG_CACHE_HOME", ""))) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      assertThat(Http.closeGet(port, "/")).isEqualTo(ReadinessTest.workerPid(supervisor));
+      assertThat(Http.closeGet(port, "/")).isEqualTo(FakeSupervisor.workerPid(supervisor));
       assertThat(supervisor.transcript()).doesNotContain("ERROR", "WARNING");
       return List.copyOf(supervisor.stdout());
     }

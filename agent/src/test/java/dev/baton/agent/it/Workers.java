@@ -16,6 +16,10 @@ final class Workers {
   static final String JAVA_17 = Path.of(System.getProperty("java.home"), "bin", "java").toString();
   static final Path JAVA_25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
   static final Path START_SERVER = Path.of("/usr/bin/start_server");
+  /** Netty 4.1's jars, which Maven copies for the Netty 4.1 sample (the test class path has Vert.x's 4.2). */
+  static final Path NETTY41 = Path.of(System.getProperty("baton.netty41.dir", "target/netty41"));
+  /** The older ByteBuddy an application ships in the ByteBuddy sample, which Maven copies there. */
+  static final Path APP_BYTEBUDDY = Path.of(System.getProperty("baton.appByteBuddy.dir", "target/app-bytebuddy"));
   /** Baton's supervisor, built by the reactor before these tests (the agent module depends on it for that). */
   static final Path BATON_JAR = Path.of(System.getProperty("baton.sidecar.jar", "../sidecar/target/baton.jar"));
 
@@ -28,7 +32,14 @@ final class Workers {
 
   /** The same on another class path (a sample run on other library versions than the test's). */
   static List<String> javaOn(String classpath, String java, String agentOptions, String mainClass, String... args) {
+    return javaOn(classpath, java, List.of(), agentOptions, mainClass, args);
+  }
+
+  /** The same with more JVM options (before the agent's). */
+  static List<String> javaOn(String classpath, String java, List<String> jvmOptions, String agentOptions,
+      String mainClass, String... args) {
     List<String> command = new ArrayList<>(List.of(java, "-Xshare:auto", "-XX:TieredStopAtLevel=1"));
+    command.addAll(jvmOptions);
     if (agentOptions != null) {
       command.add("-javaagent:" + AGENT_JAR.toAbsolutePath() + (agentOptions.isEmpty() ? "" : "=" + agentOptions));
     }
@@ -120,11 +131,22 @@ final class Workers {
     }
   }
 
+  /**
+   * A port nothing listens on, never the same one twice in this JVM: the tests run concurrently
+   * (junit-platform.properties), and the kernel may hand a port just closed here to the next caller before
+   * the first one's supervisor bound it.
+   */
   static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        if (HANDED_OUT.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
     }
   }
+
+  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }

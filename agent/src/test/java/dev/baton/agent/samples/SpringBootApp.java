@@ -23,7 +23,9 @@ import org.springframework.web.bind.annotation.RestController;
 public class SpringBootApp {
 
   public static void main(String[] args) {
-    SpringApplication.run(SpringBootApp.class, "--server.port=" + args[0], "--spring.main.banner-mode=off");
+    // As TomcatApp: Tomcat's remark that seeding its session-id SecureRandom took over 100 ms (a busy machine).
+    SpringApplication.run(SpringBootApp.class, "--server.port=" + args[0], "--spring.main.banner-mode=off",
+        "--logging.level.org.apache.catalina.util.SessionIdGeneratorBase=error");
     System.out.println("listening on " + args[0]);
   }
 

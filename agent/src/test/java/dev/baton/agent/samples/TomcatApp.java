@@ -7,6 +7,8 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import org.apache.catalina.Context;
 import org.apache.catalina.connector.Connector;
 import org.apache.catalina.startup.Tomcat;
@@ -14,6 +16,13 @@ import org.apache.coyote.http2.Http2Protocol;
 
 /** Embedded Tomcat 11 (NIO connector) with one servlet answering {@code pid:<pid>}; {@code /slow?ms=N} waits. */
 public final class TomcatApp {
+
+  /**
+   * Tomcat warns when seeding its session-id SecureRandom takes over 100 ms, which on a busy two-core machine
+   * it does now and then: a remark on the machine's load, not on the server or the agent, so the sample turns
+   * that one logger down (kept here: JUL holds loggers weakly).
+   */
+  private static final Logger SECURE_RANDOM_TIMING = Logger.getLogger("org.apache.catalina.util.SessionIdGeneratorBase");
 
   public static void main(String[] args) throws Exception {
     run(Integer.parseInt(args[0]), false);
@@ -24,6 +33,7 @@ public final class TomcatApp {
    * (prior knowledge) and {@code Upgrade: h2c} alike once the connector has an {@code Http2Protocol}.
    */
   static void run(int port, boolean h2c) throws Exception {
+    SECURE_RANDOM_TIMING.setLevel(Level.SEVERE);
     Tomcat tomcat = new Tomcat();
     tomcat.setBaseDir(Files.createTempDirectory("tomcat-sample").toString());
     tomcat.setPort(port);

@@ -1,0 +1,134 @@
+package dev.baton.agent.it;
+
+import static dev.baton.agent.it.PromptAwait.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent's whole point: an unmodified server run under {@code baton} with {@code -javaagent:baton-agent.jar},
+ * reloaded with {@code kill -HUP} while clients send requests, with and without keep-alive. No request may
+ * fail, every response must be complete, the pid answering changes, every generation says {@code READY=1}
+ * through the agent, and nothing is logged at WARNING or ERROR; each old worker ran the server's own drain.
+ */
+interface ReloadUnderLoad extends ServerUnderTest {
+
+  /** The supervisors a reload test runs under. */
+  enum Supervisor { BATON, PERL_START_SERVER }
+
+  /**
+   * How many HUPs: three on the default JDK. On the other JDKs three for the JDK's own servers, whose
+   * internals are what differs from one JDK build to the next, and one for a framework: what another JDK can
+   * break is the same for every reload (the JDK classes the agent rewrites, the hook class defined in
+   * java.base, module access, warnings), while each further reload costs a JVM start (seconds for Spring Boot
+   * on two shared cores) and the default JDK repeats it three times.
+   */
+  default int reloads() {
+    return jdk() == Jdk.JDK_17 || server().isJdkOwn() ? 3 : 1;
+  }
+
+  @Test
+  default void hupReplacesWorkersWithoutAFailedRequest(@TempDir Path tempDir) throws Exception {
+    reloadUnderLoad(Supervisor.BATON, reloads(), tempDir);
+  }
+
+  /** Where the supervisor listens and how clients reach it: a TCP port, or a Unix-domain socket path. */
+  record Listener(String option, String workerArgument, Callable<Long> request, Supplier<Load> load) {
+
+    static Listener port(int port) {
+      return new Listener("--port=" + port, Integer.toString(port), () -> Http.closeGet(port, "/"),
+          () -> new Load(port));
+    }
+
+    static Listener unixSocket(Path socket) {
+      return new Listener("--path=" + socket, socket.toString(), () -> Http.closeGet(socket, "/"),
+          () -> Load.overUnixSocket(socket));
+    }
+  }
+
+  /** {@code reloads} HUPs of the server's sample on a port of its own, its reload checks after them. */
+  default void reloadUnderLoad(Supervisor supervisor, int reloads, Path tempDir) throws Exception {
+    reloadUnderLoad(supervisor, reloads, tempDir, Listener.port(Workers.freePort()), server().sample(),
+        (process, transcript) -> server().checkReloadTranscript(transcript));
+  }
+
+  /**
+   * {@code reloads} HUPs under {@link Load}, each done once the status file lists one worker of a newer
+   * generation (the old one has exited) and a pid not seen before answers; then the common checks, and
+   * {@code checks} while the supervisor still runs.
+   */
+  default void reloadUnderLoad(Supervisor supervisor, int reloads, Path tempDir, Listener listener, Class<?> sample,
+      BiConsumer<ServerProcess, String> checks) throws Exception {
+    Path statusFile = tempDir.resolve("status");
+    List<String> options = List.of(listener.option(), "--pid-file=" + tempDir.resolve("supervisor.pid"),
+        "--status-file=" + statusFile, "--");
+    List<String> command = new ArrayList<>();
+    if (supervisor == Supervisor.BATON) {
+      command.addAll(Workers.baton(options.toArray(String[]::new)));
+    } else {
+      assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
+      command.add(Workers.START_SERVER.toString());
+      command.addAll(options);
+    }
+    command.addAll(server().command(sample, jdk(), List.of(), "", listener.workerArgument()));
+
+    try (ServerProcess process = ServerProcess.start(command, Map.of())) {
+      await().atMost(FakeSupervisor.READY_TIMEOUT).ignoreExceptions().until(() -> listener.request().call() > 0);
+      Set<Long> servedBy = new HashSet<>();
+      try (Load load = listener.load().get()) {
+        for (int reload = 1; reload <= reloads; reload++) {
+          int generationBefore = onlyGeneration(statusFile);
+          await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
+          servedBy.addAll(load.pids());
+          process.signal("HUP");
+          // Done when the status file lists one worker again, of a newer generation: the old one has exited.
+          // Perl's start_server retires the old worker one second after spawning the new one, ready or not:
+          // a Spring Boot worker may still be starting (well over 20 s on two cores shared with other
+          // builds), its clients waiting in the backlog; baton waits for READY=1.
+          await().atMost(Duration.ofSeconds(90)).until(() -> onlyGeneration(statusFile) > generationBefore);
+          await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
+          servedBy.addAll(load.pids());
+        }
+        load.close(); // stop the traffic before asserting on it
+        System.out.printf("%s %s under %s: %d requests answered, %d failed, pids %s%n", sample.getSimpleName(),
+            who(), supervisor, load.successes(), load.failures().size(), load.pids());
+        assertThat(load.failures()).as(process.transcript()).isEmpty();
+        assertThat(load.successes()).isGreaterThan(reloads * 10);
+      }
+      assertThat(servedBy).as("pids that answered").hasSizeGreaterThanOrEqualTo(reloads + 1);
+      if (supervisor == Supervisor.BATON) {
+        assertThat(process.transcript().lines().filter(line -> line.contains(") is ready (READY=1 after ")))
+            .as("every generation told baton it was ready through the agent's sd_notify").hasSize(reloads + 1);
+      }
+      assertThat(process.transcript()).as("every generation adopted the inherited socket")
+          .contains("baton-agent: adopted ");
+      checks.accept(process, process.transcript());
+      assertCleanRunWithOwnDrain(process);
+      process.signal("TERM");
+      process.awaitExit(Duration.ofSeconds(30));
+    }
+  }
+
+  /**
+   * The generation of the one worker the status file lists ({@code gen:pid} lines, one per live worker,
+   * as both supervisors write it), or -1 while it lists none or several.
+   */
+  static int onlyGeneration(Path statusFile) throws java.io.IOException {
+    List<String> lines = Files.isRegularFile(statusFile)
+        ? Files.readAllLines(statusFile).stream().filter(line -> !line.isBlank()).toList() : List.of();
+    return lines.size() == 1 ? Integer.parseInt(lines.get(0).substring(0, lines.get(0).indexOf(':'))) : -1;
+  }
+}
