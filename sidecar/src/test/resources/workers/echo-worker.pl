@@ -6,6 +6,7 @@
 #   GET /fds         the fd numbers this process has open, comma-separated
 #   GET /signals     SigBlk and SigIgn from /proc/self/status
 #   GET /sleep/MS    "pid:GEN" after MS milliseconds (a request in flight during a reload)
+#   GET /config      "pid:GEN:CONTENT" of the file WORKER_CONFIG named, as read at start (as apps read config)
 # Behaviour is chosen through the environment (so a test can change it between generations with
 # --envdir): WORKER_EXIT_AT_START=N exits N at once, WORKER_FAIL_GENERATIONS=2,3 exits 1 at once in
 # those generations (SERVER_STARTER_GENERATION); WORKER_READY=notify sends READY=1 on
@@ -13,7 +14,8 @@
 # WORKER_IGNORE_TERM=1 ignores TERM (and keeps accepting); WORKER_HANG_ON_TERM=1 stops accepting on
 # TERM (closes its listener, as a draining server does) and then hangs, never exiting;
 # WORKER_LISTEN=all serves every stream socket in SERVER_STARTER_PORT, not only the first (one
-# "accepting on fd N" line each). Every signal received is logged to stderr.
+# "accepting on fd N" line each); WORKER_MEMORY_MB=N touches N MiB at start (a JVM's heap). Every signal
+# received is logged to stderr.
 # exits before loading anything: the sooner a failed start is seen, the less --interval matters
 BEGIN {
     exit $ENV{WORKER_EXIT_AT_START} if defined $ENV{WORKER_EXIT_AT_START} && $ENV{WORKER_EXIT_AT_START} ne '';
@@ -27,6 +29,15 @@ use Time::HiRes qw(usleep);
 
 STDERR->autoflush(1);
 my $gen = $ENV{SERVER_STARTER_GENERATION} // '?';
+# A heap: N MiB written once, so they are resident (private memory, charged to the cgroup) until exit.
+my $ballast = $ENV{WORKER_MEMORY_MB} ? 'x' x ($ENV{WORKER_MEMORY_MB} * 1048576) : '';
+my $config = '';
+if ($ENV{WORKER_CONFIG}) {
+    open(my $c, '<', $ENV{WORKER_CONFIG}) or die "worker: cannot read $ENV{WORKER_CONFIG}: $!\n";
+    local $/;
+    $config = <$c>;
+}
+
 my @specs = split /;/, ($ENV{SERVER_STARTER_PORT} // '');
 die "worker: SERVER_STARTER_PORT is empty\n" unless @specs;
 @specs = ($specs[0]) unless ($ENV{WORKER_LISTEN} // '') eq 'all';
@@ -88,6 +99,8 @@ while (!$stop) {
     } elsif ($path eq '/signals') {
         open(my $st, '<', '/proc/self/status');
         $body = join('', grep { /^Sig(Blk|Ign):/ } <$st>);
+    } elsif ($path eq '/config') {
+        $body = "$$:$gen:$config";
     } elsif ($path =~ m{^/sleep/(\d+)$}) {
         usleep(1000 * $1);
     }

@@ -52,6 +52,7 @@ public final class SupervisedServer implements AutoCloseable {
     if (kind.jvm()) {
       b.home.requireBuilt();
       env.put("BATON_JAVA", java);
+      command.addAll(b.supervisorPrefix);
       command.add(b.home.baton().toString());
       command.add("--control=127.0.0.1:" + controlPort);
       // A JVM with the agent says READY=1 once it accepts. In baton's default "auto" mode a worker that
@@ -206,6 +207,7 @@ public final class SupervisedServer implements AutoCloseable {
     private final List<String> supervisorArgs = new ArrayList<>();
     private final List<String> workerJvmArgs = new ArrayList<>();
     private final List<String> workerPrefix = new ArrayList<>();
+    private final List<String> supervisorPrefix = new ArrayList<>();
     private int starletWorkers = 100;
     private String readiness = "notify";
     private Consumer<String> echo;
@@ -243,6 +245,12 @@ public final class SupervisedServer implements AutoCloseable {
     /** A command the worker JVM runs under, e.g. {@code prlimit --nofile=128:128}: it must exec java. */
     public Builder workerPrefix(String... command) {
       workerPrefix.addAll(List.of(command));
+      return this;
+    }
+
+    /** A command baton runs under, e.g. one that enters a memory cgroup: it must exec its arguments. */
+    public Builder supervisorPrefix(String... command) {
+      supervisorPrefix.addAll(List.of(command));
       return this;
     }
 

@@ -15,6 +15,9 @@ import dev.baton.sidecar.control.ControlServer;
 import dev.baton.sidecar.files.FileErrors;
 import dev.baton.sidecar.listen.ListenSpec;
 import dev.baton.sidecar.supervise.Compat;
+import dev.baton.sidecar.gate.GenerationCap;
+import dev.baton.sidecar.memory.MemoryGate;
+import dev.baton.sidecar.memory.MemoryMargin;
 import dev.baton.sidecar.supervise.Readiness;
 import dev.baton.sidecar.supervise.SupervisorConfig;
 import picocli.CommandLine.Command;
@@ -37,6 +40,11 @@ import picocli.CommandLine.Spec;
                 "waits until it is ready, then tells the older ones to finish and exit: zero-downtime restarts.",
                 "A drop-in for Perl's start_server (Server::Starter 0.35).", ""})
 public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
+    /**
+     * Serving, starting, and one generation still draining: a burst of reloads never piles up more JVMs
+     * than that (each holds its heap until it exits), while one slow drain does not hold a reload back.
+     */
+    static final int DEFAULT_MAX_GENERATIONS = 3;
 
     @Spec
     CommandSpec spec;
@@ -135,6 +143,35 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             description = "Require 'Authorization: Bearer <token>' (the file's content) on the control API, probes excepted.")
     Path controlTokenFile;
 
+    // ---- the gates a reload passes before its generation starts, and what triggers one
+    @Option(names = "--max-generations", paramLabel = "N",
+            description = "At most N generations alive at once, the starting one included; a reload waits (--room-wait) for an old one to exit (default: " + DEFAULT_MAX_GENERATIONS + ", with --compat=start_server 0; 0: no cap).")
+    Integer maxGenerations;
+
+    @Option(names = "--generation-memory", paramLabel = "auto|off|SIZE", defaultValue = "auto", converter = MemoryOptions.GenerationSize.class,
+            description = "What a new generation needs, checked against the container's memory limit before it starts: auto (the largest peak a serving generation reached), a size (300M), or off (default: ${DEFAULT-VALUE}).")
+    MemoryGate.GenerationSize generationMemory;
+
+    @Option(names = "--memory-margin", paramLabel = "N%|SIZE", defaultValue = "10%", converter = MemoryOptions.Margin.class,
+            description = "Memory kept free beyond the new generation's estimate: a percentage of the limit or a size (default: ${DEFAULT-VALUE}).")
+    MemoryMargin memoryMargin;
+
+    @Option(names = "--room-wait", paramLabel = "DURATION", defaultValue = "60s", converter = Durations.class,
+            description = "How long a reload waits for old generations to exit when its generation would not fit in memory or exceed --max-generations, before it fails (default: ${DEFAULT-VALUE}).")
+    Duration roomWait;
+
+    @Option(names = "--watch", paramLabel = "PATH",
+            description = "Reload when the files under PATH change (a mounted ConfigMap's ..data swap, a file edited or replaced). Repeatable.")
+    List<Path> watch = new ArrayList<>();
+
+    @Option(names = "--watch-debounce", paramLabel = "DURATION", defaultValue = "1s", converter = Durations.class,
+            description = "--watch reloads once no file has changed for this long (default: ${DEFAULT-VALUE}).")
+    Duration watchDebounce;
+
+    @Option(names = "--config-wait", paramLabel = "DURATION", defaultValue = "3m", converter = Durations.class,
+            description = "How long a reload asked with expect (POST /reload) waits for the mounted config to match before it fails (default: ${DEFAULT-VALUE}).")
+    Duration configWait;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The worker command and its arguments, after --.")
     List<String> command = new ArrayList<>();
 
@@ -148,7 +185,8 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
         if (restart) {
             // baton's reload fails in bounded time, and then the status file does not change: wait that long
             // for the new generation (plus a margin for the supervisor to act); start_server's never gives up
-            Duration within = compat() == Compat.START_SERVER ? null : longestReloadStart().plusSeconds(5);
+            // (a reload held at a start gate waits up to --room-wait before its generation starts)
+            Duration within = compat() == Compat.START_SERVER ? null : longestReloadStart().plus(roomWait).plusSeconds(5);
             return ServerClients.restart(pidFile, statusFile, control, controlTokenFile, within);
         }
         return new BatonMain(this).run();
@@ -244,6 +282,19 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
         return runtimeDirectory;
     }
 
+    @Override
+    public Duration configWait() {
+        return configWait;
+    }
+
+    /** --max-generations, or its default: 3, or 0 (no cap) under start_server, whose rules have none. */
+    int maxGenerations() {
+        if (maxGenerations != null) {
+            return maxGenerations;
+        }
+        return compat() == Compat.START_SERVER ? 0 : DEFAULT_MAX_GENERATIONS;
+    }
+
     /** Checks what can be checked before anything is opened; returns the problem or null. */
     String validate() {
         if (command.isEmpty()) {
@@ -290,6 +341,21 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
                     return "invalid " + numeric[0] + ": " + e.getMessage();
                 }
             }
+        }
+        if (maxGenerations != null && maxGenerations != 0 && maxGenerations < GenerationCap.LEAST) {
+            return "invalid --max-generations " + maxGenerations + ": give 0 (no cap) or at least " + GenerationCap.LEAST
+                    + " (a reload starts the new generation while the old one serves)";
+        }
+        for (Path p : watch) {
+            if (!Files.exists(p)) {
+                return "--watch " + p + " does not exist: create it or fix the path";
+            }
+            if (!Files.isReadable(p)) {
+                return "--watch " + p + " is not readable by baton: fix its permissions";
+            }
+        }
+        if (watchDebounce.isZero()) {
+            return "invalid --watch-debounce 0: give a duration such as 1s (a burst of changes must settle into one reload)";
         }
         if (control != null && ControlServer.addressProblem(control) != null) {
             return ControlServer.addressProblem(control);

@@ -16,9 +16,16 @@ import dev.baton.sidecar.Log;
 import dev.baton.sidecar.control.ControlServer;
 import dev.baton.sidecar.files.EnvDir;
 import dev.baton.sidecar.files.PidFile;
+import dev.baton.sidecar.gate.GenerationCap;
+import dev.baton.sidecar.gate.StartGate;
+import dev.baton.sidecar.gate.StartGates;
+import dev.baton.sidecar.gate.WaitBound;
 import dev.baton.sidecar.listen.ListenException;
 import dev.baton.sidecar.listen.ListenSpec;
 import dev.baton.sidecar.listen.Listeners;
+import dev.baton.sidecar.memory.CgroupMemory;
+import dev.baton.sidecar.memory.MemoryGate;
+import dev.baton.sidecar.memory.ProcessMemory;
 import dev.baton.sidecar.posix.LibC;
 import dev.baton.sidecar.posix.Posix;
 import dev.baton.sidecar.posix.PosixException;
@@ -27,6 +34,9 @@ import dev.baton.sidecar.spawn.SpawnException;
 import dev.baton.sidecar.spawn.Spawner;
 import dev.baton.sidecar.supervise.OrphanedWorkers;
 import dev.baton.sidecar.supervise.Supervisor;
+import dev.baton.sidecar.watch.ConfigHash;
+import dev.baton.sidecar.watch.ConfigWatcher;
+import dev.baton.sidecar.watch.ExpectedConfig;
 import jnr.ffi.Pointer;
 
 /**
@@ -108,14 +118,16 @@ final class BatonMain {
         }
 
         ControlServer control = null;
+        ConfigWatcher watcher = null;
         Path runtimeDir = null;
         try {
             runtimeDir = createRuntimeDirectory();
             options.runtimeDirectory = runtimeDir;
-            Supervisor supervisor = new Supervisor(options, listeners, baseEnv);
+            Supervisor supervisor = new Supervisor(options, listeners, baseEnv, startGates());
             if (options.control != null) {
                 control = ControlServer.start(options.control, options.controlTokenFile, supervisor);
             }
+            watcher = watch(supervisor);
             redirectOutput(logFd);
             installSignalHandlers(supervisor);
             reportDaemonStart(supervisor);
@@ -124,6 +136,9 @@ final class BatonMain {
             Log.error(e.getMessage());
             return 1;
         } finally {
+            if (watcher != null) {
+                watcher.close();
+            }
             if (control != null) {
                 control.close();
             }
@@ -133,6 +148,41 @@ final class BatonMain {
             }
             deleteRecursively(runtimeDir);
         }
+    }
+
+    /**
+     * What a reload passes before its generation starts: --max-generations, then the memory budget of
+     * this process's memory cgroup (the container's), when it has one.
+     */
+    private StartGates startGates() {
+        List<StartGate> gates = new ArrayList<>();
+        WaitBound roomWait = new WaitBound(options.roomWait, "--room-wait");
+        gates.add(new GenerationCap(options.maxGenerations(), roomWait));
+        CgroupMemory.ofThisProcess().ifPresent(cgroup -> {
+            MemoryGate memory = new MemoryGate(cgroup, new ProcessMemory(), options.memoryMargin, options.generationMemory,
+                    roomWait);
+            memory.describe().ifPresent(Log::info);
+            gates.add(memory);
+        });
+        return new StartGates(gates);
+    }
+
+    /** --watch: a reload whenever the config under one of the paths has changed (once per burst). */
+    private ConfigWatcher watch(Supervisor supervisor) throws IOException {
+        if (options.watch.isEmpty()) {
+            return null;
+        }
+        ConfigWatcher watcher = ConfigWatcher.start(options.watch, options.watchDebounce, changes -> {
+            for (ConfigWatcher.Change c : changes) {
+                Log.info("config changed under " + c.path() + " (" + ConfigHash.brief(c.sha256()) + ")");
+            }
+            // The hash it saw is what the new generation must start with (checked again just before it
+            // starts): a request that joins a reload waiting for that config, or finds it started already,
+            // makes no second reload.
+            supervisor.requestReload("watch", changes.stream().map(c -> new ExpectedConfig(c.path(), c.sha256())).toList(), null);
+        });
+        watcher.hashes().forEach((path, hash) -> Log.info("--watch: watching " + path + " (" + ConfigHash.brief(hash) + ")"));
+        return watcher;
     }
 
     /** start_server's default backlog is SOMAXCONN; the kernel's current value is the meaningful one. */

@@ -6,15 +6,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import dev.baton.sidecar.memory.MemoryGate;
 import dev.baton.sidecar.supervise.ReloadView;
 import dev.baton.sidecar.supervise.Supervisor;
 import dev.baton.sidecar.supervise.SupervisorSnapshot;
 import dev.baton.sidecar.supervise.WorkerView;
+import dev.baton.sidecar.watch.ExpectedConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpMethod;
@@ -32,9 +38,10 @@ import io.vertx.core.json.JsonObject;
  * <pre>
  * GET  /healthz        200 while the supervisor's loop answers (liveness)
  * GET  /readyz         200 while a worker of the newest ready generation serves (readiness)
- * GET  /status         JSON: generation, workers (generation, pid, state), recent reloads
- * POST /reload         202 {"id":…}: like a HUP; coalesced while a generation is starting
- * GET  /reloads/{id}   JSON: state queued|starting|retrying|draining|succeeded|failed, attempts, message, timings
+ * GET  /status         JSON: generation, workers (generation, pid, state), recent reloads, gates, memory
+ * POST /reload         202 {"id":…}: like a HUP; coalesced while a generation is starting or waiting;
+ *                      {"expect": [{"path": …, "sha256": …}]} starts it only once that config is mounted
+ * GET  /reloads/{id}   JSON: state queued|waiting|starting|retrying|draining|succeeded|failed, attempts, message, timings
  * GET  /metrics        Prometheus text format
  * </pre>
  *
@@ -188,6 +195,8 @@ public final class ControlServer implements AutoCloseable {
                     return;
                 }
                 String trigger = "api";
+                List<ExpectedConfig> expected = List.of();
+                Duration expectTimeout = null;
                 if (!body.isBlank()) {
                     try {
                         JsonObject json = new JsonObject(body);
@@ -196,12 +205,30 @@ public final class ControlServer implements AutoCloseable {
                             json(request, 400, error("'reason' must be a string"));
                             return;
                         }
+                        Object expect = json.getValue("expect");
+                        if (expect != null) {
+                            expected = new ArrayList<>();
+                            String problem = expectedConfigs(expect, expected);
+                            if (problem != null) {
+                                json(request, 400, error(problem));
+                                return;
+                            }
+                        }
+                        Object timeout = json.getValue("expectTimeout");
+                        if (timeout != null) {
+                            expectTimeout = timeout instanceof String t ? ExpectedConfig.timeout(t) : null;
+                            if (expectTimeout == null || expected.isEmpty()) {
+                                json(request, 400, error(expected.isEmpty() ? "expectTimeout needs expect"
+                                        : "expectTimeout must be a duration such as \"90s\" or \"2m\""));
+                                return;
+                            }
+                        }
                     } catch (DecodeException | ClassCastException e) {
                         json(request, 400, error("the body must be empty or a JSON object, e.g. {\"reason\":\"deploy 42\"}"));
                         return;
                     }
                 }
-                answer(request, supervisor.requestReload(trigger), (ok, r) -> {
+                answer(request, supervisor.requestReload(trigger, expected, expectTimeout), (ok, r) -> {
                     if (r == null) {
                         json(request, 503, error("the supervisor is shutting down"));
                     } else {
@@ -212,6 +239,29 @@ public final class ControlServer implements AutoCloseable {
             }
             default -> json(request, 404, error("no such endpoint: " + method + " " + path));
         }
+    }
+
+    /**
+     * {@code expect}: a list of {@code {"path": …, "sha256": "sha256:…"}} (a pod may mount several configs), or
+     * one. Fills {@code into}; returns the problem in one line, or null.
+     */
+    static String expectedConfigs(Object expect, List<ExpectedConfig> into) {
+        JsonArray items = expect instanceof JsonArray a ? a : new JsonArray().add(expect);
+        if (items.isEmpty()) {
+            return "expect is an empty list: leave it out, or give [{\"path\": \"/etc/app\", \"sha256\": \"sha256:…\"}]";
+        }
+        for (Object item : items) {
+            if (!(item instanceof JsonObject o) || !(o.getValue("path") instanceof String path)
+                    || !(o.getValue("sha256") instanceof String sha256)) {
+                return "expect must be [{\"path\": \"/etc/app\", \"sha256\": \"sha256:…\"}, …]";
+            }
+            String problem = ExpectedConfig.problem(path, sha256);
+            if (problem != null) {
+                return problem;
+            }
+            into.add(new ExpectedConfig(Path.of(path), sha256));
+        }
+        return null;
     }
 
     private boolean allow(HttpServerRequest request, HttpMethod method) {
@@ -259,10 +309,22 @@ public final class ControlServer implements AutoCloseable {
         }
         JsonArray reloads = new JsonArray();
         s.recentReloads().forEach(r -> reloads.add(reloadJson(r)));
-        return new JsonObject().put("pid", s.supervisorPid()).put("generation", s.generation())
+        JsonObject status = new JsonObject().put("pid", s.supervisorPid()).put("generation", s.generation())
                 .put("ready", s.ready()).put("shuttingDown", s.shuttingDown()).put("crashLoop", s.crashLoop())
                 .put("reloadRetries", new JsonObject().put("limit", s.reloadRetryLimit()).put("started", s.reloadRetries()))
-                .put("workers", workers).put("reloads", reloads);
+                .put("features", new JsonArray().add("expect")) // what POST /reload honours beyond a plain reload
+                .put("gates", new JsonObject().put("maxGenerations", s.gates().maxGenerations()).put("waiting", s.gates().waiting())
+                        .put("waits", new JsonObject(Map.copyOf(s.gates().waits())))
+                        .put("refusals", new JsonObject(Map.copyOf(s.gates().refusals()))));
+        MemoryGate.Status m = s.gates().memory();
+        if (m != null) {
+            status.put("memory", new JsonObject().put("cgroup", m.cgroup()).put("limitBytes", m.limitBytes())
+                    .put("usageBytes", m.usageBytes()).put("workingSetBytes", m.workingSetBytes()).put("oomKills", m.oomKills())
+                    .put("generationEstimateBytes", m.estimateBytes()).put("generationEstimateOf", m.estimateOf())
+                    .put("marginBytes", m.marginBytes()).put("generationMemory", m.generationSize())
+                    .put("memoryMargin", m.margin().toString()));
+        }
+        return status.put("workers", workers).put("reloads", reloads);
     }
 
     static JsonObject reloadJson(ReloadView r) {

@@ -1,7 +1,5 @@
 package dev.baton.sidecar.gate;
 
-import java.time.Duration;
-
 /**
  * {@code --max-generations}: at most this many generations alive at once, the starting one included.
  * A reload that would exceed it waits for a draining generation to exit. Each JVM generation holds
@@ -14,15 +12,15 @@ public final class GenerationCap implements StartGate {
     public static final int LEAST = 2;
 
     private final int max;
-    private final Duration maxWait;
+    private final WaitBound waitBound;
 
     /** {@code max} = 0: no cap (start_server's behaviour). */
-    public GenerationCap(int max, Duration maxWait) {
+    public GenerationCap(int max, WaitBound waitBound) {
         if (max != 0 && max < LEAST) {
             throw new IllegalArgumentException("--max-generations must be 0 (no cap) or at least " + LEAST);
         }
         this.max = max;
-        this.maxWait = maxWait;
+        this.waitBound = waitBound;
     }
 
     public int max() {
@@ -46,13 +44,8 @@ public final class GenerationCap implements StartGate {
     }
 
     @Override
-    public Duration maxWait() {
-        return maxWait;
-    }
-
-    @Override
-    public String maxWaitOption() {
-        return "--room-wait";
+    public WaitBound waitBound() {
+        return waitBound;
     }
 
     private static String ordinal(int n) {

@@ -11,19 +11,13 @@ import java.util.function.LongSupplier;
  * The gates a reload passes before its new generation starts, in order: the reload's own (the config it
  * expects), then the supervisor's (the generation cap, the memory budget). Each reload that meets a gate
  * gets a {@link Passage}, which remembers since when it waits at each gate: a wait longer than that gate's
- * {@link StartGate#maxWait()} becomes a refusal naming the option to change.
+ * {@link StartGate#waitBound()} becomes a refusal naming the option to change.
  */
 public final class StartGates {
     private final List<StartGate> gates;
-    private final LongSupplier nanoTime;
 
     public StartGates(List<StartGate> gates) {
-        this(gates, System::nanoTime);
-    }
-
-    StartGates(List<StartGate> gates, LongSupplier nanoTime) {
         this.gates = List.copyOf(gates);
-        this.nanoTime = nanoTime;
     }
 
     /** No gate at all: every generation may start (tests, and a supervisor built without options). */
@@ -35,21 +29,23 @@ public final class StartGates {
         return gates;
     }
 
-    /** One reload's way through the gates, {@code own} (its expected config) first. */
-    public Passage passage(List<StartGate> own) {
+    /** One reload's way through the gates, {@code own} (its expected config) first; waits timed by {@code nanoTime}. */
+    public Passage passage(List<StartGate> own, LongSupplier nanoTime) {
         List<StartGate> all = new ArrayList<>(own);
         all.addAll(gates);
-        return new Passage(all);
+        return new Passage(all, nanoTime);
     }
 
     /** A reload at the gates: ask {@link #check} until it is open or refused. */
     public final class Passage {
         private final List<StartGate> gates;
+        private final LongSupplier nanoTime;
         private final Map<StartGate, Long> waitingSince = new IdentityHashMap<>();
         private StartGate decidedBy;
 
-        private Passage(List<StartGate> gates) {
+        private Passage(List<StartGate> gates, LongSupplier nanoTime) {
             this.gates = gates;
+            this.nanoTime = nanoTime;
         }
 
         /** Asks every gate in order; the first that does not open decides. */
@@ -67,9 +63,9 @@ public final class StartGates {
                     long now = nanoTime.getAsLong();
                     long since = waitingSince.computeIfAbsent(gate, g -> now);
                     Duration waited = Duration.ofNanos(now - since);
-                    if (waited.compareTo(gate.maxWait()) >= 0) {
-                        return Verdict.refuse(v.reason() + "; gave up after " + human(gate.maxWait()) + " ("
-                                + gate.maxWaitOption() + ")");
+                    WaitBound bound = gate.waitBound();
+                    if (waited.compareTo(bound.max()) >= 0) {
+                        return Verdict.refuse(v.reason() + "; gave up after " + human(bound.max()) + " (" + bound.option() + ")");
                     }
                     return v;
                 }

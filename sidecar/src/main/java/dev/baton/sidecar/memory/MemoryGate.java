@@ -8,6 +8,7 @@ import dev.baton.sidecar.Log;
 import dev.baton.sidecar.gate.LiveGenerations;
 import dev.baton.sidecar.gate.StartGate;
 import dev.baton.sidecar.gate.Verdict;
+import dev.baton.sidecar.gate.WaitBound;
 
 /**
  * Starts a generation only if it fits in the container's memory beside everything already there:
@@ -26,6 +27,8 @@ import dev.baton.sidecar.gate.Verdict;
  * not change the answer. Without a limit (none set, or no memory cgroup) every generation may start.
  */
 public final class MemoryGate implements StartGate {
+    private static final Duration STATUS_MEASURE_EVERY = Duration.ofSeconds(10);
+
     /** What {@code --generation-memory} says: measure the serving generation, use a fixed size, or no gate. */
     public record GenerationSize(boolean off, OptionalLong fixedBytes) {
         public static final GenerationSize AUTO = new GenerationSize(false, OptionalLong.empty());
@@ -55,17 +58,19 @@ public final class MemoryGate implements StartGate {
     private final ProcessMemory processes;
     private final MemoryMargin margin;
     private final GenerationSize size;
-    private final Duration maxWait;
+    private final WaitBound waitBound;
     private long largestPeak;
     private int largestPeakGeneration;
+    /** When {@link #status} last measured the processes: probes ask for a snapshot every few seconds, procfs need not be read each time. */
+    private long statusMeasuredNanos;
     private boolean saidUnreadable;
 
-    public MemoryGate(CgroupMemory cgroup, ProcessMemory processes, MemoryMargin margin, GenerationSize size, Duration maxWait) {
+    public MemoryGate(CgroupMemory cgroup, ProcessMemory processes, MemoryMargin margin, GenerationSize size, WaitBound waitBound) {
         this.cgroup = cgroup;
         this.processes = processes;
         this.margin = margin;
         this.size = size;
-        this.maxWait = maxWait;
+        this.waitBound = waitBound;
     }
 
     @Override
@@ -74,31 +79,24 @@ public final class MemoryGate implements StartGate {
     }
 
     @Override
-    public Duration maxWait() {
-        return maxWait;
+    public WaitBound waitBound() {
+        return waitBound;
     }
 
-    @Override
-    public String maxWaitOption() {
-        return "--room-wait";
-    }
-
-    /** One line for the log at start-up: what the gate will hold reloads to. */
-    public String describe() {
+    /** One line for the log at start-up, saying what reloads are held to; empty when there is no limit. */
+    public java.util.Optional<String> describe() {
         try {
             OptionalLong limit = cgroup.limit();
             if (limit.isEmpty()) {
-                return "memory: no limit on " + cgroup.describe() + "; reloads are not held to a memory budget";
+                return java.util.Optional.empty();
             }
-            if (size.off()) {
-                return "memory: limit " + MemorySizes.human(limit.getAsLong()) + " (" + cgroup.describe()
-                        + "); not checked before reloads (--generation-memory off)";
-            }
-            return "memory: limit " + MemorySizes.human(limit.getAsLong()) + " (" + cgroup.describe()
-                    + "); a reload starts its generation only if it fits, with a margin of "
-                    + MemorySizes.human(margin.bytes(limit.getAsLong())) + " (--memory-margin " + margin + ")";
+            String budget = "memory: limit " + MemorySizes.human(limit.getAsLong()) + " (" + cgroup.describe() + "); ";
+            return java.util.Optional.of(budget + (size.off() ? "not checked before reloads (--generation-memory off)"
+                    : "a reload starts its generation only if it fits, with a margin of "
+                    + MemorySizes.human(margin.bytes(limit.getAsLong())) + " (--memory-margin " + margin + ")"));
         } catch (IOException e) {
-            return "memory: cannot read " + cgroup.describe() + " (" + e.getMessage() + "); reloads are not held to a memory budget";
+            return java.util.Optional.of("memory: cannot read " + cgroup.describe() + " (" + e.getMessage()
+                    + "); reloads are not held to a memory budget");
         }
     }
 
@@ -165,7 +163,11 @@ public final class MemoryGate implements StartGate {
         return size.fixedBytes().isPresent() ? "--generation-memory" : "generation " + largestPeakGeneration + "'s peak";
     }
 
-    /** The numbers now (reads the cgroup; measures the serving generation too, so /status shows a fresh estimate). */
+    /**
+     * The numbers now: the cgroup's read each time; the serving generation measured again (for a fresh
+     * estimate in /status) at most every {@link #STATUS_MEASURE_EVERY}, as the health probes ask often and
+     * the peak ({@code VmHWM}) does not need sampling to be caught.
+     */
     public Status status(LiveGenerations live) {
         long limit = -1;
         long usage = -1;
@@ -177,7 +179,9 @@ public final class MemoryGate implements StartGate {
         } catch (IOException e) {
             // shown as unknown
         }
-        if (!size.off()) {
+        long now = System.nanoTime();
+        if (!size.off() && (statusMeasuredNanos == 0 || now - statusMeasuredNanos >= STATUS_MEASURE_EVERY.toNanos())) {
+            statusMeasuredNanos = now;
             measure(live);
         }
         long estimate = estimate();

@@ -28,6 +28,14 @@ public final class SystemdReporter {
         send.accept(SystemdNotifier.reloading("reloading: starting generation " + generation));
     }
 
+    /**
+     * A requested reload is held at a start gate (or refused there) before any generation starts: for systemd
+     * the reload has begun all the same ({@code Type=notify-reload} waits for this after its SIGHUP).
+     */
+    public void reloadHeld(String why) {
+        send.accept(SystemdNotifier.reloading("reloading: " + why));
+    }
+
     /** {@code generation} serves; on the first one, the service is up and {@code mainPid} is baton. */
     public void serving(int generation, boolean first, long mainPid) {
         send.accept("READY=1\n" + (first ? "MAINPID=" + mainPid + "\n" : "") + "STATUS=generation " + generation + " serving");

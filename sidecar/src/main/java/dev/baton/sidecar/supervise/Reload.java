@@ -8,9 +8,11 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 import dev.baton.sidecar.Log;
+import dev.baton.sidecar.gate.StartGates;
 import dev.baton.sidecar.notify.NotifyMessage;
 import dev.baton.sidecar.posix.Signals;
 import dev.baton.sidecar.spawn.ExitStatus;
+import dev.baton.sidecar.watch.ExpectedConfig;
 
 /**
  * One reload: a new generation started, made ready, and every older one retired. Its methods read in
@@ -20,13 +22,21 @@ import dev.baton.sidecar.spawn.ExitStatus;
  * died go the same way ({@link Kind}); only the rules for retrying and for giving up differ
  * ({@link Retries}).
  *
+ * <p>Before it starts, a requested reload queued while another generation serves passes the start gates
+ * ({@link GateKeeper}): {@link #held} while one says wait, {@link #refused} when one says no, and
+ * {@link #admitted} once all are open.
+ *
  * <p>The supervisor owns everything around it (the worker table, the reload queue, the processes) and
  * does what the reload asks. Requests that arrive while a generation is still starting are coalesced
  * into one reload after it, so they share an id. Loop thread only; {@link #view()} is the thread-safe copy.
  */
 final class Reload {
-    /** RETRYING: a generation failed and the next attempt waits (--reload-retries, or a crash loop's backoff). */
-    enum Phase { QUEUED, STARTING, RETRYING, DRAINING, SUCCEEDED, FAILED }
+    /**
+     * WAITING: queued and held at a start gate (the config it expects is not mounted yet, its generation would
+     * not fit in memory or exceed --max-generations). RETRYING: a generation failed and the next attempt waits
+     * (--reload-retries, or a crash loop's backoff).
+     */
+    enum Phase { QUEUED, WAITING, STARTING, RETRYING, DRAINING, SUCCEEDED, FAILED }
 
     enum Kind {
         /** The very first worker. */
@@ -59,6 +69,15 @@ final class Reload {
     private long readyNanos;
     private long doneNanos;
     private Instant finishedAt;
+    /** The configs its generation must start with (POST /reload's expect), merged over the requests it joined. */
+    private List<ExpectedConfig> expected = List.of();
+    /** How long it may wait for them (the request's expectTimeout); null: --config-wait. */
+    private Duration expectTimeout;
+    /** The configs the gates checked its generation starts with (empty when it was not gated). */
+    private List<ExpectedConfig> startedWith = List.of();
+    /** Its way through the start gates (the gates' own wait clocks), and the gate it waits at: {@link GateKeeper}'s. */
+    StartGates.Passage passage;
+    String waitingAt;
 
     Reload(Supervisor supervisor, long id, Kind kind, String trigger) {
         this.supervisor = supervisor;
@@ -67,6 +86,53 @@ final class Reload {
         this.trigger = trigger;
         this.requestedAt = supervisor.loop().now();
         this.requestedNanos = supervisor.loop().nanoTime();
+    }
+
+    // ---------------------------------------------------------------- queued → held | refused | admitted
+
+    /**
+     * Another request joins this queued reload, with the configs it expects: a newer hash for a path wins (the
+     * kubelet may skip a version; only the newest will be mounted), and the wait at the gates starts over.
+     */
+    void expect(List<ExpectedConfig> more, Duration timeout) {
+        if (!more.isEmpty()) {
+            expected = ExpectedConfig.merge(expected, more);
+            expectTimeout = timeout;
+            passage = null;
+        }
+    }
+
+    List<ExpectedConfig> expected() {
+        return expected;
+    }
+
+    Duration expectTimeout() {
+        return expectTimeout;
+    }
+
+    /** Held: a start gate says wait; {@code why} is what /reloads/{id} shows. */
+    void held(String why) {
+        phase = Phase.WAITING;
+        message = why;
+    }
+
+    /** Admitted: every gate is open; its generation starts with the configs they checked. */
+    void admitted() {
+        startedWith = expected;
+        message = "";
+    }
+
+    /** The configs its generation was checked to start with. */
+    List<ExpectedConfig> startedWith() {
+        return startedWith;
+    }
+
+    /** Refused: a gate says it can never start now, or it waited longer than the gate allows. No generation was started. */
+    void refused(String why) {
+        Worker serving = supervisor.workers().serving();
+        String outcome = serving != null ? "; generation " + serving.generation + " keeps serving" : "";
+        finish(Phase.FAILED, why + outcome);
+        Log.warn("reload " + id + " failed: " + why + outcome);
     }
 
     // ---------------------------------------------------------------- start → spawned → ready

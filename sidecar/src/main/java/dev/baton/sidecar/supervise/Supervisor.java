@@ -15,6 +15,9 @@ import java.util.concurrent.RejectedExecutionException;
 
 import dev.baton.sidecar.Log;
 import dev.baton.sidecar.files.StatusFile;
+import dev.baton.sidecar.gate.LiveGenerations;
+import dev.baton.sidecar.gate.StartGates;
+import dev.baton.sidecar.gate.Verdict;
 import dev.baton.sidecar.listen.Listeners;
 import dev.baton.sidecar.notify.NotifyMessage;
 import dev.baton.sidecar.notify.SystemdReporter;
@@ -23,6 +26,7 @@ import dev.baton.sidecar.posix.PosixException;
 import dev.baton.sidecar.posix.Signals;
 import dev.baton.sidecar.spawn.ExitStatus;
 import dev.baton.sidecar.spawn.SpawnException;
+import dev.baton.sidecar.watch.ExpectedConfig;
 
 /**
  * The supervisor: owns the worker table and the reloads, and turns every event into the next step.
@@ -43,6 +47,8 @@ public final class Supervisor {
     private static final Duration AUTO_RESTART_TICK = Duration.ofSeconds(1);
     private static final int RECENT_RELOADS = 20;
     private static final String SHUTTING_DOWN = "the supervisor is shutting down";
+    /** While a queued reload waits at a start gate, the gates are asked again this often (and whenever a worker exits). */
+    private static final Duration GATE_RECHECK = Duration.ofMillis(500);
 
     private final SupervisorConfig config;
     private final EventLoop loop;
@@ -52,6 +58,7 @@ public final class Supervisor {
     private final SystemdReporter systemd;
     private final Retries retries;
     private final SupervisorMetrics metrics = new SupervisorMetrics();
+    private final GateKeeper gateKeeper;
     private final CountDownLatch exited = new CountDownLatch(1);
     /** Completes when the first worker serves (so "ever served" is {@code isDone()}), or exceptionally when baton gives up first. */
     private final CompletableFuture<Void> started = new CompletableFuture<>();
@@ -74,19 +81,30 @@ public final class Supervisor {
     private int failuresInARow;
     /** When a generation last became ready: --auto-restart-interval counts from here (start_server's $last_restart_time). */
     private long lastReadyNanos;
+    /** Asks the start gates again while the queued reload waits at one. */
+    private EventLoop.Timer gateRecheck;
     /** Said once: auto readiness waits for the agent's READY=1. */
     private boolean saidAgentReadiness;
     private boolean shuttingDown;
 
-    /** The real supervisor: workers spawned on {@code listeners}, its own thread, systemd told if it asked. */
-    public Supervisor(SupervisorConfig config, Listeners listeners, Map<String, String> baseEnv) throws PosixException {
+    /**
+     * The real supervisor: workers spawned on {@code listeners}, its own thread, systemd told if it asked;
+     * {@code gates} asked before a reload starts its generation while another one serves.
+     */
+    public Supervisor(SupervisorConfig config, Listeners listeners, Map<String, String> baseEnv, StartGates gates) throws PosixException {
         this(config, baseEnv, listeners.serverStarterPort(), new PosixWorkerProcesses(config, listeners),
-                EventLoop.onThread("baton-loop"), SystemdReporter.fromEnvironment(baseEnv.get("NOTIFY_SOCKET")));
+                EventLoop.onThread("baton-loop"), SystemdReporter.fromEnvironment(baseEnv.get("NOTIFY_SOCKET")), gates);
     }
 
     Supervisor(SupervisorConfig config, Map<String, String> baseEnv, String serverStarterPort, WorkerProcesses processes,
                EventLoop loop, SystemdReporter systemd) {
+        this(config, baseEnv, serverStarterPort, processes, loop, systemd, StartGates.none());
+    }
+
+    Supervisor(SupervisorConfig config, Map<String, String> baseEnv, String serverStarterPort, WorkerProcesses processes,
+               EventLoop loop, SystemdReporter systemd, StartGates gates) {
         this.config = config;
+        this.gateKeeper = new GateKeeper(gates, config.configWait(), loop::nanoTime);
         this.loop = loop;
         this.processes = processes;
         this.environment = new WorkerEnvironment(baseEnv, serverStarterPort);
@@ -143,8 +161,17 @@ public final class Supervisor {
 
     /** Requests a reload, as a HUP does; the returned view carries the reload's id. */
     public CompletableFuture<ReloadView> requestReload(String trigger) {
+        return requestReload(trigger, List.of(), null);
+    }
+
+    /**
+     * Requests a reload whose generation starts only once the config under each path hashes as expected
+     * (POST /reload's {@code expect}; --watch's changed hash), waiting at most {@code expectTimeout} for
+     * that (null: --config-wait).
+     */
+    public CompletableFuture<ReloadView> requestReload(String trigger, List<ExpectedConfig> expected, Duration expectTimeout) {
         return onLoop(() -> {
-            Reload reload = reloadRequested(trigger);
+            Reload reload = reloadRequested(trigger, expected, expectTimeout);
             return reload == null ? null : reload.view();
         });
     }
@@ -257,10 +284,23 @@ public final class Supervisor {
 
     // ---------------------------------------------------------------- reloads: requests, the queue, restarts
 
-    /** A HUP or an API request: start a reload now, or coalesce it into the one queued after the starting generation. */
     private Reload reloadRequested(String trigger) {
+        return reloadRequested(trigger, List.of(), null);
+    }
+
+    /**
+     * A HUP or an API request: start a reload now, or coalesce it into the one queued after the starting
+     * generation (or held at a start gate). Its expected configs join that reload's.
+     */
+    private Reload reloadRequested(String trigger, List<ExpectedConfig> expected, Duration expectTimeout) {
         if (shuttingDown) {
             return null;
+        }
+        Reload already = startedWith(expected);
+        if (already != null) {
+            Log.info("generation " + already.generation() + " (reload " + already.id + ") was checked to start with that config:"
+                    + " no reload");
+            return already;
         }
         if (starting != null && starting.requested() && starting.phase() == Reload.Phase.RETRYING && retries.impatient()) {
             // Someone asks again while a failed reload waits to be retried: the reason to wait (give a
@@ -277,23 +317,89 @@ public final class Supervisor {
             }
         }
         Reload reload = queued;
+        reload.expect(expected, expectTimeout);
         nextMayStart();
         return reload;
     }
 
     /**
-     * The one place where a queued reload becomes the starting one: when none is starting. A gate
-     * ("may this generation start now?", e.g. a memory budget) belongs here: a reload it holds back
-     * stays queued, coalescing later requests, until this runs again (it runs after every ready,
-     * failed and exited worker).
+     * The reload whose generation (the starting one, else the serving one) the config gate checked to start
+     * with every one of {@code expected}: a request for them has nothing left to do (the watcher seeing the
+     * kubelet's update that an {@code expect} reload waited for). Null when there is none.
+     */
+    private Reload startedWith(List<ExpectedConfig> expected) {
+        Worker serving = workers.serving();
+        Reload newest = starting != null ? starting : serving != null ? serving.reload : null;
+        return !expected.isEmpty() && newest != null && newest.startedWith().containsAll(expected) ? newest : null;
+    }
+
+    /**
+     * The one place where a queued reload becomes the starting one: when none is starting, and — while
+     * another generation serves — once the start gates let it (GateKeeper: its expected config, the
+     * generation cap, the memory budget). A reload they hold back stays queued, coalescing later requests;
+     * this runs again after every ready, failed and exited worker, and every {@link #GATE_RECHECK} while
+     * it waits. A restart when nothing serves is never held back.
      */
     void nextMayStart() {
         if (shuttingDown || starting != null || queued == null) {
             return;
         }
+        if (workers.serving() != null && !passesGates(queued)) {
+            return;
+        }
         starting = queued;
         queued = null;
         starting.start();
+    }
+
+    /** Asks the gates for the queued reload: true to start it; held (asked again later) or refused (failed), false. */
+    private boolean passesGates(Reload r) {
+        String wasWaitingAt = r.waitingAt;
+        Verdict v = gateKeeper.check(r, liveGenerations());
+        switch (v.kind()) {
+            case OPEN -> {
+                if (wasWaitingAt != null) {
+                    Log.info("reload " + r.id + " may start its generation now");
+                }
+                r.admitted();
+                return true;
+            }
+            case WAIT -> {
+                if (wasWaitingAt == null) {
+                    systemd.reloadHeld(v.reason());
+                }
+                if (!r.waitingAt.equals(wasWaitingAt)) { // once per gate: its numbers change at every look
+                    Log.info("reload " + r.id + " waits: " + v.reason());
+                }
+                r.held(v.reason());
+                if (gateRecheck == null) {
+                    gateRecheck = loop.schedule(GATE_RECHECK, () -> {
+                        gateRecheck = null;
+                        nextMayStart();
+                    });
+                }
+                return false;
+            }
+            default -> {
+                queued = null;
+                r.refused(v.reason());
+                if (wasWaitingAt == null) {
+                    systemd.reloadHeld(v.reason());
+                }
+                systemd.reloadFailed(workers.serving().generation);
+                return false;
+            }
+        }
+    }
+
+    /** What the gates see: the next generation's number, the serving worker, the older ones still alive. */
+    private LiveGenerations liveGenerations() {
+        Worker serving = workers.serving();
+        List<LiveGenerations.Generation> older = serving == null ? List.of() : workers.olderThan(serving.generation).stream()
+                .sorted(java.util.Comparator.comparingInt((Worker w) -> w.generation))
+                .map(w -> new LiveGenerations.Generation(w.generation, w.pid)).toList();
+        return new LiveGenerations(generation + 1,
+                serving == null ? null : new LiveGenerations.Generation(serving.generation, serving.pid), older);
     }
 
     /** Nothing serves: start a generation again, at once or after the crash loop's backoff; a queued reload, if any, is that generation. */
@@ -546,6 +652,10 @@ public final class Supervisor {
             queued.abandon(SHUTTING_DOWN);
             queued = null;
         }
+        if (gateRecheck != null) {
+            gateRecheck.cancel();
+            gateRecheck = null;
+        }
         List.copyOf(draining).forEach(r -> r.abandon(SHUTTING_DOWN));
         Log.info("received " + Signals.name(signal) + ", sending " + Signals.name(toWorkers) + " to all workers:"
                 + WorkerTable.pids(workers.all()));
@@ -614,7 +724,9 @@ public final class Supervisor {
         boolean crashLoop = failuresInARow >= 3 && (serving == null || (starting != null && starting.phase() == Reload.Phase.STARTING));
         return new SupervisorSnapshot((int) ProcessHandle.current().pid(), generation, shuttingDown, crashLoop, workers.views(),
                 reloads, metrics.reloadsByResult(), metrics.workerRestarts(), config.reloadRetries(), metrics.reloadRetries(),
-                metrics.reloadDuration());
+                metrics.reloadDuration(), new GateSnapshot(gateKeeper.maxGenerations(),
+                queued != null && queued.phase() == Reload.Phase.WAITING, gateKeeper.waits(), gateKeeper.refusals(),
+                gateKeeper.memory(liveGenerations())));
     }
 
     static String human(Duration d) {

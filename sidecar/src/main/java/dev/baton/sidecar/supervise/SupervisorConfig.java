@@ -68,6 +68,9 @@ public interface SupervisorConfig {
     /** Baton's rules for a generation that fails to start, or Perl start_server's ({@code bin/start_server}). */
     Compat compat();
 
+    /** How long a reload waits for the configs it expects (POST /reload's expect, without its own expectTimeout) to be mounted. */
+    Duration configWait();
+
     /** Where each worker's NOTIFY_SOCKET lives (a private directory). */
     Path runtimeDirectory();
 }

@@ -22,7 +22,9 @@ import java.util.TreeMap;
 /**
  * The content hash of a config: one SHA-256 over a set of files, each a relative path and its bytes.
  * Defined so that the operator can compute it from a ConfigMap or Secret object and {@code baton} from
- * the volume the kubelet mounted for it, and get the same value once the kubelet has caught up.
+ * the volume the kubelet mounted for it, and get the same value once the kubelet has caught up: the
+ * operator's {@code MountedConfigHash} (operator/README.md, "v1") is the same definition, and the two
+ * agree on the shell pipeline below.
  *
  * <h2>Definition</h2>
  * <ol>
@@ -33,18 +35,18 @@ import java.util.TreeMap;
  * <li>Sort them by path, comparing the paths' UTF-8 bytes as unsigned bytes ({@code LC_ALL=C sort}).</li>
  * <li>For each, one line: the lowercase hex SHA-256 of the content, two spaces, the path, {@code \n} —
  * exactly a line of {@code sha256sum}'s output.</li>
- * <li>The config hash is the lowercase hex SHA-256 of those lines (of nothing, for an empty config:
- * {@code e3b0c442…b855}).</li>
+ * <li>The config hash is {@code sha256:} and the lowercase hex SHA-256 of those lines (of nothing, for an
+ * empty config: {@code sha256:e3b0c442…b855}).</li>
  * </ol>
  *
  * <h2>On disk</h2>
  * The kubelet lays a ConfigMap volume out as one file per key behind the {@code ..data} symlink
  * ({@code key -> ..data/key}, {@code ..data -> ..2026_12_06_10_00_00.123456789}). {@link #of(Path)}
- * hashes the regular files found under a directory, following symlinks and skipping every entry whose name
- * starts with {@code ..} (the kubelet's own: keys may not start with {@code ..}), which is the list above.
- * The same in a shell:
+ * hashes the regular files found under a directory, following symlinks and skipping the top-level entries
+ * whose name starts with {@code ..} (the kubelet's own: keys and item paths may not start with {@code ..}),
+ * which is the list above. The same in a shell (with {@code sha256:} before the result):
  * <pre>
- *   cd /etc/app &amp;&amp; find -L . -name '..*' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0r sha256sum | sha256sum
+ *   cd /etc/app &amp;&amp; find -L . -mindepth 1 -path './..*' -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z | xargs -0r sha256sum | sha256sum
  * </pre>
  * A path naming a single file hashes that one file under its own name.
  */
@@ -54,6 +56,9 @@ public final class ConfigHash {
 
     private ConfigHash() {
     }
+
+    /** What every hash starts with: the algorithm, so that another can follow. */
+    public static final String PREFIX = "sha256:";
 
     /** The hash of these files (path to content), per the definition above. */
     public static String of(Map<String, byte[]> files) {
@@ -66,7 +71,13 @@ public final class ConfigHash {
             lines.update(path);
             lines.update((byte) '\n');
         });
-        return hex(lines.digest());
+        return PREFIX + hex(lines.digest());
+    }
+
+    /** The first 12 hex digits of a hash, for log lines and messages. */
+    public static String brief(String hash) {
+        String hex = hash.startsWith(PREFIX) ? hash.substring(PREFIX.length()) : hash;
+        return hex.substring(0, Math.min(12, hex.length())) + "…";
     }
 
     /**
@@ -87,12 +98,12 @@ public final class ConfigHash {
         Files.walkFileTree(path, EnumSet.of(FileVisitOption.FOLLOW_LINKS), Integer.MAX_VALUE, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                return dir.equals(path) || !kubeletInternal(dir) ? FileVisitResult.CONTINUE : FileVisitResult.SKIP_SUBTREE;
+                return kubeletInternal(path, dir) ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (attrs.isRegularFile() && !kubeletInternal(file)) {
+                if (attrs.isRegularFile() && !kubeletInternal(path, file)) {
                     byte[] content = read(file, total[0]);
                     total[0] += content.length;
                     files.put(relative(path, file), content);
@@ -102,7 +113,7 @@ public final class ConfigHash {
 
             @Override
             public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (kubeletInternal(file)) {
+                if (kubeletInternal(path, file)) {
                     return FileVisitResult.CONTINUE; // the kubelet removing its old data directory as we pass
                 }
                 throw e; // a symlink whose target vanished mid-swap, a loop, no permission: the caller tries again
@@ -111,9 +122,9 @@ public final class ConfigHash {
         return of(files);
     }
 
-    /** Entries whose name starts with "..": the kubelet's timestamped data directories and its {@code ..data} symlinks. */
-    private static boolean kubeletInternal(Path p) {
-        return p.getFileName() != null && p.getFileName().toString().startsWith("..");
+    /** Top-level entries whose name starts with "..": the kubelet's timestamped data directories and its {@code ..data} symlinks. */
+    private static boolean kubeletInternal(Path root, Path p) {
+        return root.equals(p.getParent()) && p.getFileName().toString().startsWith("..");
     }
 
     private static String relative(Path root, Path file) {

@@ -1,12 +1,12 @@
 package dev.baton.sidecar.watch;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 
 import dev.baton.sidecar.gate.LiveGenerations;
 import dev.baton.sidecar.gate.StartGate;
 import dev.baton.sidecar.gate.Verdict;
+import dev.baton.sidecar.gate.WaitBound;
 
 /**
  * One reload's expected configs: the gate stays shut (wait) until every path hashes to what the request
@@ -16,11 +16,12 @@ import dev.baton.sidecar.gate.Verdict;
  */
 public final class ExpectedConfigGate implements StartGate {
     private final List<ExpectedConfig> expected;
-    private final Duration maxWait;
+    private final WaitBound waitBound;
 
-    public ExpectedConfigGate(List<ExpectedConfig> expected, Duration maxWait) {
+    /** {@code waitBound}: the request's {@code expectTimeout}, or {@code --config-wait}. */
+    public ExpectedConfigGate(List<ExpectedConfig> expected, WaitBound waitBound) {
         this.expected = List.copyOf(expected);
-        this.maxWait = maxWait;
+        this.waitBound = waitBound;
     }
 
     public List<ExpectedConfig> expected() {
@@ -44,7 +45,7 @@ public final class ExpectedConfigGate implements StartGate {
             }
             if (!actual.equals(e.sha256())) {
                 return Verdict.waitFor("waiting for the config under " + e.path() + " to be " + e.shortHash()
-                        + "… (it is " + actual.substring(0, 12) + "…: the kubelet updates a mounted ConfigMap or Secret"
+                        + " (it is " + ConfigHash.brief(actual) + ": the kubelet updates a mounted ConfigMap or Secret"
                         + " up to a minute or more after it changed)");
             }
         }
@@ -52,12 +53,7 @@ public final class ExpectedConfigGate implements StartGate {
     }
 
     @Override
-    public Duration maxWait() {
-        return maxWait;
-    }
-
-    @Override
-    public String maxWaitOption() {
-        return "--config-wait";
+    public WaitBound waitBound() {
+        return waitBound;
     }
 }

@@ -68,6 +68,27 @@ class CommandLineTest {
     }
 
     @Test
+    void maxGenerationsIs3UnderBatonAndNoCapUnderStartServerAndAtLeast2() {
+        BatonCommand baton = new BatonCommand();
+        new CommandLine(baton).parseArgs("--", "true");
+        assertThat(baton.maxGenerations()).isEqualTo(3);
+        BatonCommand startServer = new BatonCommand();
+        new CommandLine(startServer).parseArgs("--compat=start_server", "--", "true");
+        assertThat(startServer.maxGenerations()).as("Perl's start_server has no cap").isZero();
+        BatonCommand one = new BatonCommand();
+        new CommandLine(one).parseArgs("--max-generations", "1", "--", "true");
+        assertThat(one.validate()).isEqualTo("invalid --max-generations 1: give 0 (no cap) or at least 2"
+                + " (a reload starts the new generation while the old one serves)");
+        Result r = run("--memory-margin", "lots", "--", "true");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err().lines()).singleElement().asString()
+                .contains("invalid --memory-margin 'lots': give a percentage of the memory limit (10%) or a size (64M)");
+        BatonCommand watch = new BatonCommand();
+        new CommandLine(watch).parseArgs("--watch", "/no/such/config", "--", "true");
+        assertThat(watch.validate()).isEqualTo("--watch /no/such/config does not exist: create it or fix the path");
+    }
+
+    @Test
     void anUnknownFlagIsOneLineWithASuggestionAndExit2() {
         Result r = run("--pid-flie", "x", "--", "true");
         assertThat(r.exit()).isEqualTo(2);

@@ -18,9 +18,8 @@ class StartGatesTest {
     @Test
     void theReloadsOwnGatesComeFirstAndTheFirstThatIsNotOpenDecides() {
         List<String> asked = new ArrayList<>();
-        StartGates gates = new StartGates(List.of(gate("generations", asked, Verdict.OPEN), gate("memory", asked, Verdict.waitFor("no room"))),
-                now::get);
-        StartGates.Passage passage = gates.passage(List.of(gate("config", asked, Verdict.OPEN)));
+        StartGates gates = new StartGates(List.of(gate("generations", asked, Verdict.OPEN), gate("memory", asked, Verdict.waitFor("no room"))));
+        StartGates.Passage passage = gates.passage(List.of(gate("config", asked, Verdict.OPEN)), now::get);
 
         Verdict v = passage.check(live(2, 1));
         assertThat(asked).containsExactly("config", "generations", "memory");
@@ -30,8 +29,8 @@ class StartGatesTest {
 
     @Test
     void aWaitLongerThanTheGatesBoundIsARefusalNamingTheOption() {
-        StartGates gates = new StartGates(List.of(gate("memory", new ArrayList<>(), Verdict.waitFor("no room"))), now::get);
-        StartGates.Passage passage = gates.passage(List.of());
+        StartGates gates = new StartGates(List.of(gate("memory", new ArrayList<>(), Verdict.waitFor("no room"))));
+        StartGates.Passage passage = gates.passage(List.of(), now::get);
         assertThat(passage.check(live(2, 1)).kind()).isEqualTo(Verdict.Kind.WAIT);
         now.addAndGet(Duration.ofSeconds(59).toNanos());
         assertThat(passage.check(live(2, 1)).kind()).isEqualTo(Verdict.Kind.WAIT);
@@ -44,8 +43,8 @@ class StartGatesTest {
     @Test
     void eachGateCountsItsOwnWait() {
         Verdict[] config = {Verdict.waitFor("old config")};
-        StartGates gates = new StartGates(List.of(gate("memory", new ArrayList<>(), Verdict.waitFor("no room"))), now::get);
-        StartGates.Passage passage = gates.passage(List.of(new FakeGate("config", new ArrayList<>(), () -> config[0])));
+        StartGates gates = new StartGates(List.of(gate("memory", new ArrayList<>(), Verdict.waitFor("no room"))));
+        StartGates.Passage passage = gates.passage(List.of(new FakeGate("config", new ArrayList<>(), () -> config[0])), now::get);
         assertThat(passage.check(live(2, 1)).reason()).isEqualTo("old config");
         now.addAndGet(Duration.ofSeconds(90).toNanos()); // the kubelet took 90 s
         config[0] = Verdict.OPEN;
@@ -54,14 +53,14 @@ class StartGatesTest {
 
     @Test
     void theGenerationCapWaitsForADrainingGeneration() {
-        GenerationCap cap = new GenerationCap(3, Duration.ofSeconds(60));
+        GenerationCap cap = new GenerationCap(3, new WaitBound(Duration.ofSeconds(60), "--room-wait"));
         assertThat(cap.check(new LiveGenerations(3, new Generation(2, 20), List.of(new Generation(1, 10)))).open()).isTrue();
         Verdict v = cap.check(new LiveGenerations(4, new Generation(3, 30), List.of(new Generation(1, 10), new Generation(2, 20))));
         assertThat(v).isEqualTo(Verdict.waitFor("generation 4 would be the 4th generation alive (--max-generations 3);"
                 + " waiting for generations 1 and 2 to exit"));
-        assertThat(new GenerationCap(0, Duration.ZERO).check(new LiveGenerations(9, new Generation(8, 80),
+        assertThat(new GenerationCap(0, new WaitBound(Duration.ZERO, "--room-wait")).check(new LiveGenerations(9, new Generation(8, 80),
                 List.of(new Generation(1, 10), new Generation(2, 20), new Generation(3, 30)))).open()).as("0: no cap").isTrue();
-        assertThat(new GenerationCap(2, Duration.ZERO).check(live(2, 1)).open()).isTrue();
+        assertThat(new GenerationCap(2, new WaitBound(Duration.ZERO, "--room-wait")).check(live(2, 1)).open()).isTrue();
     }
 
     private static LiveGenerations live(int next, int servingPid) {
@@ -80,13 +79,8 @@ class StartGatesTest {
         }
 
         @Override
-        public Duration maxWait() {
-            return Duration.ofSeconds(60);
-        }
-
-        @Override
-        public String maxWaitOption() {
-            return "--test-wait";
+        public WaitBound waitBound() {
+            return new WaitBound(Duration.ofSeconds(60), "--test-wait");
         }
     }
 }

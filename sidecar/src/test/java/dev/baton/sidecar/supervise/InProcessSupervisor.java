@@ -13,6 +13,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 import dev.baton.sidecar.Baton;
+import dev.baton.sidecar.gate.StartGates;
 import dev.baton.sidecar.notify.SystemdReporter;
 import dev.baton.sidecar.posix.Signals;
 
@@ -38,13 +39,18 @@ final class InProcessSupervisor implements AutoCloseable {
 
     /** The same, with {@code env} as baton's own environment (the workers inherit it). */
     InProcessSupervisor(Map<String, String> env, String... options) {
+        this(env, StartGates.none(), options);
+    }
+
+    /** The same, with start gates (test doubles, or the real ones). */
+    InProcessSupervisor(Map<String, String> env, StartGates gates, String... options) {
         List<String> args = new ArrayList<>(List.of(options));
         args.addAll(List.of("--", "worker"));
         SupervisorConfig config = Baton.commandLine().parseArgs(args.toArray(String[]::new)).commandSpec().commandLine().getCommand();
         Map<String, String> baseEnv = new HashMap<>(env);
         baseEnv.putAll(config.exportedOptions());
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
-        supervisor = new Supervisor(config, baseEnv, PORT, workers, loop, new SystemdReporter(systemd::add));
+        supervisor = new Supervisor(config, baseEnv, PORT, workers, loop, new SystemdReporter(systemd::add), gates);
     }
 
     /** Starts the first worker (not yet ready). */

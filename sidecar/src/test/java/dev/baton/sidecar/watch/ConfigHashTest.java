@@ -53,10 +53,13 @@ class ConfigHashTest {
     void aKnownValue() {
         // printf 'a' | sha256sum = ca978112…; printf 'b\n' …; then the two lines through sha256sum
         Map<String, byte[]> files = Map.of("b.txt", "b\n".getBytes(StandardCharsets.UTF_8), "a.txt", "a".getBytes(StandardCharsets.UTF_8));
-        assertThat(ConfigHash.of(files)).isEqualTo(sha256Lines(
+        assertThat(ConfigHash.of(files)).isEqualTo("sha256:" + sha256Lines(
                 "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb  a.txt\n"
                         + "0263829989b6fd954f72baaf2fc64bc2e2f01d692d4de72986ea808f6e99813f  b.txt\n"));
-        assertThat(ConfigHash.of(Map.of())).isEqualTo("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        assertThat(ConfigHash.of(Map.of())).isEqualTo("sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+        // README's example, for the operator's MountedConfigHash to check against too
+        assertThat(ConfigHash.of(Map.of("app.conf", "level=info\n".getBytes(StandardCharsets.UTF_8))))
+                .isEqualTo("sha256:27382cbf60e9b7f0db912de2d4d98e6ba3cf1d81d431c67f12c86a72d6a83ea4");
     }
 
     /** A volume with items whose path has a directory, and a plain directory a user edits: the same rule. */
@@ -66,6 +69,7 @@ class ConfigHashTest {
         Path plain = Files.createDirectories(tmp.resolve("plain/conf"));
         Files.writeString(plain.resolve("app.properties"), "a=1\n");
         Files.writeString(plain.getParent().resolve("top"), "t");
+        Files.writeString(plain.getParent().resolve("..not-in-a-config"), "skipped: top-level '..' names are the kubelet's");
 
         String expected = ConfigHash.of(Map.of("conf/app.properties", "a=1\n".getBytes(StandardCharsets.UTF_8),
                 "top", "t".getBytes(StandardCharsets.UTF_8)));
@@ -92,11 +96,11 @@ class ConfigHashTest {
     }
 
     private static String shell(Path dir) throws Exception {
-        Process p = new ProcessBuilder("sh", "-c", "cd \"$1\" && find -L . -name '..*' -prune -o -type f -printf '%P\\0' | LC_ALL=C sort -z"
+        Process p = new ProcessBuilder("sh", "-c", "cd \"$1\" && find -L . -mindepth 1 -path './..*' -prune -o -type f -printf '%P\\0' | LC_ALL=C sort -z"
                 + " | xargs -0r sha256sum | sha256sum", "sh", dir.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(out).isZero();
-        return out.split(" ")[0];
+        return "sha256:" + out.split(" ")[0];
     }
 
     private static String sha256Lines(String lines) {
