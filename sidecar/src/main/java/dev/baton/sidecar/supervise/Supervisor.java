@@ -402,13 +402,17 @@ public final class Supervisor {
                 serving == null ? null : new LiveGenerations.Generation(serving.generation, serving.pid), older);
     }
 
-    /** Nothing serves: start a generation again, at once or after the crash loop's backoff; a queued reload, if any, is that generation. */
+    /**
+     * Nothing serves: start a generation again, at once or after the crash loop's backoff; a queued reload, if
+     * any, is that generation — unless it waits for a config to be mounted: started now it would report the old
+     * config as the new one, so it keeps waiting and follows the restart.
+     */
     private void restart() {
         if (shuttingDown) {
             return;
         }
         Duration delay = retries.beforeRestart(failuresInARow);
-        if (delay.isZero() && queued != null) {
+        if (delay.isZero() && queued != null && queued.expected().isEmpty()) {
             nextMayStart();
             return;
         }
@@ -423,7 +427,7 @@ public final class Supervisor {
      * meanwhile: that one's generation starts instead (start_server starts the reload after it).
      */
     void attemptDue(Reload r) {
-        if (!r.requested() && queued != null && retries.impatient()) {
+        if (!r.requested() && queued != null && queued.expected().isEmpty() && retries.impatient()) {
             r.abandon("superseded by reload " + queued.id);
             starting = null;
             nextMayStart();

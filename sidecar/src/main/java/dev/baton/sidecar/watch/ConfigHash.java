@@ -53,6 +53,15 @@ import java.util.TreeMap;
 public final class ConfigHash {
     /** A ConfigMap or Secret holds at most 1 MiB; a projected volume a few of them. Anything far larger is not a config. */
     static final long MAX_BYTES = 64L << 20;
+    /** A ConfigMap has a few keys, a projected volume a few dozen; a path with more files is not a config (or is "/"). */
+    static final int MAX_FILES = 4096;
+
+    /** The path holds far more than a config: hashing it again will not help. */
+    public static final class TooLarge extends IOException {
+        TooLarge(String message) {
+            super(message);
+        }
+    }
 
     private ConfigHash() {
     }
@@ -104,6 +113,9 @@ public final class ConfigHash {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                 if (attrs.isRegularFile() && !kubeletInternal(path, file)) {
+                    if (files.size() >= MAX_FILES) {
+                        throw new TooLarge("there are more than " + MAX_FILES + " files under " + path + ": not a config baton can hash");
+                    }
                     byte[] content = read(file, total[0]);
                     total[0] += content.length;
                     files.put(relative(path, file), content);
@@ -142,7 +154,7 @@ public final class ConfigHash {
         try (InputStream in = Files.newInputStream(file)) {
             byte[] content = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, MAX_BYTES - sizeSoFar + 1));
             if (sizeSoFar + content.length > MAX_BYTES) {
-                throw new IOException("the files under " + file.getParent() + " add up to more than "
+                throw new TooLarge("the files under " + file.getParent() + " add up to more than "
                         + (MAX_BYTES >> 20) + " MiB: not a config baton can hash");
             }
             return content;

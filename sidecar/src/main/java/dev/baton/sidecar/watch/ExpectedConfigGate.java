@@ -39,6 +39,8 @@ public final class ExpectedConfigGate implements StartGate {
             String actual;
             try {
                 actual = ConfigHash.of(e.path());
+            } catch (ConfigHash.TooLarge ex) {
+                return Verdict.refuse(ex.getMessage());
             } catch (IOException ex) {
                 // mid-swap, or the volume is gone: the next look may find it whole
                 return Verdict.waitFor("waiting for the config under " + e.path() + " to be readable (" + ex.getMessage() + ")");

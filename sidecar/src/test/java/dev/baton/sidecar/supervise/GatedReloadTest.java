@@ -2,6 +2,9 @@ package dev.baton.sidecar.supervise;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +12,7 @@ import java.util.Map;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.baton.sidecar.gate.LiveGenerations;
 import dev.baton.sidecar.gate.StartGate;
@@ -16,6 +20,8 @@ import dev.baton.sidecar.gate.StartGates;
 import dev.baton.sidecar.gate.Verdict;
 import dev.baton.sidecar.gate.WaitBound;
 import dev.baton.sidecar.posix.Signals;
+import dev.baton.sidecar.watch.ConfigHash;
+import dev.baton.sidecar.watch.ExpectedConfig;
 
 /**
  * The start gates inside the reload logic, in process ({@link InProcessSupervisor}) with a gate the test
@@ -132,6 +138,32 @@ class GatedReloadTest {
             s.advance(Duration.ofSeconds(1));
             assertThat(s.reload(1).state()).isEqualTo("failed");
             assertThat(s.reload(1).message()).isEqualTo("no room; gave up after 60 s (--room-wait); generation 1 keeps serving");
+        }
+    }
+
+    /**
+     * A reload held for a config the kubelet has not mounted yet is not the restart after a crash: that one
+     * starts at once, and the held reload still waits, then starts its own generation with the new config.
+     */
+    @Test
+    void aReloadWaitingForItsConfigFollowsARestartInsteadOfBeingIt(@TempDir Path volume) throws Exception {
+        Files.writeString(volume.resolve("app.conf"), "v1");
+        String v2 = ConfigHash.of(Map.of("app.conf", "v2".getBytes(StandardCharsets.UTF_8)));
+        try (var s = new InProcessSupervisor().serving()) {
+            var view = s.supervisor.requestReload("api", List.of(new ExpectedConfig(volume, v2)), null);
+            s.loop.runPending();
+            long id = view.join().id();
+            assertThat(s.reload(id).state()).isEqualTo("waiting");
+
+            s.exitBySignal(1, Signals.SIGKILL);
+            assertThat(s.workers.spawned()).as("restarted at once").hasSize(2);
+            assertThat(s.reload(id).state()).as("still waiting for its config").isEqualTo("waiting");
+            s.ready(2);
+
+            Files.writeString(volume.resolve("app.conf"), "v2"); // the kubelet catches up
+            s.advance(Duration.ofMillis(500));
+            assertThat(s.reload(id).state()).isEqualTo("starting");
+            assertThat(s.reload(id).generation()).isEqualTo(3);
         }
     }
 

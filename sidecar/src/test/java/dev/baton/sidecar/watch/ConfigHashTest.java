@@ -10,11 +10,15 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.baton.sidecar.gate.LiveGenerations;
+import dev.baton.sidecar.gate.Verdict;
+import dev.baton.sidecar.gate.WaitBound;
 import dev.baton.sidecar.testing.KubeletVolume;
 
 /**
@@ -93,6 +97,21 @@ class ConfigHashTest {
         assertThat(ConfigHash.of(volume.path())).isNotEqualTo(before).isEqualTo(ConfigHash.of(Map.of("a", "2".getBytes(StandardCharsets.UTF_8))));
         volume.update(Map.of("b", "2"));
         assertThat(ConfigHash.of(volume.path())).as("a removed key is gone").isEqualTo(ConfigHash.of(Map.of("b", "2".getBytes(StandardCharsets.UTF_8))));
+    }
+
+    /** POST /reload's expect.path may name any directory: one that is no config is refused, not hashed again and again. */
+    @Test
+    void aPathFarLargerThanAConfigIsRefused() throws IOException {
+        Path big = Files.createDirectories(tmp.resolve("not-a-config"));
+        for (int i = 0; i <= ConfigHash.MAX_FILES; i++) {
+            Files.writeString(big.resolve("f" + i), "");
+        }
+        assertThatThrownBy(() -> ConfigHash.of(big)).isInstanceOf(ConfigHash.TooLarge.class)
+                .hasMessage("there are more than 4096 files under " + big + ": not a config baton can hash");
+        var gate = new ExpectedConfigGate(List.of(new ExpectedConfig(big, ConfigHash.of(Map.of()))),
+                new WaitBound(java.time.Duration.ofMinutes(3), "--config-wait"));
+        assertThat(gate.check(new LiveGenerations(2, new LiveGenerations.Generation(1, 1), List.of())))
+                .isEqualTo(Verdict.refuse("there are more than 4096 files under " + big + ": not a config baton can hash"));
     }
 
     private static String shell(Path dir) throws Exception {
