@@ -81,6 +81,12 @@ public final class Supervisor {
     private int failuresInARow;
     /** When a generation last became ready: --auto-restart-interval counts from here (start_server's $last_restart_time). */
     private long lastReadyNanos;
+    /**
+     * The next auto-restart check. It runs once a second counted from when the last generation became ready,
+     * as start_server's loop does (its {@code alarm(1)} starts over when a new worker is up), so the restart
+     * comes {@code --auto-restart-interval} after ready, not up to a second later.
+     */
+    private EventLoop.Timer autoRestartCheck;
     /** Asks the start gates again while the queued reload waits at one. */
     private EventLoop.Timer gateRecheck;
     /** Said once: auto readiness waits for the agent's READY=1. */
@@ -136,8 +142,8 @@ public final class Supervisor {
                 onLoop(() -> onNotify(pid, message));
             }
         });
+        autoRestartCheck = loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
         loop.execute(this::startFirstWorker);
-        loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
     }
 
     /** Completes when the first worker is ready, or exceptionally when the supervisor gives up before that. */
@@ -475,6 +481,10 @@ public final class Supervisor {
     void serving(Reload r, Worker w, String how) {
         w.readyNanos = loop.nanoTime();
         lastReadyNanos = w.readyNanos;
+        if (autoRestartCheck != null) {
+            autoRestartCheck.cancel();
+        }
+        autoRestartCheck = loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
         starting = null;
         workers.serve(w);
         writeStatus(); // before the log line: whoever reads "is ready" finds the status file already current
@@ -617,7 +627,7 @@ public final class Supervisor {
         if (shuttingDown) {
             return;
         }
-        loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
+        autoRestartCheck = loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
         Worker serving = workers.serving();
         if (serving == null || starting != null) {
             return;
