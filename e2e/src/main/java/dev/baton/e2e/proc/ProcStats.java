@@ -15,17 +15,15 @@ import java.nio.file.Path;
  */
 public record ProcStats(long rssKb, long peakRssKb, long cpuMillis, long atNanos) {
 
-  private static final long TICK_MILLIS = 10; // CLK_TCK is 100 on every Linux architecture we run on
+  private static final long TICK_MILLIS = 1000 / ProcessTable.TICKS_PER_SECOND;
 
   /** The figures of {@code pid}, or null once it is gone. */
   public static ProcStats read(long pid) {
     try {
       String status = Files.readString(Path.of("/proc/" + pid + "/status"));
-      String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-      // The command name (field 2) may hold spaces and parentheses: count fields after the last ')'.
-      String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
-      long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]); // utime, stime: fields 14, 15
-      return new ProcStats(kb(status, "VmRSS:"), kb(status, "VmHWM:"), ticks * TICK_MILLIS, System.nanoTime());
+      ProcessTable.Entry stat = ProcessTable.read(pid);
+      return stat == null ? null : new ProcStats(kb(status, "VmRSS:"), kb(status, "VmHWM:"),
+          stat.cpuTicks() * TICK_MILLIS, System.nanoTime());
     } catch (IOException | RuntimeException e) {
       return null;
     }
