@@ -7,7 +7,14 @@ import dev.baton.e2e.load.LoadResult;
 import dev.baton.e2e.proc.BatonHome;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.server.WorkerKind;
+import dev.baton.e2e.load.RequestLog;
+import dev.baton.e2e.timeline.GenerationLives;
+import dev.baton.e2e.timeline.Timeline;
+import dev.baton.e2e.timeline.TimelinePicture;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,8 +34,8 @@ import picocli.CommandLine.Option;
     description = "Reload a JVM server under load with baton and count what was lost (nothing, we hope).")
 public final class Demo implements Callable<Integer> {
 
-  @Option(names = "--worker", paramLabel = "jdk|vertx", defaultValue = "jdk",
-      description = "The sample server: JDK HttpServer or Vert.x (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--worker", paramLabel = "jdk|vertx|spring", defaultValue = "jdk",
+      description = "The sample server: JDK HttpServer, Vert.x or Spring Boot (default: ${DEFAULT-VALUE}).")
   String worker;
 
   @Option(names = "--reloads", paramLabel = "N", defaultValue = "5", description = "How many HUPs (default: ${DEFAULT-VALUE}).")
@@ -52,6 +59,11 @@ public final class Demo implements Callable<Integer> {
   @Option(names = "--quiet", description = "Do not show baton's and the workers' output.")
   boolean quiet;
 
+  @Option(names = "--timeline", paramLabel = "FILE",
+      description = "Also draw the run as FILE (.svg or .png): requests/s and p99 latency per 100 ms, each generation's"
+          + " life, the HUPs; its numbers go beside it as .tsv.")
+  Path timeline;
+
   private final PrintStream out = System.out;
   private volatile boolean reporting;
   private volatile HttpLoad load;
@@ -61,7 +73,10 @@ public final class Demo implements Callable<Integer> {
   public Integer call() throws Exception {
     WorkerKind kind = WorkerKind.of(worker);
     if (!kind.jvm()) {
-      throw new IllegalArgumentException("the demo runs a JVM worker: jdk or vertx");
+      throw new IllegalArgumentException("the demo runs a JVM worker: jdk, vertx or spring");
+    }
+    if (timeline != null && !timeline.getFileName().toString().matches("(?i).+\\.(svg|png)")) {
+      throw new IllegalArgumentException("--timeline " + timeline + ": the picture is a .svg or .png file");
     }
     BatonHome home = BatonHome.locate().requireBuilt();
     out.printf("Baton demo: the %s sample (each request sleeps %d ms) under bin/baton with -javaagent:%s%n",
@@ -106,11 +121,14 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
-  private int run(SupervisedServer server) throws InterruptedException {
+  private int run(SupervisedServer server) throws InterruptedException, IOException {
     say("starting baton on " + server.url() + " (control API on " + server.controlUrl() + ")");
     server.awaitServing(Duration.ofSeconds(60));
     say("serving: " + server.get().trim());
-    HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), clients, 0, keepAlive));
+    RequestLog requests = timeline == null ? null : new RequestLog();
+    List<Long> hups = new ArrayList<>();
+    long loadStart = System.currentTimeMillis();
+    HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), clients, 0, keepAlive), requests);
     this.load = load;
     Thread progress = progress(load);
     ControlClient control = server.control();
@@ -119,6 +137,7 @@ public final class Demo implements Callable<Integer> {
     for (int i = 1; i <= reloads; i++) {
       long lastId = control.lastReloadId();
       say(String.format(Locale.ROOT, "reload %d/%d: kill -HUP %d", i, reloads, server.supervisorPid()));
+      hups.add(System.currentTimeMillis());
       server.hup();
       Reload reload = awaitReload(control, lastId, Duration.ofSeconds(90));
       done.add(reload);
@@ -128,13 +147,29 @@ public final class Demo implements Callable<Integer> {
     }
     load.stop();
     LoadResult result = load.await(Duration.ofSeconds(60));
+    long loadEnd = System.currentTimeMillis();
     progress.interrupt();
     progress.join();
     reporting = true;
-    return report(result, load, done);
+    String picture = null;
+    if (requests != null) {
+      picture = draw(Timeline.of(String.format(Locale.ROOT, "%s under baton: %d clients, %d HUPs", server.kind().title(),
+          clients, reloads), loadStart, loadEnd, 100, requests.requests(),
+          GenerationLives.read(server.process().lines()), hups));
+    }
+    return report(result, load, done, picture);
   }
 
-  private int report(LoadResult result, HttpLoad load, List<Reload> reloadsDone) {
+  /** Writes the picture and its numbers; returns the line that names them. */
+  private String draw(Timeline picture) throws IOException {
+    TimelinePicture.write(picture, timeline);
+    String name = timeline.getFileName().toString();
+    Path numbers = timeline.resolveSibling(name.substring(0, name.lastIndexOf('.')) + ".tsv");
+    Files.writeString(numbers, picture.tsv());
+    return "Timeline: " + timeline + " (its numbers: " + numbers + ")";
+  }
+
+  private int report(LoadResult result, HttpLoad load, List<Reload> reloadsDone, String picture) {
     out.println();
     out.println("Generations (from the responses' bodies):");
     out.println("  gen      pid  requests  HUP -> ready  HUP -> old gone");
@@ -158,6 +193,9 @@ public final class Demo implements Callable<Integer> {
     if (keepAlive) {
       out.printf(Locale.ROOT, "          %d idle keep-alive connections were closed by a retiring worker"
           + " (sent again, as ab -k does)%n", load.idleCloses());
+    }
+    if (picture != null) {
+      out.println(picture);
     }
     out.println();
     boolean ok = result.failed() == 0 && result.non2xx() == 0 && succeeded == reloadsDone.size();

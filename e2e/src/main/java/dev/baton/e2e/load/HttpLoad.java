@@ -62,6 +62,7 @@ public final class HttpLoad {
   public static final String[] CATEGORIES = {CONNECT, RECEIVE, LENGTH, EXCEPTIONS};
 
   private final Options options;
+  private final RequestLog log;
   private final byte[] request;
   private final AtomicLong issued = new AtomicLong();
   private final LongAdder complete = new LongAdder();
@@ -79,8 +80,9 @@ public final class HttpLoad {
   private long startNanos;
   private long endNanos;
 
-  private HttpLoad(Options options) {
+  private HttpLoad(Options options, RequestLog log) {
     this.options = options;
+    this.log = log;
     String text = "GET " + options.path() + " HTTP/1.1\r\nHost: " + options.host() + ":" + options.port()
         + "\r\nUser-Agent: baton-e2e\r\nAccept: */*\r\n" + (options.keepAlive() ? "" : "Connection: close\r\n")
         + "\r\n";
@@ -92,12 +94,18 @@ public final class HttpLoad {
 
   /** Starts the client threads and returns at once. */
   public static HttpLoad start(Options options) {
-    HttpLoad load = new HttpLoad(options);
+    return start(options, null);
+  }
+
+  /** Starts the client threads, each recording every request in {@code log} (if not null), and returns at once. */
+  public static HttpLoad start(Options options, RequestLog log) {
+    HttpLoad load = new HttpLoad(options, log);
     load.startNanos = System.nanoTime();
     for (int i = 0; i < options.concurrency(); i++) {
       Latencies mine = new Latencies();
       load.latencies.add(mine);
-      Thread thread = new Thread(() -> load.loop(mine), "load-" + i);
+      RequestLog.Recorder recorder = log == null ? null : log.recorder();
+      Thread thread = new Thread(() -> load.loop(mine, recorder), "load-" + i);
       thread.setDaemon(true);
       load.threads.add(thread);
       thread.start();
@@ -175,12 +183,12 @@ public final class HttpLoad {
         sorted.length == 0 ? 0 : sorted[sorted.length - 1] / 1000.0, new TreeMap<>(generations()));
   }
 
-  private void loop(Latencies mine) {
+  private void loop(Latencies mine, RequestLog.Recorder recorder) {
     Connection connection = null;
     try {
       while (!stopped && (options.requests() == 0 || issued.getAndIncrement() < options.requests())) {
         long start = System.nanoTime();
-        connection = send(connection, start, mine);
+        connection = send(connection, start, mine, recorder);
       }
     } finally {
       if (connection != null) {
@@ -190,14 +198,14 @@ public final class HttpLoad {
   }
 
   /** One request, sent again on a new connection if a reused one turns out closed while idle. */
-  private Connection send(Connection connection, long start, Latencies mine) {
+  private Connection send(Connection connection, long start, Latencies mine, RequestLog.Recorder recorder) {
     while (true) {
       boolean reused = connection != null;
       if (connection == null) {
         try {
           connection = Connection.open(options);
         } catch (IOException e) {
-          fail(CONNECT, e);
+          fail(CONNECT, e, start, recorder);
           return null;
         }
       }
@@ -205,8 +213,9 @@ public final class HttpLoad {
         connection.begin().out.write(request);
         connection.out.flush();
         Response response = Response.read(connection.in);
-        mine.add(System.nanoTime() - start);
-        record(response);
+        long end = System.nanoTime();
+        mine.add(end - start);
+        record(response, start, end, recorder);
         if (!options.keepAlive() || response.close) {
           connection.close();
           return null;
@@ -222,30 +231,32 @@ public final class HttpLoad {
           connection = null;
           continue;
         }
-        fail(RECEIVE, e);
+        fail(RECEIVE, e, start, recorder);
         return null;
       } catch (RuntimeException e) {
         connection.close();
-        fail(EXCEPTIONS, e);
+        fail(EXCEPTIONS, e, start, recorder);
         return null;
       }
     }
   }
 
-  private void record(Response response) {
-    if (response.status < 200 || response.status > 299) {
+  private void record(Response response, long start, long end, RequestLog.Recorder recorder) {
+    boolean non2xxStatus = response.status < 200 || response.status > 299;
+    if (non2xxStatus) {
       non2xx.increment();
     }
     int length = response.body.length;
     if (!expectedLength.compareAndSet(-1, length) && expectedLength.get() != length) {
-      fail(LENGTH, new IOException("body of " + length + " bytes, the first had " + expectedLength.get()));
+      fail(LENGTH, new IOException("body of " + length + " bytes, the first had " + expectedLength.get()), start, recorder);
       return;
     }
     complete.increment();
     String body = new String(response.body, StandardCharsets.US_ASCII);
+    int generation = -1;
     if (body.startsWith("gen=") && body.length() >= 22) {
       try {
-        int generation = Integer.parseInt(body.substring(4, 10));
+        generation = Integer.parseInt(body.substring(4, 10));
         generations.computeIfAbsent(generation, g -> new LongAdder()).increment();
         pids.putIfAbsent(generation, Long.parseLong(body.substring(15, 22)));
         firstAnswerMillis.putIfAbsent(generation, System.currentTimeMillis());
@@ -253,9 +264,15 @@ public final class HttpLoad {
         // not the sample's body: nothing to count per generation
       }
     }
+    if (recorder != null) {
+      recorder.add(start, end, non2xxStatus ? RequestLog.Outcome.NON_2XX : RequestLog.Outcome.OK, generation);
+    }
   }
 
-  private void fail(String category, Exception cause) {
+  private void fail(String category, Exception cause, long start, RequestLog.Recorder recorder) {
+    if (recorder != null) {
+      recorder.add(start, System.nanoTime(), RequestLog.Outcome.FAILED, -1);
+    }
     failed.get(category).increment();
     if (failureSamples.size() < 10) {
       failureSamples.add(category + ": " + cause);

@@ -3,7 +3,7 @@ package dev.baton.e2e.load;
 import java.util.Arrays;
 
 /** Request latencies in microseconds, one instance per client thread, merged at the end. */
-final class Latencies {
+public final class Latencies {
 
   private int[] micros = new int[1024];
   private int size;
@@ -31,7 +31,7 @@ final class Latencies {
   }
 
   /** The {@code p}th percentile of sorted microseconds, in milliseconds. */
-  static double percentileMillis(int[] sorted, double p) {
+  public static double percentileMillis(int[] sorted, double p) {
     if (sorted.length == 0) {
       return 0;
     }

@@ -46,6 +46,25 @@ public record BatonHome(Path root) {
     return configured != null ? Path.of(configured) : root.resolve("e2e/target/baton-sample.jar");
   }
 
+  /** The Spring Boot sample ({@code spring-sample/}): its jar, with {@code lib/} beside it. */
+  public Path springSampleJar() {
+    return root.resolve("spring-sample/target/baton-spring-sample.jar");
+  }
+
+  /** {@link #springSampleJar()}, failing with the command that builds it. */
+  public Path requireSpringSample() {
+    if (!Files.isRegularFile(springSampleJar())) {
+      throw new IllegalStateException(springSampleJar() + " is missing; build first: cd " + root
+          + " && mvn -q -DskipTests package");
+    }
+    return springSampleJar();
+  }
+
+  /** The Go twin of the sample ({@code bench/go/sleep.go}), built by the benchmark. */
+  public Path goWorkerSource() {
+    return root.resolve("bench/go/sleep.go");
+  }
+
   public Path starletApp() {
     return root.resolve("bench/starlet/sleep.psgi");
   }

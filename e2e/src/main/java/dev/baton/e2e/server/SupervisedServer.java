@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 
 /**
  * The sample server run the way a user runs it: {@code bin/baton --port ... -- java
- * -javaagent:baton-agent.jar -jar baton-sample.jar}, or for comparison Perl's {@code start_server --
- * plackup -s Starlet}. Everything it creates (ports, status and pid files, logs) lives in one temporary
+ * -javaagent:baton-agent.jar -jar baton-sample.jar} (or the Spring Boot sample's jar, or the Go worker),
+ * or for comparison Perl's {@code start_server -- plackup -s Starlet}. Everything it creates (ports, status and pid files, logs) lives in one temporary
  * directory that {@link #close()} removes after stopping the supervisor and its workers.
  */
 public final class SupervisedServer implements AutoCloseable {
@@ -41,17 +41,17 @@ public final class SupervisedServer implements AutoCloseable {
     this.dir = Files.createTempDirectory("baton-e2e-" + kind.id() + "-");
     this.keepDir = b.keepDir;
     this.port = FreePort.next();
-    this.controlPort = kind.jvm() ? FreePort.next() : -1;
-    this.control = kind.jvm() ? new ControlClient(controlPort) : null;
+    this.controlPort = kind.baton() ? FreePort.next() : -1;
+    this.control = kind.baton() ? new ControlClient(controlPort) : null;
     List<String> command = new ArrayList<>();
     Map<String, String> env = new HashMap<>();
     // The port and the sleep reach the worker through its environment, so --envdir can change them.
     env.put("PORT", Integer.toString(port));
     env.put("SAMPLE_SLEEP_MS", Long.toString(b.sleepMillis));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    if (kind.jvm()) {
+    String java = b.workerJava != null ? b.workerJava : defaultJava();
+    if (kind.baton()) {
       b.home.requireBuilt();
-      env.put("BATON_JAVA", java);
+      env.put("BATON_JAVA", defaultJava());
       command.addAll(b.supervisorPrefix);
       command.add(b.home.baton().toString());
       command.add("--control=127.0.0.1:" + controlPort);
@@ -70,19 +70,38 @@ public final class SupervisedServer implements AutoCloseable {
     }
     command.addAll(b.supervisorArgs);
     command.add("--");
+    command.addAll(b.workerPrefix);
     if (kind.jvm()) {
-      command.addAll(b.workerPrefix);
       command.add(java);
       command.addAll(b.workerJvmArgs);
       command.add("-javaagent:" + b.home.agentJar());
-      command.add("-jar");
-      command.add(b.home.sampleJar().toString());
-      command.add(kind.id());
-    } else {
-      command.addAll(List.of("plackup", "-s", "Starlet", "-E", "production",
-          "--max-workers=" + b.starletWorkers, "--max-reqs-per-child=1000000", b.home.starletApp().toString()));
     }
+    command.addAll(workerCommand(b.home, kind, b.goWorker, b.starletWorkers));
     this.process = SupervisorProcess.start(command, dir, env, dir.resolve("supervisor.log"), b.echo);
+  }
+
+  /**
+   * What runs the worker after {@code java [options] -javaagent:...} for a JVM sample, or the whole
+   * command for the others.
+   */
+  public static List<String> workerCommand(BatonHome home, WorkerKind kind, Path goWorker, int starletWorkers) {
+    return switch (kind) {
+      case JDK, VERTX -> List.of("-jar", home.sampleJar().toString(), kind.id());
+      case SPRING -> List.of("-jar", home.requireSpringSample().toString());
+      case GO -> {
+        if (goWorker == null) {
+          throw new IllegalStateException("the Go worker is not built: GoWorker.build(home) first");
+        }
+        yield List.of(goWorker.toString());
+      }
+      case STARLET -> List.of("plackup", "-s", "Starlet", "-E", "production", "--max-workers=" + starletWorkers,
+          "--max-reqs-per-child=1000000", home.starletApp().toString());
+    };
+  }
+
+  /** The java running this harness: the workers' default, and baton's own. */
+  public static String defaultJava() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
   public static Builder builder(BatonHome home, WorkerKind kind) {
@@ -208,6 +227,8 @@ public final class SupervisedServer implements AutoCloseable {
     private final List<String> workerJvmArgs = new ArrayList<>();
     private final List<String> workerPrefix = new ArrayList<>();
     private final List<String> supervisorPrefix = new ArrayList<>();
+    private String workerJava;
+    private Path goWorker;
     private int starletWorkers = 100;
     private String readiness = "notify";
     private Consumer<String> echo;
@@ -239,6 +260,18 @@ public final class SupervisedServer implements AutoCloseable {
     /** Options of the worker JVM, before {@code -javaagent}. */
     public Builder workerJvmArgs(String... args) {
       workerJvmArgs.addAll(List.of(args));
+      return this;
+    }
+
+    /** The java of the JVM workers (default: the one running this harness). */
+    public Builder workerJava(String java) {
+      this.workerJava = java;
+      return this;
+    }
+
+    /** The Go worker's binary ({@link GoWorker#build}), for {@link WorkerKind#GO}. */
+    public Builder goWorker(Path binary) {
+      this.goWorker = binary;
       return this;
     }
 
