@@ -2,6 +2,8 @@ package dev.baton.e2e.bench;
 
 import dev.baton.e2e.proc.BatonHome;
 import dev.baton.e2e.proc.FreePort;
+import dev.baton.e2e.server.SupervisedServer;
+import dev.baton.e2e.server.WorkerKind;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -33,7 +35,13 @@ final class AppCds {
   /** Makes (or remakes) {@code dir/sample-WORKER.jsa} with these JVM options; returns its path. */
   static Path archive(BatonHome home, String java, String worker, List<String> jvmArgs, Path dir)
       throws IOException, InterruptedException {
-    return train(home, java, worker, jvmArgs, dir, "sample-" + worker + ".jsa", "-XX:ArchiveClassesAtExit=", null);
+    return archive(home, java, WorkerKind.of(worker), jvmArgs, dir);
+  }
+
+  /** The same for any JVM sample, the Spring Boot one included. */
+  static Path archive(BatonHome home, String java, WorkerKind kind, List<String> jvmArgs, Path dir)
+      throws IOException, InterruptedException {
+    return train(home, java, kind, jvmArgs, dir, "sample-" + kind.id() + ".jsa", "-XX:ArchiveClassesAtExit=", null);
   }
 
   /**
@@ -43,11 +51,12 @@ final class AppCds {
   static Path aotCache(BatonHome home, String java, String worker, List<String> jvmArgs, Path agentJar, Path dir)
       throws IOException, InterruptedException {
     String name = "sample-" + worker + (agentJar == null ? "" : "-agent") + ".aot";
-    return train(home, java, worker, jvmArgs, dir, name, "-XX:AOTCacheOutput=", agentJar);
+    return train(home, java, WorkerKind.of(worker), jvmArgs, dir, name, "-XX:AOTCacheOutput=", agentJar);
   }
 
-  private static Path train(BatonHome home, String java, String worker, List<String> jvmArgs, Path dir, String name,
+  private static Path train(BatonHome home, String java, WorkerKind kind, List<String> jvmArgs, Path dir, String name,
       String outputOption, Path agentJar) throws IOException, InterruptedException {
+    String worker = kind.id();
     Files.createDirectories(dir);
     Path archive = dir.resolve(name).toAbsolutePath();
     Files.deleteIfExists(archive);
@@ -59,8 +68,9 @@ final class AppCds {
     if (agentJar != null) {
       command.add("-javaagent:" + agentJar);
     }
-    command.addAll(List.of("-jar", home.sampleJar().toString(), worker, "--port", Integer.toString(port)));
+    command.addAll(SupervisedServer.workerCommand(home, kind, null, 0));
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("PORT", Integer.toString(port));
     builder.environment().remove("SERVER_STARTER_PORT");
     builder.environment().remove("JAVA_TOOL_OPTIONS");
     Process sample = builder.start();

@@ -1,16 +1,38 @@
 package dev.baton.e2e.bench;
 
 import dev.baton.e2e.load.LoadResult;
+import java.nio.file.Path;
+import java.util.List;
 
 /**
  * One load run against one supervised server.
  *
- * @param client ab, ab-k or wrk
- * @param withReloads whether the supervisor got a HUP every period meanwhile
+ * @param client ab, ab-k, wrk, java or java-k
+ * @param hupPeriod seconds between HUPs, 0 for none
+ * @param pictureOnly a run made only to draw the timeline (the java client beside ab's runs)
  * @param load what the client measured
  * @param hupsSent HUPs sent during the run
  * @param reloadsCompleted reloads that got to "new worker is now running" during the run
  * @param supervisor the supervisor's CPU and RSS during the run
+ * @param startMillis when the load started
+ * @param endMillis when it ended
+ * @param containerCpuSeconds CPU of the supervisor and all generations during the run
+ * @param peakRssKb the highest RSS of the supervisor and all live generations together
+ * @param generationCpuSeconds CPU of each generation started during the run, start to exit (known once
+ *     the reloads have settled)
+ * @param underLoad HUP to ready and to old generations gone, per reload of the run (from the lines)
+ * @param timeline the picture and its numbers, if drawn
  */
-record Phase(String client, boolean withReloads, LoadResult load, int hupsSent, int reloadsCompleted,
-    CostSampler.Cost supervisor) {}
+record Phase(String client, double hupPeriod, boolean pictureOnly, LoadResult load, int hupsSent, int reloadsCompleted,
+    CostSampler.Cost supervisor, long startMillis, long endMillis, double containerCpuSeconds, long peakRssKb,
+    List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline) {
+
+  boolean withReloads() {
+    return hupPeriod > 0;
+  }
+
+  Phase settled(List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline) {
+    return new Phase(client, hupPeriod, pictureOnly, load, hupsSent, reloadsCompleted, supervisor, startMillis, endMillis,
+        containerCpuSeconds, peakRssKb, List.copyOf(generationCpuSeconds), List.copyOf(underLoad), List.copyOf(timeline));
+  }
+}

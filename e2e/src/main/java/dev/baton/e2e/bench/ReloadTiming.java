@@ -3,7 +3,9 @@ package dev.baton.e2e.bench;
 import dev.baton.e2e.load.HttpLoad;
 import dev.baton.e2e.proc.SupervisorProcess.Line;
 import dev.baton.e2e.server.SupervisedServer;
+import dev.baton.e2e.timeline.GenerationLives;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -56,6 +58,36 @@ record ReloadTiming(long hupToReadyMillis, long hupToOldGoneMillis, long spawnTo
       load.stop();
       load.await(Duration.ofSeconds(30));
     }
+  }
+
+  /**
+   * The reloads of a run under load, from the generations' lives: HUP (the last one sent before the new
+   * generation was spawned; HUPs during a start are coalesced) to the new generation ready, and to every
+   * older generation alive at that moment gone. Generations spawned in {@code [from, to)}; a time not
+   * known is -1.
+   */
+  static List<ReloadTiming> underLoad(List<GenerationLives.Life> lives, List<Long> hups, long fromMillis, long toMillis) {
+    List<ReloadTiming> timings = new ArrayList<>();
+    for (GenerationLives.Life g : lives) {
+      if (g.spawnMillis() < fromMillis || g.spawnMillis() >= toMillis || g.readyMillis() < 0) {
+        continue;
+      }
+      long hup = hups.stream().filter(h -> h <= g.spawnMillis()).mapToLong(Long::longValue).max().orElse(-1);
+      if (hup < 0 || hup < fromMillis) {
+        continue;
+      }
+      long gone = -1;
+      boolean allKnown = true;
+      for (GenerationLives.Life old : lives) {
+        boolean olderAndAlive = old.spawnMillis() < g.spawnMillis() && (old.exitMillis() < 0 || old.exitMillis() > g.readyMillis());
+        if (olderAndAlive) {
+          allKnown &= old.exitMillis() >= 0;
+          gone = Math.max(gone, old.exitMillis());
+        }
+      }
+      timings.add(new ReloadTiming(g.readyMillis() - hup, allKnown && gone >= 0 ? gone - hup : -1, -1));
+    }
+    return timings;
   }
 
   static boolean onlyNewerThan(List<String> statusLines, int generation) {

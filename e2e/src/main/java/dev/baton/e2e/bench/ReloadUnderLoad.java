@@ -2,12 +2,18 @@ package dev.baton.e2e.bench;
 
 import dev.baton.e2e.control.Reload;
 import dev.baton.e2e.load.Ab;
+import dev.baton.e2e.load.HttpLoad;
 import dev.baton.e2e.load.LoadResult;
+import dev.baton.e2e.load.RequestLog;
 import dev.baton.e2e.load.Wrk;
 import dev.baton.e2e.proc.BatonHome;
 import dev.baton.e2e.proc.SupervisorProcess;
+import dev.baton.e2e.server.GoWorker;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.server.WorkerKind;
+import dev.baton.e2e.timeline.GenerationLives;
+import dev.baton.e2e.timeline.Timeline;
+import dev.baton.e2e.timeline.TimelinePicture;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,19 +26,24 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code bench/reload-under-load}: the start_server article's experiment on this machine. For each
- * worker (the sample's JDK HttpServer and Vert.x under baton with the agent, Starlet under Perl's
- * start_server) and each client: {@code ab -r -n N -c C} while the supervisor gets {@code kill -HUP}
- * every period, then the same load without HUPs, plus the supervisor's own cost and reload timings.
- * Prints one Markdown report and writes it under {@code bench/results/}.
+ * worker setup (the JDK HttpServer, Vert.x and Spring Boot samples under baton with the agent, for each
+ * JDK, set of JVM options and cache asked for; a Go worker under baton, the floor; Starlet under Perl's
+ * start_server, the reference) and each client: the load while the supervisor gets {@code kill -HUP}
+ * every period, for each period, then the same load without HUPs; reloads timed at light traffic; the
+ * supervisor's own cost; what every generation costs, from {@code /proc} ({@link ContainerSampler}). The
+ * report's first table says what one reload costs ({@link PerReload}); runs with HUPs of the java client
+ * are drawn ({@link TimelinePicture}). Prints one Markdown report and writes it under {@code bench/results/}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Reload under load: ab/wrk against a server whose supervisor gets kill -HUP every period.")
@@ -44,26 +55,30 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   @Option(names = {"-c", "--concurrency"}, paramLabel = "C", description = "Concurrent connections (default: 1000, --quick: 200).")
   Integer concurrency;
 
-  @Option(names = "--hup-period", paramLabel = "SECONDS", defaultValue = "1",
-      description = "Seconds between two HUPs (default: ${DEFAULT-VALUE}, as the article).")
-  double hupPeriod;
+  @Option(names = "--hup-period", paramLabel = "SECONDS", split = ",", defaultValue = "1",
+      description = "Seconds between two HUPs; a list makes one run with HUPs per period, e.g. 1,10"
+          + " (default: ${DEFAULT-VALUE}, as the article).")
+  List<Double> hupPeriods;
 
-  @Option(names = "--worker", paramLabel = "jdk,vertx,starlet", split = ",", defaultValue = "jdk,vertx,starlet",
-      description = "Workers to measure (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--worker", paramLabel = "jdk,vertx,spring,go,starlet", split = ",",
+      defaultValue = "jdk,vertx,spring,go,starlet",
+      description = "Workers to measure; go is built from bench/go/sleep.go and left out with a message where go is"
+          + " missing (default: ${DEFAULT-VALUE}).")
   List<String> workers;
 
-  @Option(names = "--client", paramLabel = "ab,ab-k,wrk", split = ",", defaultValue = "ab",
+  @Option(names = "--client", paramLabel = "ab,ab-k,wrk,java,java-k", split = ",", defaultValue = "ab",
       description = "Clients: ab (a connection per request, as the article), ab-k (keep-alive), wrk (keep-alive, "
-          + "--duration) (default: ${DEFAULT-VALUE}).")
+          + "--duration), java and java-k (the harness's own client, which records every request: its runs with"
+          + " HUPs are drawn) (default: ${DEFAULT-VALUE}).")
   List<String> clients;
 
   @Option(names = "--duration", paramLabel = "SECONDS", description = "wrk's run time (default: 10, --quick: 5).")
   Integer duration;
 
-  @Option(names = "--max-seconds", paramLabel = "SECONDS", defaultValue = "90",
-      description = "Stop an ab run after this long even if not all requests were sent (ab -t; 0 = never;"
-          + " default: ${DEFAULT-VALUE}). Starlet reloading every second serves well under 100 req/s.")
-  int maxSeconds;
+  @Option(names = "--max-seconds", paramLabel = "SECONDS",
+      description = "Stop an ab or java run after this long even if not all requests were sent (ab -t; 0 = never;"
+          + " default: 90, --quick: 30). Starlet reloading every second serves well under 100 req/s.")
+  Integer maxSeconds;
 
   @Option(names = "--sleep", paramLabel = "MS", defaultValue = "100",
       description = "How long the handler sleeps per request (default: ${DEFAULT-VALUE}).")
@@ -77,17 +92,46 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       description = "Reloads timed at low traffic, per worker (default: ${DEFAULT-VALUE}).")
   int idleReloads;
 
-  @Option(names = "--worker-jvm-args", paramLabel = "ARGS",
-      description = "Options for the JVM workers, space-separated, e.g. \"-XX:TieredStopAtLevel=1 -XX:SharedArchiveFile=app.jsa\""
-          + " (default: none, the JVM's defaults).")
-  String workerJvmArgs;
+  @Option(names = "--java", paramLabel = "JAVA", split = ",",
+      description = "The JVM workers' java; a list measures each, e.g. java,/usr/lib/jvm/temurin-25-jdk-amd64/bin/java"
+          + " (default: the java running the benchmark).")
+  List<String> javas;
 
-  @Option(names = "--cds", description = "Start the JVM workers with an AppCDS archive of the sample, made by a"
-      + " training run first (-XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile): a shorter JVM start-up.")
+  @Option(names = "--worker-jvm-args", paramLabel = "ARGS",
+      description = "Options for the JVM workers, space-separated, e.g. \"-XX:TieredStopAtLevel=1 -XX:+UseSerialGC\";"
+          + " repeat it to compare sets (\"\" = the JVM's defaults) (default: none, the JVM's defaults).")
+  List<String> workerJvmArgs;
+
+  @Option(names = "--cache", paramLabel = "none,cds", split = ",",
+      description = "Class-data caches for the JVM workers, each measured: none, or cds (an AppCDS archive of the"
+          + " sample made by a training run first: -XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile)"
+          + " (default: none).")
+  List<String> caches;
+
+  @Option(names = "--cds", description = "The same as --cache cds.")
   boolean cds;
 
-  @Option(names = "--quick", description = "A smaller run: -n 20000 -c 200, wrk 5 s.")
+  @Option(names = "--kill-old-delay", paramLabel = "SECONDS", split = ",",
+      description = "The supervisor's --kill-old-delay: how long the old generation keeps serving beside a new one"
+          + " that is ready; a list measures each (default: the supervisor's, 0).")
+  List<Double> killOldDelays;
+
+  @Option(names = "--timeline", negatable = true, defaultValue = "true", fallbackValue = "true",
+      description = "Draw the runs with HUPs (SVG, PNG and TSV beside the report). Only the java clients record every"
+          + " request: without one in --client, each worker gets one more run with HUPs by the java client, of at most"
+          + " --timeline-seconds, to draw (default: on; --no-timeline).")
+  boolean timeline;
+
+  @Option(names = "--timeline-seconds", paramLabel = "SECONDS",
+      description = "Length of the extra run drawn beside ab's (default: 20, --quick: 10).")
+  Integer timelineSeconds;
+
+  @Option(names = "--quick", description = "A smaller run: -n 20000 -c 200, ab at most 30 s, wrk 5 s.")
   boolean quick;
+
+  @Option(names = "--label", paramLabel = "TEXT",
+      description = "Added to the result files' names, e.g. loaded-machine for a run on a busy machine.")
+  String label;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Where the Markdown report goes (default: bench/results).")
   Path out;
@@ -95,63 +139,152 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   @Option(names = "--no-write", description = "Print the report only.")
   boolean noWrite;
 
+  private static final Pattern JAVA_VERSION = Pattern.compile("version \"(\\d+)");
+
   private final PrintStream log = System.err;
   private final long t0 = System.nanoTime();
 
-  /** Everything measured for one worker. */
-  record WorkerRun(WorkerKind kind, CostSampler.Cost idle, List<ReloadTiming> idleReloads, List<Phase> phases,
-      List<Reload> reloadsUnderLoad) {}
+  /**
+   * Everything measured for one worker setup.
+   *
+   * @param idleGenerationCpuSeconds CPU of each generation that started and ended before the load runs
+   *     (the first one, and those of the idle reloads)
+   */
+  record WorkerRun(WorkerSetup setup, CostSampler.Cost idle, List<ReloadTiming> idleReloads,
+      List<Double> idleGenerationCpuSeconds, List<Phase> phases, List<Reload> reloadsUnderLoad) {
+
+    WorkerKind kind() {
+      return setup.kind();
+    }
+  }
+
+  /** The sizes of this run. */
+  private record Sizes(long n, int c, int wrkSeconds, int maxSeconds, int timelineSeconds) {}
 
   @Override
   public Integer call() throws Exception {
-    long n = requests != null ? requests : quick ? 20_000 : 100_000;
-    int c = concurrency != null ? concurrency : quick ? 200 : 1000;
-    int wrkSeconds = duration != null ? duration : quick ? 5 : 10;
+    Sizes sizes = new Sizes(requests != null ? requests : quick ? 20_000 : 100_000,
+        concurrency != null ? concurrency : quick ? 200 : 1000, duration != null ? duration : quick ? 5 : 10,
+        maxSeconds != null ? maxSeconds : quick ? 30 : 90, timelineSeconds != null ? timelineSeconds : quick ? 10 : 20);
     BatonHome home = BatonHome.locate();
-    List<WorkerKind> kinds = workers.stream().map(WorkerKind::of).toList();
+    List<WorkerKind> kinds = new ArrayList<>(workers.stream().map(WorkerKind::of).distinct().toList());
+    for (double period : hupPeriods) {
+      if (!(period > 0)) {
+        throw new IllegalArgumentException("--hup-period " + period + ": a period is a number of seconds above 0");
+      }
+    }
+    clients.forEach(ReloadUnderLoad::checkClient);
     checkTools(kinds);
-    if (kinds.stream().anyMatch(WorkerKind::jvm)) {
+    Path goWorker = null;
+    if (kinds.contains(WorkerKind.GO)) {
+      if (GoWorker.go() == null) {
+        say("leaving the Go worker out: go is not on the PATH (apt-get install golang-go)");
+        kinds.remove(WorkerKind.GO);
+      } else {
+        say("building the Go worker from " + home.root().relativize(home.goWorkerSource()));
+        goWorker = GoWorker.build(home);
+      }
+    }
+    if (kinds.stream().anyMatch(WorkerKind::baton)) {
       home.requireBuilt();
     }
-    say(String.format(Locale.ROOT, "reload under load: -n %d -c %d, HUP every %.1f s, handler sleeps %d ms; workers %s;"
-        + " clients %s; worker JVM options: %s", n, c, hupPeriod, sleepMillis, workers, clients,
-        workerJvmArgs == null || workerJvmArgs.isBlank() ? "none" : workerJvmArgs));
+    if (kinds.contains(WorkerKind.SPRING)) {
+      home.requireSpringSample();
+    }
+    List<WorkerSetup> setups = setups(kinds);
+    say(String.format(Locale.ROOT, "reload under load: -n %d -c %d, HUP every %s s, handler sleeps %d ms; clients %s;"
+        + " %d setups: %s", sizes.n(), sizes.c(), periods(), sleepMillis, clients, setups.size(),
+        setups.stream().map(s -> s.worker() + (s.kind().jvm() ? " [" + s.jvm() + "]" : "")
+            + (s.handover().isEmpty() ? "" : " [" + s.handover() + "]")).toList()));
 
+    String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+        + (quick ? "-quick" : "") + (label == null || label.isBlank() ? "" : "-" + label.trim().replaceAll("[^A-Za-z0-9.-]+", "-"));
+    Path dir = out != null ? out : home.results();
+    Path pictures = noWrite ? Files.createTempDirectory("reload-under-load-") : dir.resolve("reload-under-load-" + stamp);
     List<WorkerRun> runs = new ArrayList<>();
-    for (WorkerKind kind : kinds) {
-      runs.add(measure(home, kind, n, c, wrkSeconds));
+    for (WorkerSetup setup : setups) {
+      runs.add(measure(home, setup, goWorker, sizes, pictures));
     }
     Map<String, String> facts = Machine.facts(home.root(), home.agentJar());
-    facts.put("worker JVM options", (workerJvmArgs == null || workerJvmArgs.isBlank() ? "none" : workerJvmArgs.trim())
-        + (cds ? " + an AppCDS archive of the sample (--cds)" : ""));
-    String report = Report.markdown(facts, n, c, hupPeriod, sleepMillis, starletWorkers,
-        wrkSeconds, maxSeconds, runs);
+    facts.put("worker JVMs", setups.stream().filter(s -> s.kind().jvm()).map(WorkerSetup::jvm).distinct().toList().toString());
+    String report = Report.markdown(facts, sizes.n(), sizes.c(), hupPeriods, sleepMillis, starletWorkers,
+        sizes.wrkSeconds(), sizes.maxSeconds(), runs, noWrite ? null : dir);
     System.out.println(report);
     if (!noWrite) {
-      Path dir = out != null ? out : home.results();
       Files.createDirectories(dir);
-      Path file = dir.resolve("reload-under-load-" + LocalDateTime.now().format(
-          DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + (quick ? "-quick" : "") + ".md");
+      Path file = dir.resolve("reload-under-load-" + stamp + ".md");
       Files.writeString(file, report);
-      say("written to " + file);
+      say("written to " + file + (Files.isDirectory(pictures) ? " (timelines in " + pictures + ")" : ""));
     }
     boolean anyFailed = runs.stream().flatMap(r -> r.phases().stream())
         .anyMatch(p -> p.load().failed() > 0 || p.load().non2xx() > 0);
     return anyFailed ? 1 : 0;
   }
 
-  private WorkerRun measure(BatonHome home, WorkerKind kind, long n, int c, int wrkSeconds) throws Exception {
-    say("== " + kind.title() + " under " + kind.supervisor());
-    List<String> jvmOptions = new ArrayList<>(List.of(jvmArgs(workerJvmArgs)));
-    if (cds && kind.jvm()) {
+  /** Every worker kind; the JVM ones once per java × JVM options × cache; under baton, once per kill-old-delay. */
+  private List<WorkerSetup> setups(List<WorkerKind> kinds) {
+    List<String> javaList = javas == null || javas.isEmpty() ? List.of(SupervisedServer.defaultJava()) : javas;
+    List<String> argSets = workerJvmArgs == null || workerJvmArgs.isEmpty() ? List.of("") : workerJvmArgs;
+    List<String> cacheList = new ArrayList<>(caches == null || caches.isEmpty() ? List.of(cds ? "cds" : "none") : caches);
+    if (cds && !cacheList.contains("cds")) {
+      cacheList.add("cds");
+    }
+    for (String cache : cacheList) {
+      if (!cache.equals("none") && !cache.equals("cds")) {
+        throw new IllegalArgumentException("--cache " + cache + ": none or cds (a Baton-managed cache comes later)");
+      }
+    }
+    List<Double> delays = new ArrayList<>();
+    if (killOldDelays == null || killOldDelays.isEmpty()) {
+      delays.add(null);
+    } else {
+      for (Double d : killOldDelays) {
+        if (d == null || d < 0) {
+          throw new IllegalArgumentException("--kill-old-delay " + d + ": seconds, 0 or more");
+        }
+        delays.add(d);
+      }
+    }
+    List<WorkerSetup> setups = new ArrayList<>();
+    for (WorkerKind kind : kinds) {
+      for (Double delay : delays) {
+        if (!kind.jvm()) {
+          setups.add(new WorkerSetup(kind, null, null, List.of(), "none", delay));
+          continue;
+        }
+        for (String java : javaList) {
+          String jdk = jdk(java);
+          for (String args : argSets) {
+            for (String cache : cacheList) {
+              setups.add(new WorkerSetup(kind, java, jdk, List.of(jvmArgs(args)), cache, delay));
+            }
+          }
+        }
+      }
+    }
+    return setups;
+  }
+
+  private WorkerRun measure(BatonHome home, WorkerSetup setup, Path goWorker, Sizes sizes, Path pictures) throws Exception {
+    WorkerKind kind = setup.kind();
+    say("== " + setup.worker() + (kind.jvm() ? ", " + setup.jvm() : "") + (setup.handover().isEmpty() ? "" : ", " + setup.handover()));
+    List<String> jvmOptions = new ArrayList<>(setup.jvmArgs());
+    if ("cds".equals(setup.cache())) {
       say("CDS training run of the " + kind.title() + " sample");
-      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString(); // as SupervisedServer
-      Path archive = AppCds.archive(home, java, kind.id(), jvmOptions, Files.createTempDirectory("reload-under-load-cds-"));
+      Path archive = AppCds.archive(home, setup.java(), kind, jvmOptions, Files.createTempDirectory("reload-under-load-cds-"));
       jvmOptions.add("-XX:SharedArchiveFile=" + archive);
     }
-    try (SupervisedServer server = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
-        .workerJvmArgs(jvmOptions.toArray(new String[0]))
-        .starletWorkers(starletWorkers).start()) {
+    SupervisedServer.Builder builder = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
+        .workerJvmArgs(jvmOptions.toArray(new String[0])).starletWorkers(starletWorkers).goWorker(goWorker);
+    if (setup.java() != null) {
+      builder.workerJava(setup.java());
+    }
+    if (setup.killOldDelay() != null) {
+      builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
+    }
+    long serverStart = System.currentTimeMillis();
+    try (SupervisedServer server = builder.start();
+         ContainerSampler container = new ContainerSampler(server.supervisorPid())) {
       server.awaitServing(Duration.ofSeconds(120));
       Thread.sleep(1000);
 
@@ -167,29 +300,45 @@ public final class ReloadUnderLoad implements Callable<Integer> {
             i + 1, timing.hupToReadyMillis(), timing.hupToOldGoneMillis(), timing.spawnToFirstResponseMillis()));
         timings.add(timing);
       }
+      List<Double> idleCpu = container.completedSpawnedBetween(serverStart - 1000, System.currentTimeMillis()).stream()
+          .map(ContainerSampler.Generation::cpuSeconds).toList();
+      say(String.format(Locale.ROOT, "CPU per generation at light traffic: %s s", seconds(idleCpu)));
 
       List<Phase> phases = new ArrayList<>();
       Map<Long, Reload> reloads = new TreeMap<>();
       for (String client : clients) {
-        phases.add(phase(server, client, true, n, c, wrkSeconds, reloads));
-        settle(server);
-        phases.add(phase(server, client, false, n, c, wrkSeconds, reloads));
+        for (double period : hupPeriods) {
+          phases.add(settled(server, container, setup, sizes, pictures,
+              phase(server, container, client, period, false, sizes, reloads)));
+        }
+        phases.add(phase(server, container, client, 0, false, sizes, reloads).phase());
       }
-      return new WorkerRun(kind, idle, timings, phases, List.copyOf(reloads.values()));
+      if (timeline && clients.stream().noneMatch(ReloadUnderLoad::records)) {
+        for (double period : hupPeriods) {
+          phases.add(settled(server, container, setup, sizes, pictures,
+              phase(server, container, "java", period, true, sizes, reloads)));
+        }
+      }
+      return new WorkerRun(setup, idle, timings, idleCpu, phases, List.copyOf(reloads.values()));
     }
   }
 
-  private Phase phase(SupervisedServer server, String client, boolean withReloads, long n, int c, int wrkSeconds,
-      Map<Long, Reload> reloads) throws Exception {
-    say(String.format(Locale.ROOT, "%s: %s %s", server.kind().title(), client, withReloads
-        ? String.format(Locale.ROOT, "with kill -HUP every %.1f s", hupPeriod) : "without reloads"));
-    long start = System.currentTimeMillis();
-    AtomicInteger hups = new AtomicInteger();
+  /** A run, with what is read only once its reloads have settled: the requests it recorded, the HUPs it sent. */
+  private record Ran(Phase phase, RequestLog requests, List<Long> hups) {}
+
+  private Ran phase(SupervisedServer server, ContainerSampler container, String client, double period,
+      boolean pictureOnly, Sizes sizes, Map<Long, Reload> reloads) throws Exception {
+    say(String.format(Locale.ROOT, "%s: %s %s%s", server.kind().title(), client, period > 0
+        ? String.format(Locale.ROOT, "with kill -HUP every %s s", WorkerSetup.seconds(period)) : "without reloads",
+        pictureOnly ? String.format(Locale.ROOT, " (at most %d s, for the timeline)", sizes.timelineSeconds()) : ""));
+    List<Long> hupTimes = new CopyOnWriteArrayList<>();
     ScheduledExecutorService scheduler = Executors.newScheduledThreadPool(1);
-    long periodMillis = Math.max(1, Math.round(hupPeriod * 1000));
-    if (withReloads) {
+    long periodMillis = Math.max(1, Math.round(period * 1000));
+    ContainerSampler.Snapshot before = container.snapshot();
+    long start = System.currentTimeMillis();
+    if (period > 0) {
       scheduler.scheduleAtFixedRate(() -> {
-        hups.incrementAndGet();
+        hupTimes.add(System.currentTimeMillis());
         server.hup();
       }, periodMillis, periodMillis, TimeUnit.MILLISECONDS);
     }
@@ -200,27 +349,77 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     }
     LoadResult result;
     CostSampler.Cost cost;
+    RequestLog requestLog = records(client) ? new RequestLog() : null;
+    long end;
     try (CostSampler sampler = new CostSampler(server.supervisorPid())) {
+      int seconds = pictureOnly ? sizes.timelineSeconds() : sizes.maxSeconds();
       result = switch (client) {
-        case "ab" -> Ab.run(server.url(), n, c, false, maxSeconds, Math.max(600, n / 50));
-        case "ab-k" -> Ab.run(server.url(), n, c, true, maxSeconds, Math.max(600, n / 50));
-        case "wrk" -> Wrk.run(server.url(), c, wrkSeconds, 2);
-        default -> throw new IllegalArgumentException("unknown client '" + client + "' (ab, ab-k or wrk)");
+        case "ab" -> Ab.run(server.url(), sizes.n(), sizes.c(), false, seconds, Math.max(600, sizes.n() / 50));
+        case "ab-k" -> Ab.run(server.url(), sizes.n(), sizes.c(), true, seconds, Math.max(600, sizes.n() / 50));
+        case "wrk" -> Wrk.run(server.url(), sizes.c(), sizes.wrkSeconds(), 2);
+        case "java", "java-k" -> java(server, client.equals("java-k"), sizes, seconds, requestLog);
+        default -> throw new IllegalArgumentException("unknown client '" + client + "'");
       };
+      end = System.currentTimeMillis();
       cost = sampler.stop();
     } finally {
       scheduler.shutdownNow();
       scheduler.awaitTermination(10, TimeUnit.SECONDS);
     }
+    ContainerSampler.Snapshot after = container.snapshot();
     if (server.control() != null) {
       server.control().reloads().stream().filter(Reload::finished).forEach(r -> reloads.putIfAbsent(r.id(), r));
     }
     int completed = server.process().lines(start, l -> l.contains(ReloadTiming.READY)).size();
+    double cpu = before.cpuTicks() < 0 || after.cpuTicks() < 0 ? -1 : after.cpuSecondsSince(before);
     say(String.format(Locale.ROOT, "  %.0f req/s, failed %d (%s), non-2xx %d, p50 %.0f ms, p99 %.0f ms, max %.0f ms;"
-            + " %d HUPs, %d reloads completed", result.requestsPerSecond(), result.failed(),
-        result.failedByText(client.equals("wrk") ? Wrk.CATEGORIES : Ab.CATEGORIES), result.non2xx(),
-        result.p50Millis(), result.p99Millis(), result.maxMillis(), hups.get(), completed));
-    return new Phase(client, withReloads, result, hups.get(), completed, cost);
+            + " %d HUPs, %d reloads completed; container CPU %.1f s, peak RSS %d MB", result.requestsPerSecond(),
+        result.failed(), result.failedByText(client.equals("wrk") ? Wrk.CATEGORIES : client.startsWith("java")
+            ? HttpLoad.CATEGORIES : Ab.CATEGORIES), result.non2xx(), result.p50Millis(), result.p99Millis(),
+        result.maxMillis(), hupTimes.size(), completed, cpu, rssMb(container.peakRssKb(start, end))));
+    return new Ran(new Phase(client, period, pictureOnly, result, hupTimes.size(), completed, cost, start, end, cpu,
+        container.peakRssKb(start, end), List.of(), List.of(), List.of()), requestLog, List.copyOf(hupTimes));
+  }
+
+  /**
+   * After a run with HUPs: waits for its reloads to finish, then takes what only their end tells: the CPU
+   * of each generation it started, the reload latencies, and the picture.
+   */
+  private Phase settled(SupervisedServer server, ContainerSampler container, WorkerSetup setup, Sizes sizes,
+      Path pictures, Ran ran) throws Exception {
+    settle(server);
+    Phase phase = ran.phase();
+    List<Double> cpu = container.completedSpawnedBetween(phase.startMillis(), phase.endMillis()).stream()
+        .map(ContainerSampler.Generation::cpuSeconds).toList();
+    List<GenerationLives.Life> lives = GenerationLives.read(server.process().lines());
+    List<ReloadTiming> underLoad = ReloadTiming.underLoad(lives, ran.hups(), phase.startMillis(), phase.endMillis());
+    List<Path> files = List.of();
+    if (timeline && ran.requests() != null) {
+      String title = String.format(Locale.ROOT, "%s%s%s: %s -c %d, HUP every %s s", setup.worker(),
+          setup.kind().jvm() ? ", " + setup.jvm() : "", setup.handover().isEmpty() ? "" : ", " + setup.handover(),
+          phase.client(), sizes.c(), WorkerSetup.seconds(phase.hupPeriod()));
+      Timeline picture = Timeline.of(title, phase.startMillis(), phase.endMillis(), 100, ran.requests().requests(),
+          lives, ran.hups());
+      files = TimelinePicture.writeAll(picture, pictures.resolve(setup.slug() + "-" + phase.client() + "-hup"
+          + WorkerSetup.seconds(phase.hupPeriod()) + "s"));
+      say("  timeline: " + files.get(0));
+    }
+    say(String.format(Locale.ROOT, "  CPU per generation under load: %s s; HUP -> ready %d ms, -> old gone %d ms (median)",
+        seconds(cpu), PerReload.median(underLoad, ReloadTiming::hupToReadyMillis),
+        PerReload.median(underLoad, ReloadTiming::hupToOldGoneMillis)));
+    return phase.settled(cpu, underLoad, files);
+  }
+
+  /** The harness's own client: as ab -r (or -k), every request recorded; stopped after {@code seconds}. */
+  private LoadResult java(SupervisedServer server, boolean keepAlive, Sizes sizes, int seconds, RequestLog requestLog)
+      throws InterruptedException {
+    HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), sizes.c(), sizes.n(), keepAlive), requestLog);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds <= 0 ? 3600 : seconds);
+    while (load.completed() + load.failed() < sizes.n() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    load.stop();
+    return load.await(Duration.ofSeconds(120));
   }
 
   /**
@@ -257,6 +456,35 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     }
   }
 
+  private static void checkClient(String client) {
+    if (!List.of("ab", "ab-k", "wrk", "java", "java-k").contains(client)) {
+      throw new IllegalArgumentException("unknown client '" + client + "' (ab, ab-k, wrk, java or java-k)");
+    }
+  }
+
+  /** The java clients record every request, so their runs can be drawn. */
+  static boolean records(String client) {
+    return client.startsWith("java");
+  }
+
+  /** {@code JDK 17} from {@code java -version}. */
+  private static String jdk(String java) {
+    Matcher m = JAVA_VERSION.matcher(Machine.run(List.of(java, "-version")));
+    if (!m.find()) {
+      throw new IllegalArgumentException("--java " + java + ": not a java that runs (java -version said nothing)");
+    }
+    return "JDK " + m.group(1);
+  }
+
+  private String periods() {
+    return String.join(", ", hupPeriods.stream().map(WorkerSetup::seconds).toList());
+  }
+
+  private static String seconds(List<Double> values) {
+    return values.isEmpty() ? "n/a" : String.join(" ", values.stream()
+        .map(v -> String.format(Locale.ROOT, "%.2f", v)).toList());
+  }
+
   private void say(String line) {
     log.printf(Locale.ROOT, "[%6.1fs] %s%n", (System.nanoTime() - t0) / 1e9, line);
   }
@@ -268,5 +496,4 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   static long rssMb(long kb) {
     return kb < 0 ? -1 : Math.round(kb / 1024.0);
   }
-
 }

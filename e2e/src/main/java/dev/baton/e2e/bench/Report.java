@@ -4,9 +4,10 @@ import dev.baton.e2e.control.Reload;
 import dev.baton.e2e.load.Ab;
 import dev.baton.e2e.load.LoadResult;
 import dev.baton.e2e.load.Wrk;
-import dev.baton.e2e.server.WorkerKind;
+import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -17,17 +18,23 @@ final class Report {
 
   private Report() {}
 
-  static String markdown(Map<String, String> machine, long n, int c, double hupPeriod, long sleepMillis,
-      int starletWorkers, int wrkSeconds, int maxSeconds, List<ReloadUnderLoad.WorkerRun> runs) {
+  static String markdown(Map<String, String> machine, long n, int c, List<Double> hupPeriods, long sleepMillis,
+      int starletWorkers, int wrkSeconds, int maxSeconds, List<ReloadUnderLoad.WorkerRun> runs, Path resultsDir) {
     StringBuilder md = new StringBuilder();
     md.append("# Reload under load\n\n");
-    md.append(String.format(Locale.ROOT, "%s. `ab -r -n %d -c %d` (and `wrk -c %d -d %ds` where listed) against a"
-            + " server whose handler sleeps %d ms, while its supervisor gets `kill -HUP` every %.1f s; then the same"
-            + " load without HUPs. JVM workers: `bin/baton --readiness=notify --backlog=SOMAXCONN -- java"
-            + " -javaagent:agent/target/baton-agent.jar -jar e2e/target/baton-sample.jar`. Reference: Perl `start_server -- plackup -s Starlet --max-workers=%d`."
+    md.append(String.format(Locale.ROOT, "%s. `ab -r -n %d -c %d` (and `wrk -c %d -d %ds`, or the harness's own java"
+            + " client, where listed) against a server whose handler sleeps %d ms, while its supervisor gets `kill -HUP`"
+            + " every %s s; then the same load without HUPs. JVM workers: `bin/baton --readiness=notify -- java [options]"
+            + " -javaagent:agent/target/baton-agent.jar -jar e2e/target/baton-sample.jar` (Spring Boot:"
+            + " `-jar spring-sample/target/baton-spring-sample.jar`). Floor: the Go worker `bench/go/sleep.go` under"
+            + " `bin/baton`. Reference: Perl `start_server -- plackup -s Starlet --max-workers=%d`."
             + " Made by `bench/reload-under-load`.\n\n",
         ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME.withLocale(Locale.ROOT)).replaceFirst("\\..*", ""),
-        n, c, c, wrkSeconds, sleepMillis, hupPeriod, starletWorkers));
+        n, c, c, wrkSeconds, sleepMillis, String.join(" and ", hupPeriods.stream().map(WorkerSetup::seconds).toList()),
+        starletWorkers));
+
+    perReload(md, runs);
+    timelines(md, runs, resultsDir);
 
     md.append("## Requests\n\n");
     md.append("| worker (supervisor) | client | HUPs | complete | req/s | failed | failed by category | non-2xx"
@@ -36,13 +43,13 @@ final class Report {
     for (ReloadUnderLoad.WorkerRun run : runs) {
       for (Phase phase : run.phases()) {
         LoadResult r = phase.load();
-        Phase twin = run.phases().stream()
-            .filter(p -> p.client().equals(phase.client()) && !p.withReloads()).findFirst().orElse(null);
+        Phase twin = twin(run, phase);
         String ratio = phase.withReloads() && twin != null && twin.load().requestsPerSecond() > 0
             ? String.format(Locale.ROOT, "%.2f", r.requestsPerSecond() / twin.load().requestsPerSecond()) : "";
         md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.0f | **%d** | %s | %d | %.0f | %.0f | %.0f | %s | %s"
                 + " | %.1f %% | %d MB |\n",
-            name(run.kind()), client(phase.client()), phase.withReloads() ? Integer.toString(phase.hupsSent()) : "none",
+            name(run), client(phase.client()) + (phase.pictureOnly() ? " (timeline run)" : ""),
+            phase.withReloads() ? phase.hupsSent() + " (every " + WorkerSetup.seconds(phase.hupPeriod()) + " s)" : "none",
             r.complete(), r.requestsPerSecond(), r.failed(),
             r.failedByText(phase.client().equals("wrk") ? Wrk.CATEGORIES : Ab.CATEGORIES), r.non2xx(),
             r.p50Millis(), r.p99Millis(), r.maxMillis(), phase.withReloads() ? Integer.toString(phase.reloadsCompleted()) : "",
@@ -64,12 +71,12 @@ final class Report {
     for (ReloadUnderLoad.WorkerRun run : runs) {
       List<ReloadTiming> t = run.idleReloads();
       List<Reload> loaded = run.reloadsUnderLoad().stream().filter(Reload::succeeded).toList();
-      md.append(String.format(Locale.ROOT, "| %s | %d MB | %.2f %% | %s | %s | %s | %s | %s |\n", name(run.kind()),
+      md.append(String.format(Locale.ROOT, "| %s | %d MB | %.2f %% | %s | %s | %s | %s | %s |\n", name(run),
           ReloadUnderLoad.rssMb(run.idle().endRssKb()), run.idle().cpuPercent(),
           spread(t, ReloadTiming::hupToReadyMillis), spread(t, ReloadTiming::hupToOldGoneMillis),
           spread(t, ReloadTiming::spawnToFirstResponseMillis),
-          run.kind().jvm() ? spread(loaded, Reload::readyMillis) : "n/a",
-          run.kind().jvm() ? spread(loaded, Reload::doneMillis) : "n/a"));
+          run.kind().baton() ? spread(loaded, Reload::readyMillis) : "n/a",
+          run.kind().baton() ? spread(loaded, Reload::doneMillis) : "n/a"));
     }
     md.append("\nIdle: a light load of 10 clients, one reload at a time; median (min–max) in ms over the reloads."
         + " Ready = the supervisor's \"new worker is now running\" line (baton: READY=1 from the agent; start_server:"
@@ -83,8 +90,83 @@ final class Report {
     return md.toString();
   }
 
-  private static String name(WorkerKind kind) {
-    return kind.title() + " (" + kind.supervisor() + ")";
+  /** The headline: what one reload costs, per worker setup, client and HUP period. */
+  private static void perReload(StringBuilder md, List<ReloadUnderLoad.WorkerRun> runs) {
+    md.append("## What a reload costs\n\n");
+    md.append("| worker (supervisor) | JVM | client | HUP every | rps, no HUP | rps, HUPs | ratio | reloads"
+        + " | lost full-rate time per reload | CPU-s/generation idle | CPU-s/generation under load"
+        + " | extra CPU-s per reload | HUP→ready p50 idle / load | HUP→old gone p50 idle / load | peak RSS"
+        + " | p99 no HUP / HUPs | failed |\n");
+    md.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    for (ReloadUnderLoad.WorkerRun run : runs) {
+      for (Phase phase : run.phases()) {
+        Phase twin = twin(run, phase);
+        if (!phase.withReloads() || twin == null) {
+          continue;
+        }
+        PerReload r = PerReload.of(run, phase, twin);
+        md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s s | %,.0f | %,.0f | %.2f | %d | %s | %s | %s | %s"
+                + " | %s / %s | %s / %s | %d MB | %.0f / %.0f ms | **%d** |\n",
+            name(run), run.setup().jvm(), client(r.client()), WorkerSetup.seconds(r.period()), r.rpsWithout(), r.rpsWith(),
+            r.rpsWithout() > 0 ? r.rpsWith() / r.rpsWithout() : 0, r.reloads(), seconds(r.lostSeconds(), 3),
+            seconds(r.cpuIdle(), 2), seconds(r.cpuUnderLoad(), 2), seconds(r.extraCpu(), 2),
+            duration(r.readyIdle()), duration(r.readyUnderLoad()), duration(r.goneIdle()), duration(r.goneUnderLoad()),
+            ReloadUnderLoad.rssMb(r.peakRssKb()), r.p99Without(), r.p99With(), r.failed()));
+      }
+    }
+    md.append("\nLost full-rate time per reload = (time with HUPs − time the same number of requests takes at the rate"
+        + " without) / reloads. CPU-s per generation: what each generation's process tree used from spawn to exit"
+        + " (`/proc/PID/stat`, complete once it has been reaped), mean over the generations started at light traffic"
+        + " (the first and those of the idle reloads) and over those started during the run with HUPs. Extra CPU-s per"
+        + " reload: the CPU of supervisor and generations during the run with HUPs, minus what the run without spent on"
+        + " as many requests, over the reloads. HUP→ready / old gone: median at light traffic (below) / during the run"
+        + " with HUPs (from the supervisor's lines). Peak RSS: supervisor plus every live generation, summed at each"
+        + " look (every 50 ms), highest (shared pages count once per process). Failed: both runs, non-2xx included.\n\n");
+  }
+
+  /** Links to the pictures of the runs with HUPs. */
+  private static void timelines(StringBuilder md, List<ReloadUnderLoad.WorkerRun> runs, Path resultsDir) {
+    List<String> links = new ArrayList<>();
+    for (ReloadUnderLoad.WorkerRun run : runs) {
+      for (Phase phase : run.phases()) {
+        if (phase.timeline().isEmpty()) {
+          continue;
+        }
+        StringBuilder line = new StringBuilder("- ").append(name(run))
+            .append(run.kind().jvm() ? ", " + run.setup().jvm() : "").append(", ").append(client(phase.client()))
+            .append(", HUP every ").append(WorkerSetup.seconds(phase.hupPeriod())).append(" s:");
+        for (Path file : phase.timeline()) {
+          String shown = resultsDir == null ? file.toString() : resultsDir.toAbsolutePath().relativize(file.toAbsolutePath()).toString();
+          String ext = shown.substring(shown.lastIndexOf('.') + 1);
+          line.append(" [").append(ext).append("](").append(shown).append(')');
+        }
+        links.add(line.toString());
+      }
+    }
+    if (links.isEmpty()) {
+      return;
+    }
+    md.append("## Timelines\n\nRequests/s and p99 latency per 100 ms, each generation's life (starting, serving,"
+        + " draining) and the HUPs, for the runs with HUPs of the java client:\n\n");
+    links.forEach(l -> md.append(l).append('\n'));
+    md.append('\n');
+  }
+
+  /** The run without HUPs of the same client, if any. */
+  private static Phase twin(ReloadUnderLoad.WorkerRun run, Phase phase) {
+    return run.phases().stream().filter(p -> p.client().equals(phase.client()) && !p.withReloads()).findFirst().orElse(null);
+  }
+
+  private static String name(ReloadUnderLoad.WorkerRun run) {
+    return run.setup().worker() + (run.setup().handover().isEmpty() ? "" : ", " + run.setup().handover());
+  }
+
+  private static String seconds(double value, int decimals) {
+    return Double.isNaN(value) ? "n/a" : String.format(Locale.ROOT, "%." + decimals + "f s", value);
+  }
+
+  private static String duration(long millis) {
+    return millis < 0 ? "n/a" : millis >= 1000 ? String.format(Locale.ROOT, "%.2f s", millis / 1000.0) : millis + " ms";
   }
 
   private static String client(String client) {

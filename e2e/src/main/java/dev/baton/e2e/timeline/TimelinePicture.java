@@ -214,20 +214,20 @@ public final class TimelinePicture {
     x = swatch(c, x, y, RPS, 0.6, "requests/s");
     c.line(x, y - 4, x + 18, y - 4, P99, 2, false);
     c.text(x + 24, y, "p99 latency", 12, Anchor.START, INK, false);
-    x += 24 + 90;
+    x += 24 + 7 * 11 + 14;
     x = swatch(c, x, y, STARTING, 1, "starting (spawn → ready)");
     x = swatch(c, x, y, SERVING, 1, "serving (ready → signal)");
     x = swatch(c, x, y, DRAINING, 1, "draining (signal → exit)");
     c.line(x + 8, y - 12, x + 8, y + 2, HUP, 1.5, true);
     c.text(x + 16, y, "HUP", 12, Anchor.START, INK, false);
-    x += 16 + 44;
-    swatch(c, x, y, FAILED, 0.35, "bucket with failed requests");
+    x += 16 + 7 * 3 + 14;
+    swatch(c, x, y, FAILED, 0.35, "failed requests");
   }
 
   private static double swatch(Canvas c, double x, double y, String colour, double opacity, String label) {
     c.rect(x, y - 10, 18, 11, colour, opacity);
     c.text(x + 24, y, label, 12, Anchor.START, INK, false);
-    return x + 24 + 7.2 * label.length() + 18;
+    return x + 24 + 7 * label.length() + 14;
   }
 
   /** Grid lines and labels of a y axis from 0; returns the value at the panel's top. */
