@@ -57,8 +57,8 @@ final class ContainerSampler implements AutoCloseable {
   private static final class Live {
     final long pid;
     final long startTicks;
-    final int generation;
     final long spawnMillis;
+    int generation;
     long treeCpuTicks;
     long treeRssKb;
     long peakRssKb;
@@ -69,14 +69,21 @@ final class ContainerSampler implements AutoCloseable {
       this.pid = root.pid();
       this.startTicks = root.startTicks();
       this.spawnMillis = bootMillis + root.startTicks() * (1000 / ProcessTable.TICKS_PER_SECOND);
-      String generation = ProcessTable.environ(root.pid(), "SERVER_STARTER_GENERATION");
-      int parsed = 0;
+      readGeneration();
+    }
+
+    /**
+     * From the environment the process was exec'd with: a child seen between fork and exec (Perl's
+     * start_server forks, sets the variable, then execs) has its parent's still, so it is read again
+     * until found.
+     */
+    void readGeneration() {
+      String value = ProcessTable.environ(pid, "SERVER_STARTER_GENERATION");
       try {
-        parsed = generation == null ? 0 : Integer.parseInt(generation.trim());
+        generation = value == null ? 0 : Integer.parseInt(value.trim());
       } catch (NumberFormatException e) {
-        // not a number: leave 0
+        generation = 0;
       }
-      this.generation = parsed;
     }
   }
 
@@ -131,10 +138,14 @@ final class ContainerSampler implements AutoCloseable {
     return all;
   }
 
-  /** Generations that started in {@code [from, to)} and have exited: their CPU is complete. */
+  /**
+   * Generations that started in {@code [from, to)} and have exited: their CPU is complete. Only children
+   * with a {@code SERVER_STARTER_GENERATION}: not the command substitutions of {@code bin/baton}'s shell
+   * before it execs the supervisor's JVM.
+   */
   List<Generation> completedSpawnedBetween(long fromMillis, long toMillis) {
-    return generations().stream()
-        .filter(g -> g.complete() && g.spawnMillis() >= fromMillis && g.spawnMillis() < toMillis).toList();
+    return generations().stream().filter(g -> g.generation() > 0 && g.complete()
+        && g.spawnMillis() >= fromMillis && g.spawnMillis() < toMillis).toList();
   }
 
   /** The highest RSS of supervisor + generations summed at one look, among the looks in {@code [from, to]}. */
@@ -214,6 +225,9 @@ final class ContainerSampler implements AutoCloseable {
       Live l = live.computeIfAbsent(root.pid(), pid -> new Live(root, bootMillis));
       if (scan) {
         l.descendants = descendants.getOrDefault(root.pid(), List.of());
+        if (l.generation == 0) {
+          l.readGeneration();
+        }
       }
       long treeCpu = root.totalCpuTicks();
       long treeRss = root.rssKb();

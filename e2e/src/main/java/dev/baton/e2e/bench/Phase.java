@@ -22,17 +22,19 @@ import java.util.List;
  *     the reloads have settled)
  * @param underLoad HUP to ready and to old generations gone, per reload of the run (from the lines)
  * @param timeline the picture and its numbers, if drawn
+ * @param warmUp new generations' first answers against their later ones (java clients only), or null
  */
 record Phase(String client, double hupPeriod, boolean pictureOnly, LoadResult load, int hupsSent, int reloadsCompleted,
     CostSampler.Cost supervisor, long startMillis, long endMillis, double containerCpuSeconds, long peakRssKb,
-    List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline) {
+    List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline, WarmUp warmUp) {
 
   boolean withReloads() {
     return hupPeriod > 0;
   }
 
-  Phase settled(List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline) {
+  Phase settled(List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline, WarmUp warmUp) {
     return new Phase(client, hupPeriod, pictureOnly, load, hupsSent, reloadsCompleted, supervisor, startMillis, endMillis,
-        containerCpuSeconds, peakRssKb, List.copyOf(generationCpuSeconds), List.copyOf(underLoad), List.copyOf(timeline));
+        containerCpuSeconds, peakRssKb, List.copyOf(generationCpuSeconds), List.copyOf(underLoad), List.copyOf(timeline),
+        warmUp);
   }
 }

@@ -77,7 +77,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
 
   @Option(names = "--max-seconds", paramLabel = "SECONDS",
       description = "Stop an ab or java run after this long even if not all requests were sent (ab -t; 0 = never;"
-          + " default: 90, --quick: 30). Starlet reloading every second serves well under 100 req/s.")
+          + " default: 90, --quick: 20). Starlet reloading every second serves well under 100 req/s.")
   Integer maxSeconds;
 
   @Option(names = "--sleep", paramLabel = "MS", defaultValue = "100",
@@ -123,10 +123,10 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   boolean timeline;
 
   @Option(names = "--timeline-seconds", paramLabel = "SECONDS",
-      description = "Length of the extra run drawn beside ab's (default: 20, --quick: 10).")
+      description = "Length of the extra run drawn beside ab's (default: 20, --quick: 8).")
   Integer timelineSeconds;
 
-  @Option(names = "--quick", description = "A smaller run: -n 20000 -c 200, ab at most 30 s, wrk 5 s.")
+  @Option(names = "--quick", description = "A smaller run: -n 20000 -c 200, ab at most 20 s, wrk 5 s, timeline run 8 s.")
   boolean quick;
 
   @Option(names = "--label", paramLabel = "TEXT",
@@ -138,6 +138,9 @@ public final class ReloadUnderLoad implements Callable<Integer> {
 
   @Option(names = "--no-write", description = "Print the report only.")
   boolean noWrite;
+
+  /** How many of a new generation's first answers {@link WarmUp} compares with its later ones. */
+  private static final int WARM_UP_ANSWERS = 100;
 
   private static final Pattern JAVA_VERSION = Pattern.compile("version \"(\\d+)");
 
@@ -165,7 +168,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   public Integer call() throws Exception {
     Sizes sizes = new Sizes(requests != null ? requests : quick ? 20_000 : 100_000,
         concurrency != null ? concurrency : quick ? 200 : 1000, duration != null ? duration : quick ? 5 : 10,
-        maxSeconds != null ? maxSeconds : quick ? 30 : 90, timelineSeconds != null ? timelineSeconds : quick ? 10 : 20);
+        maxSeconds != null ? maxSeconds : quick ? 20 : 90, timelineSeconds != null ? timelineSeconds : quick ? 8 : 20);
     BatonHome home = BatonHome.locate();
     List<WorkerKind> kinds = new ArrayList<>(workers.stream().map(WorkerKind::of).distinct().toList());
     for (double period : hupPeriods) {
@@ -279,13 +282,17 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     if (setup.java() != null) {
       builder.workerJava(setup.java());
     }
+    if (kind.baton()) {
+      // A busy machine can take a minute to start a Spring Boot generation: slow, not failed.
+      builder.supervisorArgs("--ready-timeout=180s");
+    }
     if (setup.killOldDelay() != null) {
       builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
     }
     long serverStart = System.currentTimeMillis();
     try (SupervisedServer server = builder.start();
          ContainerSampler container = new ContainerSampler(server.supervisorPid())) {
-      server.awaitServing(Duration.ofSeconds(120));
+      server.awaitServing(Duration.ofSeconds(240));
       Thread.sleep(1000);
 
       say("idle cost of " + kind.supervisor() + " (5 s)");
@@ -378,7 +385,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
             ? HttpLoad.CATEGORIES : Ab.CATEGORIES), result.non2xx(), result.p50Millis(), result.p99Millis(),
         result.maxMillis(), hupTimes.size(), completed, cpu, rssMb(container.peakRssKb(start, end))));
     return new Ran(new Phase(client, period, pictureOnly, result, hupTimes.size(), completed, cost, start, end, cpu,
-        container.peakRssKb(start, end), List.of(), List.of(), List.of()), requestLog, List.copyOf(hupTimes));
+        container.peakRssKb(start, end), List.of(), List.of(), List.of(), null), requestLog, List.copyOf(hupTimes));
   }
 
   /**
@@ -407,7 +414,13 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     say(String.format(Locale.ROOT, "  CPU per generation under load: %s s; HUP -> ready %d ms, -> old gone %d ms (median)",
         seconds(cpu), PerReload.median(underLoad, ReloadTiming::hupToReadyMillis),
         PerReload.median(underLoad, ReloadTiming::hupToOldGoneMillis)));
-    return phase.settled(cpu, underLoad, files);
+    WarmUp warmUp = ran.requests() == null ? null : WarmUp.of(ran.requests().requests(), WARM_UP_ANSWERS);
+    if (warmUp != null && warmUp.generations() > 0) {
+      say(String.format(Locale.ROOT, "  new generations' first %d answers: p50 %.0f ms, p99 %.0f ms; later: p50 %.0f ms,"
+          + " p99 %.0f ms (median of %d generations)", warmUp.first(), warmUp.firstP50Millis(), warmUp.firstP99Millis(),
+          warmUp.laterP50Millis(), warmUp.laterP99Millis(), warmUp.generations()));
+    }
+    return phase.settled(cpu, underLoad, files, warmUp);
   }
 
   /** The harness's own client: as ab -r (or -k), every request recorded; stopped after {@code seconds}. */

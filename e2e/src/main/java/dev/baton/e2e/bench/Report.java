@@ -149,6 +149,20 @@ final class Report {
     md.append("## Timelines\n\nRequests/s and p99 latency per 100 ms, each generation's life (starting, serving,"
         + " draining) and the HUPs, for the runs with HUPs of the java client:\n\n");
     links.forEach(l -> md.append(l).append('\n'));
+    md.append("\nA new generation's first answers against its later ones (median over the generations that answered"
+        + " at least twice as many; the measurement side of a \"ready after N requests\" readiness):\n\n");
+    md.append("| worker (supervisor) | JVM | client | HUP every | generations | first N | p50 first / later | p99 first / later |\n");
+    md.append("|---|---|---|---:|---:|---:|---:|---:|\n");
+    for (ReloadUnderLoad.WorkerRun run : runs) {
+      for (Phase phase : run.phases()) {
+        WarmUp w = phase.warmUp();
+        if (w != null && phase.withReloads()) {
+          md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s s | %d | %d | %.0f / %.0f ms | %.0f / %.0f ms |\n",
+              name(run), run.setup().jvm(), client(phase.client()), WorkerSetup.seconds(phase.hupPeriod()),
+              w.generations(), w.first(), w.firstP50Millis(), w.laterP50Millis(), w.firstP99Millis(), w.laterP99Millis()));
+        }
+      }
+    }
     md.append('\n');
   }
 
