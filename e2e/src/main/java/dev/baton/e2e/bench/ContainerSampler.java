@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What a supervised server costs while it runs, as a container would count it: the supervisor plus
@@ -73,16 +74,16 @@ final class ContainerSampler implements AutoCloseable {
     }
 
     /**
-     * From the environment the process was exec'd with: a child seen between fork and exec (Perl's
-     * start_server forks, sets the variable, then execs) has its parent's still, so it is read again
-     * until found.
+     * From the environment the process was exec'd with, as a label. A child seen between fork and exec
+     * (Perl's start_server forks, sets the variable, then execs) has its parent's still, so it is read
+     * again until found; and a Perl program that sets {@code $0} (Starlet) overwrites it with spaces.
      */
     void readGeneration() {
       String value = ProcessTable.environ(pid, "SERVER_STARTER_GENERATION");
       try {
-        generation = value == null ? 0 : Integer.parseInt(value.trim());
+        generation = value == null ? generation : Integer.parseInt(value.trim());
       } catch (NumberFormatException e) {
-        generation = 0;
+        // not a number: keep what we had
       }
     }
   }
@@ -139,12 +140,12 @@ final class ContainerSampler implements AutoCloseable {
   }
 
   /**
-   * Generations that started in {@code [from, to)} and have exited: their CPU is complete. Only children
-   * with a {@code SERVER_STARTER_GENERATION}: not the command substitutions of {@code bin/baton}'s shell
-   * before it execs the supervisor's JVM.
+   * Generations that started in {@code [from, to)} and have exited: their CPU is complete. Only the
+   * children the supervisor said it started as workers ({@code workerPids}): not, say, the command
+   * substitutions of {@code bin/baton}'s shell before it execs the supervisor's JVM.
    */
-  List<Generation> completedSpawnedBetween(long fromMillis, long toMillis) {
-    return generations().stream().filter(g -> g.generation() > 0 && g.complete()
+  List<Generation> completedSpawnedBetween(long fromMillis, long toMillis, Set<Long> workerPids) {
+    return generations().stream().filter(g -> workerPids.contains(g.pid()) && g.complete()
         && g.spawnMillis() >= fromMillis && g.spawnMillis() < toMillis).toList();
   }
 

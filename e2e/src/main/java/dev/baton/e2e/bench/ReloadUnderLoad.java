@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,6 +33,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -307,8 +309,8 @@ public final class ReloadUnderLoad implements Callable<Integer> {
             i + 1, timing.hupToReadyMillis(), timing.hupToOldGoneMillis(), timing.spawnToFirstResponseMillis()));
         timings.add(timing);
       }
-      List<Double> idleCpu = container.completedSpawnedBetween(serverStart - 1000, System.currentTimeMillis()).stream()
-          .map(ContainerSampler.Generation::cpuSeconds).toList();
+      List<Double> idleCpu = container.completedSpawnedBetween(serverStart - 1000, System.currentTimeMillis(),
+          workerPids(server)).stream().map(ContainerSampler.Generation::cpuSeconds).toList();
       say(String.format(Locale.ROOT, "CPU per generation at light traffic: %s s", seconds(idleCpu)));
 
       List<Phase> phases = new ArrayList<>();
@@ -325,6 +327,12 @@ public final class ReloadUnderLoad implements Callable<Integer> {
           phases.add(settled(server, container, setup, sizes, pictures,
               phase(server, container, "java", period, true, sizes, reloads)));
         }
+      }
+      if (phases.stream().anyMatch(p -> p.load().failed() + p.load().non2xx() > 0)) {
+        Path kept = (noWrite ? Files.createTempDirectory("reload-under-load-") : pictures).resolve(setup.slug() + "-supervisor.log");
+        Files.createDirectories(kept.getParent());
+        Files.copy(server.dir().resolve("supervisor.log"), kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        say("requests failed: the supervisor's and workers' output is kept in " + kept);
       }
       return new WorkerRun(setup, idle, timings, idleCpu, phases, List.copyOf(reloads.values()));
     }
@@ -357,6 +365,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     LoadResult result;
     CostSampler.Cost cost;
     RequestLog requestLog = records(client) ? new RequestLog() : null;
+    List<String> failures = new ArrayList<>();
     long end;
     try (CostSampler sampler = new CostSampler(server.supervisorPid())) {
       int seconds = pictureOnly ? sizes.timelineSeconds() : sizes.maxSeconds();
@@ -364,7 +373,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
         case "ab" -> Ab.run(server.url(), sizes.n(), sizes.c(), false, seconds, Math.max(600, sizes.n() / 50));
         case "ab-k" -> Ab.run(server.url(), sizes.n(), sizes.c(), true, seconds, Math.max(600, sizes.n() / 50));
         case "wrk" -> Wrk.run(server.url(), sizes.c(), sizes.wrkSeconds(), 2);
-        case "java", "java-k" -> java(server, client.equals("java-k"), sizes, seconds, requestLog);
+        case "java", "java-k" -> java(server, client.equals("java-k"), sizes, seconds, requestLog, failures);
         default -> throw new IllegalArgumentException("unknown client '" + client + "'");
       };
       end = System.currentTimeMillis();
@@ -384,6 +393,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
         result.failed(), result.failedByText(client.equals("wrk") ? Wrk.CATEGORIES : client.startsWith("java")
             ? HttpLoad.CATEGORIES : Ab.CATEGORIES), result.non2xx(), result.p50Millis(), result.p99Millis(),
         result.maxMillis(), hupTimes.size(), completed, cpu, rssMb(container.peakRssKb(start, end))));
+    failures.forEach(f -> say("  failed: " + f));
     return new Ran(new Phase(client, period, pictureOnly, result, hupTimes.size(), completed, cost, start, end, cpu,
         container.peakRssKb(start, end), List.of(), List.of(), List.of(), null), requestLog, List.copyOf(hupTimes));
   }
@@ -396,8 +406,8 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       Path pictures, Ran ran) throws Exception {
     settle(server);
     Phase phase = ran.phase();
-    List<Double> cpu = container.completedSpawnedBetween(phase.startMillis(), phase.endMillis()).stream()
-        .map(ContainerSampler.Generation::cpuSeconds).toList();
+    List<Double> cpu = container.completedSpawnedBetween(phase.startMillis(), phase.endMillis(), workerPids(server))
+        .stream().map(ContainerSampler.Generation::cpuSeconds).toList();
     List<GenerationLives.Life> lives = GenerationLives.read(server.process().lines());
     List<ReloadTiming> underLoad = ReloadTiming.underLoad(lives, ran.hups(), phase.startMillis(), phase.endMillis());
     List<Path> files = List.of();
@@ -424,15 +434,22 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   }
 
   /** The harness's own client: as ab -r (or -k), every request recorded; stopped after {@code seconds}. */
-  private LoadResult java(SupervisedServer server, boolean keepAlive, Sizes sizes, int seconds, RequestLog requestLog)
-      throws InterruptedException {
+  private LoadResult java(SupervisedServer server, boolean keepAlive, Sizes sizes, int seconds, RequestLog requestLog,
+      List<String> failures) throws InterruptedException {
     HttpLoad load = HttpLoad.start(HttpLoad.Options.of(server.port(), sizes.c(), sizes.n(), keepAlive), requestLog);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds <= 0 ? 3600 : seconds);
     while (load.completed() + load.failed() < sizes.n() && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
     load.stop();
-    return load.await(Duration.ofSeconds(120));
+    LoadResult result = load.await(Duration.ofSeconds(120));
+    failures.addAll(load.failureSamples());
+    return result;
+  }
+
+  /** The pids the supervisor said it started as workers ("starting new worker PID"). */
+  private static Set<Long> workerPids(SupervisedServer server) {
+    return GenerationLives.read(server.process().lines()).stream().map(GenerationLives.Life::pid).collect(Collectors.toSet());
   }
 
   /**

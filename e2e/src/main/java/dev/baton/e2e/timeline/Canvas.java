@@ -16,9 +16,6 @@ interface Canvas {
   /** A line through the points. */
   void polyline(double[] xs, double[] ys, String stroke, double width);
 
-  /** The region between the points and the horizontal line at {@code baseY}. */
-  void area(double[] xs, double[] ys, double baseY, String fill, double opacity);
-
   void text(double x, double y, String text, double size, Anchor anchor, String colour, boolean bold);
 
   /** Text turned a quarter left, reading upwards, centred on {@code (x, y)}. */

@@ -59,22 +59,6 @@ final class ImageCanvas implements Canvas {
   }
 
   @Override
-  public void area(double[] xs, double[] ys, double baseY, String fill, double opacity) {
-    if (xs.length == 0) {
-      return;
-    }
-    paint(fill, opacity);
-    Path2D.Double path = new Path2D.Double();
-    path.moveTo(xs[0], baseY);
-    for (int i = 0; i < xs.length; i++) {
-      path.lineTo(xs[i], ys[i]);
-    }
-    path.lineTo(xs[xs.length - 1], baseY);
-    path.closePath();
-    g.fill(path);
-  }
-
-  @Override
   public void text(double x, double y, String text, double size, Anchor anchor, String colour, boolean bold) {
     paint(colour, 1);
     g.setFont(new Font(Font.SANS_SERIF, bold ? Font.BOLD : Font.PLAIN, (int) Math.round(size)));

@@ -35,17 +35,6 @@ final class SvgCanvas implements Canvas {
   }
 
   @Override
-  public void area(double[] xs, double[] ys, double baseY, String fill, double opacity) {
-    if (xs.length == 0) {
-      return;
-    }
-    svg.append("<polygon fill=\"").append(fill).append('"').append(opacity(opacity, "fill-opacity")).append(" points=\"");
-    svg.append(String.format(Locale.ROOT, "%.1f,%.1f ", xs[0], baseY));
-    points(xs, ys);
-    svg.append(String.format(Locale.ROOT, " %.1f,%.1f", xs[xs.length - 1], baseY)).append("\"/>\n");
-  }
-
-  @Override
   public void text(double x, double y, String text, double size, Anchor anchor, String colour, boolean bold) {
     svg.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"%.0f\" fill=\"%s\"%s%s>", x, y, size,
         colour, anchor == Anchor.START ? "" : anchor == Anchor.MIDDLE ? " text-anchor=\"middle\"" : " text-anchor=\"end\"",

@@ -4,13 +4,16 @@ import dev.baton.e2e.load.Latencies;
 import dev.baton.e2e.load.RequestLog;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * What the timeline picture shows of one load run, in seconds from its start: requests answered per
  * second and the 99th percentile of their latency in fixed buckets (100 ms), by the time each request
- * ended; failed requests per bucket; each generation's life (starting: spawn to ready, serving: ready to
+ * ended, and by the generation that answered; failed requests per bucket; each generation's life (starting: spawn to ready, serving: ready to
  * its signal, draining: signal to exit); the HUPs.
  *
  * @param seconds the run's length
@@ -27,8 +30,14 @@ public record Timeline(String title, double seconds, double bucketSeconds, List<
    * @param rps requests answered in the bucket, per second
    * @param p99Millis the 99th percentile latency of those (0 if none)
    * @param failed requests that failed (or were answered non-2xx) in the bucket
+   * @param rpsByGeneration {@code rps} by the generation that answered (-1: not said), in generation order
    */
-  public record Bucket(double startSeconds, double rps, double p99Millis, int failed) {}
+  public record Bucket(double startSeconds, double rps, double p99Millis, int failed, SortedMap<Integer, Double> rpsByGeneration) {
+
+    public Bucket {
+      rpsByGeneration = Collections.unmodifiableSortedMap(new TreeMap<>(rpsByGeneration));
+    }
+  }
 
   /** A generation's life; {@code NaN} where not seen (before the run, or not yet). */
   public record Band(int generation, long pid, double spawn, double ready, double signal, double exit) {}
@@ -46,8 +55,10 @@ public record Timeline(String title, double seconds, double bucketSeconds, List<
     int[] answered = new int[n];
     int[] failed = new int[n];
     List<List<Integer>> latencies = new ArrayList<>();
+    List<SortedMap<Integer, Double>> byGeneration = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       latencies.add(new ArrayList<>());
+      byGeneration.add(new TreeMap<>());
     }
     long answeredTotal = 0;
     long failedTotal = 0;
@@ -61,6 +72,7 @@ public record Timeline(String title, double seconds, double bucketSeconds, List<
         answered[bucket]++;
         answeredTotal++;
         latencies.get(bucket).add((int) Math.min(Integer.MAX_VALUE, r.latencyMicros()));
+        byGeneration.get(bucket).merge(r.generation(), 1000.0 / bucketMillis, Double::sum);
       } else {
         failed[bucket]++;
         failedTotal++;
@@ -71,7 +83,7 @@ public record Timeline(String title, double seconds, double bucketSeconds, List<
       int[] sorted = latencies.get(i).stream().mapToInt(Integer::intValue).toArray();
       Arrays.sort(sorted);
       buckets.add(new Bucket(i * bucketMillis / 1000.0, answered[i] * 1000.0 / bucketMillis,
-          Latencies.percentileMillis(sorted, 99), failed[i]));
+          Latencies.percentileMillis(sorted, 99), failed[i], byGeneration.get(i)));
     }
     List<Band> bands = new ArrayList<>();
     for (GenerationLives.Life life : lives) {

@@ -7,10 +7,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.imageio.ImageIO;
 
 /**
- * Draws a {@link Timeline}: requests answered per second on top, their p99 latency below, then one band
+ * Draws a {@link Timeline}: requests answered per second on top (shaded by the generation that answered,
+ * odd and even ones apart, so that a switch shows who carried the load), their p99 latency below, then one band
  * per generation (starting, serving, draining) in as few lanes as overlap needs, HUPs as dashed lines
  * through all three, buckets with failed requests shaded red. Written as SVG (drawn by this class, no
  * library and no system package: a browser shows it, and it diffs as text) or PNG (Java 2D, headless),
@@ -34,6 +36,8 @@ public final class TimelinePicture {
   private static final String GRID = "#e6e6e6";
   private static final String FRAME = "#bbbbbb";
   private static final String RPS = "#4e79a7";
+  /** Answers of even and odd generations: who served during a switch. */
+  private static final String[] GENERATION_SHADES = {RPS, "#a0cbe8"};
   private static final String P99 = "#f28e2b";
   private static final String STARTING = "#bab0ac";
   private static final String SERVING = "#59a14f";
@@ -162,7 +166,15 @@ public final class TimelinePicture {
       ys[2 * i] = y;
       ys[2 * i + 1] = y;
     }
-    c.area(xs, ys, RPS_TOP + RPS_HEIGHT, RPS, 0.35);
+    double width = x(timeline.bucketSeconds()) - LEFT;
+    for (Timeline.Bucket b : buckets) {
+      double base = RPS_TOP + RPS_HEIGHT;
+      for (Map.Entry<Integer, Double> share : b.rpsByGeneration().entrySet()) {
+        double h = RPS_HEIGHT * Math.min(share.getValue(), top) / top;
+        c.rect(x(b.startSeconds()), base - h, width, h, GENERATION_SHADES[Math.floorMod(share.getKey(), 2)], 0.55);
+        base -= h;
+      }
+    }
     c.polyline(xs, ys, RPS, 1);
   }
 
@@ -211,7 +223,8 @@ public final class TimelinePicture {
 
   private void legend(Canvas c, double y) {
     double x = LEFT;
-    x = swatch(c, x, y, RPS, 0.6, "requests/s");
+    x = swatch(c, x, y, GENERATION_SHADES[1], 0.55, "answered by odd");
+    x = swatch(c, x, y, GENERATION_SHADES[0], 0.55, "even generations");
     c.line(x, y - 4, x + 18, y - 4, P99, 2, false);
     c.text(x + 24, y, "p99 latency", 12, Anchor.START, INK, false);
     x += 24 + 7 * 11 + 14;

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -55,6 +56,9 @@ class ContainerSamplerTest {
         sum += g.cpuSeconds();
       }
       assertThat(last.cpuSecondsSince(first)).as("the container's CPU meanwhile").isCloseTo(sum, within(0.1));
+      Set<Long> workers = Set.of(generations.get(0).pid(), generations.get(2).pid());
+      assertThat(sampler.completedSpawnedBetween(first.atMillis() - 1000, last.atMillis(), workers))
+          .as("only the workers named").extracting(ContainerSampler.Generation::generation).containsExactly(1, 3);
       assertThat(sampler.peakRssKb(first.atMillis(), last.atMillis())).isPositive();
     } finally {
       process.destroyForcibly().waitFor();

@@ -1,6 +1,7 @@
 package dev.baton.e2e.timeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.baton.e2e.load.RequestLog.Outcome;
@@ -10,6 +11,8 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
@@ -53,8 +56,9 @@ class TimelineTest {
     assertThat(first.rps()).isEqualTo(30.0);
     assertThat(first.p99Millis()).isEqualTo(300.0);
     assertThat(first.failed()).isZero();
-    assertThat(timeline.buckets().get(1)).isEqualTo(new Timeline.Bucket(0.1, 0, 0, 1));
-    assertThat(timeline.buckets().get(2)).isEqualTo(new Timeline.Bucket(0.2, 10, 100, 1));
+    assertThat(first.rpsByGeneration()).containsExactly(entry(1, 30.0));
+    assertThat(timeline.buckets().get(1)).isEqualTo(new Timeline.Bucket(0.1, 0, 0, 1, new TreeMap<>()));
+    assertThat(timeline.buckets().get(2)).isEqualTo(new Timeline.Bucket(0.2, 10, 100, 1, new TreeMap<>(Map.of(2, 10.0))));
     assertThat(timeline.answered()).isEqualTo(4);
     assertThat(timeline.failed()).isEqualTo(2);
   }
@@ -88,10 +92,12 @@ class TimelineTest {
     assertThat(files).extracting(p -> p.getFileName().toString()).contains("run.svg", "run.tsv");
     String svg = Files.readString(dir.resolve("run.svg"));
     assertThat(svg).startsWith("<?xml").endsWith("</svg>\n").contains("test run", "4 requests answered, 2 failed");
-    // requests/s: a step with two points per bucket, as an area and its outline
-    Matcher polygon = Pattern.compile("<polygon[^>]*points=\"([^\"]*)\"").matcher(svg);
-    assertThat(polygon.find()).isTrue();
-    assertThat(polygon.group(1).split(" ")).hasSize(3 * 2 + 2);
+    // requests/s: a step with two points per bucket, over a bar per bucket and answering generation
+    Matcher outline = Pattern.compile("<polyline[^>]*stroke=\"#4e79a7\"[^>]*points=\"([^\"]*)\"").matcher(svg);
+    assertThat(outline.find()).isTrue();
+    assertThat(outline.group(1).split(" ")).hasSize(3 * 2);
+    assertThat(count(svg, "fill=\"#a0cbe8\" fill-opacity=\"0.55\"")).as("generation 1's bar (odd), the legend's").isEqualTo(2);
+    assertThat(count(svg, "fill=\"#4e79a7\" fill-opacity=\"0.55\"")).as("generation 2's bar (even), the legend's").isEqualTo(2);
     // each band in three parts: starting, serving, draining
     assertThat(count(svg, "fill=\"#bab0ac\"")).isEqualTo(2 + 1); // + the legend's swatch
     assertThat(count(svg, "fill=\"#59a14f\"")).isEqualTo(2 + 1);
