@@ -223,18 +223,18 @@ public final class TimelinePicture {
 
   private void legend(Canvas c, double y) {
     double x = LEFT;
-    x = swatch(c, x, y, GENERATION_SHADES[1], 0.55, "answered by odd");
-    x = swatch(c, x, y, GENERATION_SHADES[0], 0.55, "even generations");
+    x = swatch(c, x, y, GENERATION_SHADES[1], 0.55, "answered: odd gen.");
+    x = swatch(c, x, y, GENERATION_SHADES[0], 0.55, "even gen.");
     c.line(x, y - 4, x + 18, y - 4, P99, 2, false);
     c.text(x + 24, y, "p99 latency", 12, Anchor.START, INK, false);
     x += 24 + 7 * 11 + 14;
-    x = swatch(c, x, y, STARTING, 1, "starting (spawn → ready)");
-    x = swatch(c, x, y, SERVING, 1, "serving (ready → signal)");
-    x = swatch(c, x, y, DRAINING, 1, "draining (signal → exit)");
+    x = swatch(c, x, y, STARTING, 1, "starting (spawn→ready)");
+    x = swatch(c, x, y, SERVING, 1, "serving (ready→signal)");
+    x = swatch(c, x, y, DRAINING, 1, "draining (signal→exit)");
     c.line(x + 8, y - 12, x + 8, y + 2, HUP, 1.5, true);
     c.text(x + 16, y, "HUP", 12, Anchor.START, INK, false);
     x += 16 + 7 * 3 + 14;
-    swatch(c, x, y, FAILED, 0.35, "failed requests");
+    swatch(c, x, y, FAILED, 0.35, "failed");
   }
 
   private static double swatch(Canvas c, double x, double y, String colour, double opacity, String label) {
