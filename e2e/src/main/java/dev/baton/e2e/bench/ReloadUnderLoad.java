@@ -192,6 +192,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     }
     if (kinds.stream().anyMatch(WorkerKind::baton)) {
       home.requireBuilt();
+      snapshotAgentJar(home);
     }
     if (kinds.contains(WorkerKind.SPRING)) {
       home.requireSpringSample();
@@ -445,6 +446,24 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     LoadResult result = load.await(Duration.ofSeconds(120));
     failures.addAll(load.failureSamples());
     return result;
+  }
+
+  /**
+   * Runs the workers with a copy of the agent jar: every Maven build rewrites
+   * {@code agent/target/baton-agent.jar} (at process-classes, for the agent's tests), and a JVM whose
+   * agent jar changed under it fails to load the agent's classes later (its drain among them: requests
+   * lost at its exit). A benchmark run outlives many builds on a shared machine.
+   */
+  private void snapshotAgentJar(BatonHome home) throws java.io.IOException {
+    if (System.getProperty("baton.agent.jar") != null || System.getenv("BATON_AGENT_JAR") != null) {
+      return; // a build of the user's own choice
+    }
+    Path copy = Files.createTempDirectory("reload-under-load-agent-").resolve("baton-agent.jar");
+    Files.copy(home.agentJar(), copy, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+    copy.getParent().toFile().deleteOnExit(); // deleted in the reverse order: the jar first
+    copy.toFile().deleteOnExit();
+    System.setProperty("baton.agent.jar", copy.toString());
+    say("workers run a copy of the agent jar: " + copy);
   }
 
   /** The pids the supervisor said it started as workers ("starting new worker PID"). */
