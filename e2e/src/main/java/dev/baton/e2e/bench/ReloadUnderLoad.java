@@ -104,13 +104,14 @@ public final class ReloadUnderLoad implements Callable<Integer> {
           + " repeat it to compare sets (\"\" = the JVM's defaults) (default: none, the JVM's defaults).")
   List<String> workerJvmArgs;
 
-  @Option(names = "--cache", paramLabel = "none,cds", split = ",",
-      description = "Class-data caches for the JVM workers, each measured: none, or cds (an AppCDS archive of the"
-          + " sample made by a training run first: -XX:ArchiveClassesAtExit, then -XX:SharedArchiveFile)"
-          + " (default: none).")
+  @Option(names = "--cache", paramLabel = "none,appcds,aot,auto", split = ",",
+      description = "Class-data caches for the JVM workers, each measured, as bench/agent-cost makes them: none;"
+          + " appcds (an AppCDS archive of a training run of the sample without the agent); aot (a JDK 25 AOT cache"
+          + " trained with the worker's command line, -javaagent included, used with -XX:AOTMode=on so that a cache the"
+          + " JVM cannot use fails the run); auto (aot on JDK 25 and later, else appcds) (default: none).")
   List<String> caches;
 
-  @Option(names = "--cds", description = "The same as --cache cds.")
+  @Option(names = "--cds", description = "The same as --cache appcds.")
   boolean cds;
 
   @Option(names = "--kill-old-delay", paramLabel = "SECONDS", split = ",",
@@ -231,14 +232,9 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   private List<WorkerSetup> setups(List<WorkerKind> kinds) {
     List<String> javaList = javas == null || javas.isEmpty() ? List.of(SupervisedServer.defaultJava()) : javas;
     List<String> argSets = workerJvmArgs == null || workerJvmArgs.isEmpty() ? List.of("") : workerJvmArgs;
-    List<String> cacheList = new ArrayList<>(caches == null || caches.isEmpty() ? List.of(cds ? "cds" : "none") : caches);
-    if (cds && !cacheList.contains("cds")) {
-      cacheList.add("cds");
-    }
-    for (String cache : cacheList) {
-      if (!cache.equals("none") && !cache.equals("cds")) {
-        throw new IllegalArgumentException("--cache " + cache + ": none or cds (a Baton-managed cache comes later)");
-      }
+    List<String> cacheList = new ArrayList<>(caches == null || caches.isEmpty() ? List.of(cds ? "appcds" : "none") : caches);
+    if (cds && !cacheList.contains("appcds") && !cacheList.contains("cds")) {
+      cacheList.add("appcds");
     }
     List<Double> delays = new ArrayList<>();
     if (killOldDelays == null || killOldDelays.isEmpty()) {
@@ -255,14 +251,15 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     for (WorkerKind kind : kinds) {
       for (Double delay : delays) {
         if (!kind.jvm()) {
-          setups.add(new WorkerSetup(kind, null, null, List.of(), "none", delay));
+          setups.add(new WorkerSetup(kind, null, null, List.of(), AgentCost.Cache.NONE, delay));
           continue;
         }
         for (String java : javaList) {
-          String jdk = jdk(java);
+          int feature = jdk(java);
+          List<AgentCost.Cache> cachesHere = cacheList.stream().map(c -> AgentCost.Cache.parse(c, feature)).distinct().toList();
           for (String args : argSets) {
-            for (String cache : cacheList) {
-              setups.add(new WorkerSetup(kind, java, jdk, List.of(jvmArgs(args)), cache, delay));
+            for (AgentCost.Cache cache : cachesHere) {
+              setups.add(new WorkerSetup(kind, java, "JDK " + feature, List.of(jvmArgs(args)), cache, delay));
             }
           }
         }
@@ -275,10 +272,15 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     WorkerKind kind = setup.kind();
     say("== " + setup.worker() + (kind.jvm() ? ", " + setup.jvm() : "") + (setup.handover().isEmpty() ? "" : ", " + setup.handover()));
     List<String> jvmOptions = new ArrayList<>(setup.jvmArgs());
-    if ("cds".equals(setup.cache())) {
-      say("CDS training run of the " + kind.title() + " sample");
-      Path archive = AppCds.archive(home, setup.java(), kind, jvmOptions, Files.createTempDirectory("reload-under-load-cds-"));
-      jvmOptions.add("-XX:SharedArchiveFile=" + archive);
+    if (setup.cache() != AgentCost.Cache.NONE) {
+      say(setup.cache().label + " training run of the " + kind.title() + " sample");
+      Path dir = Files.createTempDirectory("reload-under-load-cache-");
+      if (setup.cache() == AgentCost.Cache.APPCDS) {
+        jvmOptions.add("-XX:SharedArchiveFile=" + AppCds.archive(home, setup.java(), kind, setup.jvmArgs(), dir));
+      } else {
+        jvmOptions.addAll(List.of("-XX:AOTMode=on", "-XX:AOTCache="
+            + AppCds.aotCache(home, setup.java(), kind.id(), setup.jvmArgs(), home.agentJar(), dir)));
+      }
     }
     SupervisedServer.Builder builder = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
         .workerJvmArgs(jvmOptions.toArray(new String[0])).starletWorkers(starletWorkers).goWorker(goWorker);
@@ -516,13 +518,13 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     return client.startsWith("java");
   }
 
-  /** {@code JDK 17} from {@code java -version}. */
-  private static String jdk(String java) {
+  /** The feature version, {@code 17}, from {@code java -version}. */
+  private static int jdk(String java) {
     Matcher m = JAVA_VERSION.matcher(Machine.run(List.of(java, "-version")));
     if (!m.find()) {
       throw new IllegalArgumentException("--java " + java + ": not a java that runs (java -version said nothing)");
     }
-    return "JDK " + m.group(1);
+    return Integer.parseInt(m.group(1));
   }
 
   private String periods() {

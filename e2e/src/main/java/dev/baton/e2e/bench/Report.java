@@ -48,7 +48,7 @@ final class Report {
             ? String.format(Locale.ROOT, "%.2f", r.requestsPerSecond() / twin.load().requestsPerSecond()) : "";
         md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.0f | **%d** | %s | %d | %.0f | %.0f | %.0f | %s | %s"
                 + " | %.1f %% | %d MB |\n",
-            name(run), client(phase.client()) + (phase.pictureOnly() ? " (timeline run)" : ""),
+            fullName(run), client(phase.client()) + (phase.pictureOnly() ? " (timeline run)" : ""),
             phase.withReloads() ? phase.hupsSent() + " (every " + WorkerSetup.seconds(phase.hupPeriod()) + " s)" : "none",
             r.complete(), r.requestsPerSecond(), r.failed(),
             r.failedByText(phase.client().equals("wrk") ? Wrk.CATEGORIES : Ab.CATEGORIES), r.non2xx(),
@@ -71,7 +71,7 @@ final class Report {
     for (ReloadUnderLoad.WorkerRun run : runs) {
       List<ReloadTiming> t = run.idleReloads();
       List<Reload> loaded = run.reloadsUnderLoad().stream().filter(Reload::succeeded).toList();
-      md.append(String.format(Locale.ROOT, "| %s | %d MB | %.2f %% | %s | %s | %s | %s | %s |\n", name(run),
+      md.append(String.format(Locale.ROOT, "| %s | %d MB | %.2f %% | %s | %s | %s | %s | %s |\n", fullName(run),
           ReloadUnderLoad.rssMb(run.idle().endRssKb()), run.idle().cpuPercent(),
           spread(t, ReloadTiming::hupToReadyMillis), spread(t, ReloadTiming::hupToOldGoneMillis),
           spread(t, ReloadTiming::spawnToFirstResponseMillis),
@@ -173,6 +173,11 @@ final class Report {
 
   private static String name(ReloadUnderLoad.WorkerRun run) {
     return run.setup().worker() + (run.setup().handover().isEmpty() ? "" : ", " + run.setup().handover());
+  }
+
+  /** For the tables without a JVM column. */
+  private static String fullName(ReloadUnderLoad.WorkerRun run) {
+    return name(run) + (run.kind().jvm() ? " [" + run.setup().jvm() + "]" : "");
   }
 
   private static String seconds(double value, int decimals) {

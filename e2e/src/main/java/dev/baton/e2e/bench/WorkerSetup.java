@@ -11,11 +11,12 @@ import java.util.Locale;
  * @param java the JVM workers' java (null for the others)
  * @param jdk its version, e.g. {@code JDK 17}, for the tables
  * @param jvmArgs options before {@code -javaagent}
- * @param cache {@code none}, or {@code cds} (an AppCDS archive of the sample made by a training run); the
- *     place where a Baton-managed cache ({@code aot}) will go
+ * @param cache a class-data cache made by a training run, as {@code bench/agent-cost} makes them (a
+ *     Baton-managed cache, once baton trains one itself, goes here too)
  * @param killOldDelay the supervisor's {@code --kill-old-delay} in seconds, or null for its default (0)
  */
-record WorkerSetup(WorkerKind kind, String java, String jdk, List<String> jvmArgs, String cache, Double killOldDelay) {
+record WorkerSetup(WorkerKind kind, String java, String jdk, List<String> jvmArgs, AgentCost.Cache cache,
+    Double killOldDelay) {
 
   WorkerSetup {
     jvmArgs = List.copyOf(jvmArgs);
@@ -26,13 +27,13 @@ record WorkerSetup(WorkerKind kind, String java, String jdk, List<String> jvmArg
     return kind.title() + (kind.jvm() ? " + agent" : "") + " (" + kind.supervisor() + ")";
   }
 
-  /** {@code JDK 17, -XX:TieredStopAtLevel=1, AppCDS}, or {@code —} for a worker that is no JVM. */
+  /** {@code JDK 17, -XX:TieredStopAtLevel=1 -XX:+UseSerialGC, AppCDS}, or {@code —} for a worker that is no JVM. */
   String jvm() {
     if (!kind.jvm()) {
       return "—";
     }
     return jdk + ", " + (jvmArgs.isEmpty() ? "defaults" : String.join(" ", jvmArgs))
-        + ("none".equals(cache) ? "" : ", " + ("cds".equals(cache) ? "AppCDS" : cache));
+        + (cache == AgentCost.Cache.NONE ? "" : ", " + cache.label);
   }
 
   /** {@code kill-old-delay 0.5 s}, or empty. */
@@ -43,7 +44,7 @@ record WorkerSetup(WorkerKind kind, String java, String jdk, List<String> jvmArg
   /** For file names: {@code jdk-jdk17-defaults-kod0.5}. */
   String slug() {
     String text = kind.id() + (kind.jvm() ? "-" + jdk + "-" + (jvmArgs.isEmpty() ? "defaults" : String.join("", jvmArgs))
-        + ("none".equals(cache) ? "" : "-" + cache) : "") + (killOldDelay == null ? "" : "-kod" + seconds(killOldDelay));
+        + (cache == AgentCost.Cache.NONE ? "" : "-" + cache.label) : "") + (killOldDelay == null ? "" : "-kod" + seconds(killOldDelay));
     return text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9.]+", "-").replaceAll("-+", "-").replaceAll("^-|-$", "");
   }
 
