@@ -3,17 +3,22 @@ package dev.baton.operator.reconcile;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.operator.api.PodResult;
 import dev.baton.operator.events.EventRecorder.Reason;
+import dev.baton.operator.sidecar.BatonClient;
+import dev.baton.operator.sidecar.BatonClient.Expect;
 import dev.baton.operator.sidecar.BatonClient.ReloadState;
 import dev.baton.operator.sidecar.BatonException;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * One pod's reload, as a future of its result: ask the pod's baton for a reload (or follow the one an
@@ -26,6 +31,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class PodReload {
   static final Duration POLL = Duration.ofMillis(200);
+  /** Baton's state for a reload held at a start gate. */
+  private static final String WAITING = "waiting";
+  /** A waiting message that keeps changing (the memory gate's numbers) is written this often at most. */
+  private static final Duration WAITING_UPDATES = Duration.ofSeconds(5);
 
   /** An attempt ended: its result, and whether another attempt could mend a failure. */
   private record Outcome(PodResult result, boolean retryable) {}
@@ -48,6 +57,13 @@ final class PodReload {
   private String token;
   private Long reloadId;
   private Instant deadline;
+  /** Baton's generation before this attempt's reload, for the Reloading steps written while it runs. */
+  private Long generationBefore;
+  /** Baton's last "waiting" message for this reload, written into the status once each, and when. */
+  private String waitingFor;
+  private Instant waitingWritten;
+  /** Null, or why this attempt's generation may start with the old config: an event, and the pod's result. */
+  private String configCaveat;
 
   /** {@code prior} is the pod's in-flight step from an earlier reconcile, or null; {@code pod} null: it is gone. */
   PodReload(PodReloads env, RolloutStatus rollout, ValidSpec spec, String name, Pod pod, PodResult prior) {
@@ -84,21 +100,35 @@ final class PodReload {
     }
     base = address.get();
     reloadId = step == null ? null : step.getReloadId();
+    waitingFor = null;
+    waitingWritten = null;
     try {
       token = env.tokens.token(rollout.reload().getMetadata().getNamespace());
       if (reloadId == null && step != null) {
         reloadId = adoptStartedReload(step.getGeneration());
       }
       if (reloadId == null) {
-        long generation = env.batons.status(base, token).path("generation").asLong();
-        PodResult requested = new PodResult(name, PodResult.RELOADING, generation,
-            attempt == 1 ? "reload requested" : "reload requested (attempt " + attempt + ")");
+        JsonNode batonStatus = env.batons.status(base, token);
+        generationBefore = batonStatus.path("generation").asLong();
+        List<Expect> expect = expectations(batonStatus);
+        String expectTimeout = Durations.format(ExpectedConfigs.expectTimeout(spec.podTimeout()));
+        PodResult requested = new PodResult(name, PodResult.RELOADING, generationBefore,
+            (attempt == 1 ? "reload requested" : "reload requested (attempt " + attempt + ")") + (expect.isEmpty() ? ""
+                : ", its generation to start once the new config is mounted at " + paths(expect) + " (waiting up to "
+                + expectTimeout + ")"));
         requested.setAttempts(attempt);
         rollout.record(requested);
-        ReloadState started = env.batons.startReload(base, token);
+        ReloadState started = expect.isEmpty() ? env.batons.startReload(base, token)
+            : env.batons.startReload(base, token, "Reload " + rollout.reload().getMetadata().getNamespace() + "/"
+                + rollout.reload().getMetadata().getName(), expect, expectTimeout);
         requested.setReloadId(started.id());
         rollout.record(requested);
         reloadId = started.id();
+        if (configCaveat != null) {
+          env.events.warning(rollout.reload(), Reason.ConfigNotAwaited, "Pod " + name + ": " + configCaveat);
+        }
+      } else {
+        generationBefore = step.getGeneration();
       }
     } catch (BatonException e) {
       ended(failed(e.getMessage()));
@@ -126,14 +156,58 @@ final class PodReload {
       boolean ok = "succeeded".equals(state.state());
       String message = state.message().isBlank() ? (ok ? "serving generation " + state.generation() : "reload failed")
           : state.message();
+      if (ok && configCaveat != null) {
+        message += "; " + configCaveat;
+      }
       PodResult done = new PodResult(name, ok ? PodResult.SUCCEEDED : PodResult.FAILED, state.generation(), message);
       done.setReloadId(reloadId);
       ended(new Outcome(done, !ok));
+    } else if (WAITING.equals(state.state()) && !state.message().equals(waitingFor)
+        && (waitingWritten == null || Instant.now().isAfter(waitingWritten.plus(WAITING_UPDATES)))) {
+      // Held at a start gate (the new config not mounted yet, no room in memory): the status says what for.
+      waitingFor = state.message();
+      waitingWritten = Instant.now();
+      PodResult waiting = new PodResult(name, PodResult.RELOADING, generationBefore, "baton is waiting: " + waitingFor);
+      waiting.setReloadId(reloadId);
+      waiting.setAttempts(attempt);
+      rollout.record(waiting);
+      schedule(this::follow, POLL);
     } else if (Instant.now().isAfter(deadline)) {
       ended(failed("reload " + reloadId + " still " + state.state() + " after podTimeout " + spec.podTimeout().toSeconds() + "s"));
     } else {
       schedule(this::follow, POLL);
     }
+  }
+
+  /**
+   * For a Reload made for new config data: what this pod's baton should wait for before it starts the new
+   * generation (empty: nothing, or a baton that cannot wait). What cannot be waited for goes to {@link #configCaveat}.
+   */
+  private List<Expect> expectations(JsonNode batonStatus) {
+    configCaveat = null;
+    List<String> configs = ExpectedConfigs.configs(rollout.reload());
+    if (configs.isEmpty()) {
+      return List.of();
+    }
+    ExpectedConfigs.Plan plan = ExpectedConfigs.plan(pod, configs,
+        ExpectedConfigs.fromApi(env.client, rollout.reload().getMetadata().getNamespace(), env.readSecrets));
+    List<String> caveats = new ArrayList<>(plan.notAwaited());
+    List<Expect> expect = plan.expect();
+    if (!expect.isEmpty() && !BatonClient.hasFeature(batonStatus, BatonClient.EXPECT_FEATURE)) {
+      caveats.add(0, "its baton cannot wait for it at " + paths(expect) + " (GET /status lists no '"
+          + BatonClient.EXPECT_FEATURE + "' feature: a baton older than the operator), so the reload was asked at once;"
+          + " upgrade the baton image");
+      expect = List.of();
+    }
+    if (!caveats.isEmpty()) {
+      configCaveat = "the new generation may have started before the kubelet mounted the new config: "
+          + String.join("; ", caveats);
+    }
+    return expect;
+  }
+
+  private static String paths(List<Expect> expect) {
+    return expect.stream().map(Expect::path).collect(Collectors.joining(", "));
   }
 
   /** The attempt's result is final, or another attempt is scheduled after the backoff. */
