@@ -33,7 +33,10 @@ final class PodReload {
   static final Duration POLL = Duration.ofMillis(200);
   /** Baton's state for a reload held at a start gate. */
   private static final String WAITING = "waiting";
-  /** A waiting message that keeps changing (the memory gate's numbers) is written this often at most. */
+  /**
+   * While baton waits: a message that keeps changing (the memory gate's numbers) is written this often at most,
+   * and the configs are read again this often to see whether they changed once more.
+   */
   private static final Duration WAITING_UPDATES = Duration.ofSeconds(5);
 
   /** An attempt ended: its result, and whether another attempt could mend a failure. */
@@ -59,6 +62,9 @@ final class PodReload {
   private Instant deadline;
   /** Baton's generation before this attempt's reload, for the Reloading steps written while it runs. */
   private Long generationBefore;
+  /** The expectations this attempt last sent to baton (empty: a plain reload, or one an earlier reconcile asked), and when. */
+  private List<Expect> sent = List.of();
+  private Instant sentAt;
   /** Baton's last "waiting" message for this reload, written into the status once each, and when. */
   private String waitingFor;
   private Instant waitingWritten;
@@ -102,6 +108,7 @@ final class PodReload {
     reloadId = step == null ? null : step.getReloadId();
     waitingFor = null;
     waitingWritten = null;
+    sent = List.of();
     try {
       token = env.tokens.token(rollout.reload().getMetadata().getNamespace());
       if (reloadId == null && step != null) {
@@ -111,16 +118,13 @@ final class PodReload {
         JsonNode batonStatus = env.batons.status(base, token);
         generationBefore = batonStatus.path("generation").asLong();
         List<Expect> expect = expectations(batonStatus);
-        String expectTimeout = Durations.format(ExpectedConfigs.expectTimeout(spec.podTimeout()));
         PodResult requested = new PodResult(name, PodResult.RELOADING, generationBefore,
             (attempt == 1 ? "reload requested" : "reload requested (attempt " + attempt + ")") + (expect.isEmpty() ? ""
                 : ", its generation to start once the new config is mounted at " + paths(expect) + " (waiting up to "
-                + expectTimeout + ")"));
+                + expectTimeout() + ")"));
         requested.setAttempts(attempt);
         rollout.record(requested);
-        ReloadState started = expect.isEmpty() ? env.batons.startReload(base, token)
-            : env.batons.startReload(base, token, "Reload " + rollout.reload().getMetadata().getNamespace() + "/"
-                + rollout.reload().getMetadata().getName(), expect, expectTimeout);
+        ReloadState started = request(expect);
         requested.setReloadId(started.id());
         rollout.record(requested);
         reloadId = started.id();
@@ -146,6 +150,9 @@ final class PodReload {
     ReloadState state;
     try {
       state = env.batons.reload(base, token, reloadId);
+      if (state != null && WAITING.equals(state.state())) {
+        state = whileWaiting(state);
+      }
     } catch (BatonException e) {
       ended(failed(e.getMessage()));
       return;
@@ -162,21 +169,67 @@ final class PodReload {
       PodResult done = new PodResult(name, ok ? PodResult.SUCCEEDED : PodResult.FAILED, state.generation(), message);
       done.setReloadId(reloadId);
       ended(new Outcome(done, !ok));
-    } else if (WAITING.equals(state.state()) && !state.message().equals(waitingFor)
-        && (waitingWritten == null || Instant.now().isAfter(waitingWritten.plus(WAITING_UPDATES)))) {
-      // Held at a start gate (the new config not mounted yet, no room in memory): the status says what for.
-      waitingFor = state.message();
-      waitingWritten = Instant.now();
-      PodResult waiting = new PodResult(name, PodResult.RELOADING, generationBefore, "baton is waiting: " + waitingFor);
-      waiting.setReloadId(reloadId);
-      waiting.setAttempts(attempt);
-      rollout.record(waiting);
-      schedule(this::follow, POLL);
     } else if (Instant.now().isAfter(deadline)) {
       ended(failed("reload " + reloadId + " still " + state.state() + " after podTimeout " + spec.podTimeout().toSeconds() + "s"));
     } else {
       schedule(this::follow, POLL);
     }
+  }
+
+  /**
+   * Baton holds the reload at a start gate (the new config not mounted yet, no room in memory): the status says
+   * what for, once per message and at most every {@link #WAITING_UPDATES}. And if the configs changed again since
+   * their hashes were sent, the newer hashes are sent: the kubelet mounts only the newest data (it may never
+   * mount the one in between), and baton joins them into the reload it holds, whose wait starts over, as does
+   * podTimeout here. Returns the reload as it stands.
+   */
+  private ReloadState whileWaiting(ReloadState state) throws BatonException, InterruptedException {
+    Instant now = Instant.now();
+    if (!sent.isEmpty() && now.isAfter(sentAt.plus(WAITING_UPDATES))) {
+      List<Expect> newer = ExpectedConfigs.plan(pod, ExpectedConfigs.configs(rollout.reload()), contents()).expect();
+      sentAt = now;
+      if (!newer.isEmpty() && !newer.equals(sent)) {
+        state = request(newer);
+        reloadId = state.id();
+        deadline = now.plus(spec.podTimeout());
+        record("the config changed again while baton waited: now waiting for the newer data at " + paths(newer));
+        waitingFor = null;
+        return state;
+      }
+    }
+    if (!state.message().isBlank() && !state.message().equals(waitingFor)
+        && (waitingWritten == null || now.isAfter(waitingWritten.plus(WAITING_UPDATES)))) {
+      waitingFor = state.message();
+      waitingWritten = now;
+      record("baton is waiting: " + waitingFor);
+    }
+    return state;
+  }
+
+  /** A Reloading step of this attempt's reload. */
+  private void record(String message) {
+    PodResult r = new PodResult(name, PodResult.RELOADING, generationBefore, message);
+    r.setReloadId(reloadId);
+    r.setAttempts(attempt);
+    rollout.record(r);
+  }
+
+  /** Asks baton for the reload: a plain one, or one that waits for {@code expect}. */
+  private ReloadState request(List<Expect> expect) throws BatonException, InterruptedException {
+    sent = expect;
+    sentAt = Instant.now();
+    return expect.isEmpty() ? env.batons.startReload(base, token)
+        : env.batons.startReload(base, token, "Reload " + rollout.reload().getMetadata().getNamespace() + "/"
+            + rollout.reload().getMetadata().getName(), expect, expectTimeout());
+  }
+
+  /** How long baton may wait for the config, as sent: derived from podTimeout ({@link ExpectedConfigs#expectTimeout}). */
+  private String expectTimeout() {
+    return Durations.format(ExpectedConfigs.expectTimeout(spec.podTimeout()));
+  }
+
+  private MountedConfigHash.Contents contents() {
+    return ExpectedConfigs.fromApi(env.client, rollout.reload().getMetadata().getNamespace(), env.readSecrets);
   }
 
   /**
@@ -189,8 +242,7 @@ final class PodReload {
     if (configs.isEmpty()) {
       return List.of();
     }
-    ExpectedConfigs.Plan plan = ExpectedConfigs.plan(pod, configs,
-        ExpectedConfigs.fromApi(env.client, rollout.reload().getMetadata().getNamespace(), env.readSecrets));
+    ExpectedConfigs.Plan plan = ExpectedConfigs.plan(pod, configs, contents());
     List<String> caveats = new ArrayList<>(plan.notAwaited());
     List<Expect> expect = plan.expect();
     if (!expect.isEmpty() && !BatonClient.hasFeature(batonStatus, BatonClient.EXPECT_FEATURE)) {

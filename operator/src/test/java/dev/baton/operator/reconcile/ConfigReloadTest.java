@@ -46,6 +46,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConfigReloadTest {
   private static final String INFO = "level=info\n";
   private static final String DEBUG = "level=debug\n";
+  private static final String TRACE = "level=trace\n";
 
   KubernetesClient client;
   KubernetesMockServer server;
@@ -101,6 +102,28 @@ class ConfigReloadTest {
     assertThat(config()).isEqualTo("2:" + DEBUG);
     assertThat(batons.get(0).status().path("reloads")).hasSize(1);
     assertThat(events("ConfigNotAwaited")).isEmpty();
+  }
+
+  @Test
+  void aSecondChangeWhileBatonWaitsIsWhatItWaitsForAsTheKubeletMountsOnlyTheNewest() throws Exception {
+    start(wholeConfigMap(), "app.conf", Map.of("app.conf", INFO), "5m", null);
+    changeConfigMap("app.conf", DEBUG);
+    awaitBatonWaiting();
+
+    changeConfigMap("app.conf", TRACE);
+    await().atMost(Duration.ofSeconds(30)).until(() -> currentReload().getStatus().getPods().get(0).getMessage()
+        .equals("the config changed again while baton waited: now waiting for the newer data at " + mount));
+    KubeletVolume.write(mount, files(Map.of("app.conf", TRACE)));  // the kubelet's next sync: debug was never mounted
+    ReloadStatus first = awaitDone();
+    assertThat(first.getPhase()).isEqualTo(ReloadStatus.SUCCEEDED);
+    assertThat(config()).isEqualTo("2:" + TRACE);
+
+    // The second change's Reload: generation 2 was checked to start with exactly that config, nothing to do.
+    ReloadStatus second = awaitDone();
+    assertThat(second.getPhase()).isEqualTo(ReloadStatus.SUCCEEDED);
+    assertThat(second.getPods()).singleElement().satisfies(p -> assertThat(p.getGeneration()).isEqualTo(2L));
+    assertThat(batons.get(0).status().path("reloads")).hasSize(1);
+    assertThat(config()).isEqualTo("2:" + TRACE);
   }
 
   @Test
@@ -263,10 +286,12 @@ class ConfigReloadTest {
     return done.getStatus();
   }
 
-  /** The Reload made for the newest change: the one not yet seen to end. */
+  /** The Reload running now, or else the next one: one not yet seen to end, a started one first. */
   private Reload currentReload() {
-    return client.resources(Reload.class).inNamespace(NS).list().getItems().stream()
-        .filter(r -> !ended.contains(r.getMetadata().getName())).findFirst().orElse(null);
+    List<Reload> open = client.resources(Reload.class).inNamespace(NS).list().getItems().stream()
+        .filter(r -> !ended.contains(r.getMetadata().getName())).toList();
+    return open.stream().filter(r -> r.getStatus() != null && r.getStatus().getStartTime() != null).findFirst()
+        .orElse(open.isEmpty() ? null : open.get(0));
   }
 
   /** Baton's newest reload, as its {@code GET /status} lists it. */
