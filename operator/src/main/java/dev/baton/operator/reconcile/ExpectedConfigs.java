@@ -32,10 +32,6 @@ final class ExpectedConfigs {
   /** The expectations for one pod, and the mounts of the configs it cannot wait for, each with why. */
   record Plan(List<Expect> expect, List<String> notAwaited) {
     static final Plan NONE = new Plan(List.of(), List.of());
-
-    boolean isEmpty() {
-      return expect.isEmpty() && notAwaited.isEmpty();
-    }
   }
 
   /** The configs ("configmap/NAME", "secret/NAME") a Reload was made for; empty when it was not made for new config data. */
