@@ -243,7 +243,7 @@ public class BatonOperator implements Callable<Integer> {
     String ns = namespace == null || namespace.isBlank() ? null : namespace;
     Runnable lead = () -> {
       LOG.info("leading: reconciling Reloads in {}", ns == null ? "all namespaces" : "namespace " + ns);
-      running.lead(new ReloadController(client, new ReloadReconciler(client, addresses, tokens, events, metrics),
+      running.lead(new ReloadController(client, new ReloadReconciler(client, addresses, tokens, events, metrics, reloadOnSecrets),
           new AnnotationTrigger(client, events, reloadOnSecrets), ns, workers));
     };
     if (!leaderElection) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,7 +36,12 @@ public final class Batons implements AutoCloseable {
     }
 
     public String get() throws IOException, InterruptedException {
-      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/"))
+      return get("/");
+    }
+
+    /** The echo worker's answer to {@code path}: "/config" is "pid:generation:the file WORKER_CONFIG names, as read at start". */
+    public String get(String path) throws IOException, InterruptedException {
+      return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
           .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
@@ -80,6 +86,11 @@ public final class Batons implements AutoCloseable {
   }
 
   public static Batons start(int n, Path dir) throws IOException {
+    return start(n, dir, Map.of());
+  }
+
+  /** {@code workerEnv}: the workers' environment beyond baton's own (e.g. WORKER_CONFIG, the file /config serves). */
+  public static Batons start(int n, Path dir, Map<String, String> workerEnv) throws IOException {
     Path jar = ROOT.resolve("sidecar/target/baton.jar");
     if (!Files.exists(jar)) {
       throw new IllegalStateException(jar + " is missing: build it with mvn -q -pl sidecar -am package -DskipTests");
@@ -94,10 +105,12 @@ public final class Batons implements AutoCloseable {
       Files.writeString(envdir.resolve("WORKER_READY"), "notify");
       int port = freePort();
       int control = freePort();
-      Process p = new ProcessBuilder(ROOT.resolve("bin/baton").toString(), "--port=127.0.0.1:" + port,
+      ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/baton").toString(), "--port=127.0.0.1:" + port,
           "--control=127.0.0.1:" + control, "--control-token-file=" + token, "--envdir=" + envdir,
           "--interval=0.2", "--readiness=notify", "--", "perl", ROOT.resolve("sidecar/src/test/resources/workers/echo-worker.pl").toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("baton" + i + ".log").toFile()).start();
+          .redirectErrorStream(true).redirectOutput(dir.resolve("baton" + i + ".log").toFile());
+      pb.environment().putAll(workerEnv);
+      Process p = pb.start();
       all.batons.add(new Baton(p, port, control, envdir));
     }
     for (Baton b : all.batons) {

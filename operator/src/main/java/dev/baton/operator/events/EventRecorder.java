@@ -21,7 +21,7 @@ public class EventRecorder {
 
   public enum Reason {
     Started, PodReloaded, PodReloadFailed, Succeeded, Failed, InvalidSpec, Resumed, ReloadCreated, ConfigNotFound,
-    InvalidReloadOn, PodReloadRetried, SpecChanged, RolloutNeeded
+    InvalidReloadOn, PodReloadRetried, SpecChanged, RolloutNeeded, ConfigNotAwaited
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(EventRecorder.class);

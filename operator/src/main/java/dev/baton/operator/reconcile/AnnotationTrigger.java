@@ -58,6 +58,7 @@ public class AnnotationTrigger {
         .withApiVersion(workload.getApiVersion()).withKind(kind).withName(workload.getMetadata().getName())
         .withUid(workload.getMetadata().getUid()).build()));
     reload.getSpec().setTarget(new ReloadTarget(kind, workload.getMetadata().getName()));
+    Utils.podTimeoutFrom(workload, reload);
     try {
       reloads.resource(reload).create();
       events.normal(workload, EventRecorder.Reason.ReloadCreated, "Created Reload " + name + " for "

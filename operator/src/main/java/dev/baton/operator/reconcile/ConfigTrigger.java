@@ -189,6 +189,7 @@ public class ConfigTrigger {
         .withApiVersion(workload.getApiVersion()).withKind(workload.getKind()).withName(workload.getMetadata().getName())
         .withUid(workload.getMetadata().getUid()).build()));
     reload.getSpec().setTarget(new ReloadTarget(workload.getKind(), workload.getMetadata().getName()));
+    Utils.podTimeoutFrom(workload, reload);
     try {
       client.resources(Reload.class).inNamespace(ns).resource(reload).create();
       events.normal(workload, Reason.ReloadCreated, "Created Reload " + name + ": " + why);

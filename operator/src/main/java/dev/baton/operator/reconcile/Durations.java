@@ -40,4 +40,10 @@ public final class Durations {
     }
     return Duration.ofNanos(nanos.toBigInteger().longValueExact());
   }
+
+  /** "150s", or "2500ms" when not whole seconds: what both Go and baton read. */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
 }

@@ -14,12 +14,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.function.Function;
 
 /**
  * The content hash of a configMap, secret or projected volume as a container sees it once the kubelet has
  * synced it, computed here from the API objects, so that a reload for new config data can tell the pod's
- * baton what to wait for (the operator half of issue 14 §2; baton's half, the wait, comes with the sidecar).
+ * baton what to wait for ({@link ExpectedConfigs}: {@code POST /reload}'s {@code expect}; baton's
+ * {@code watch/ConfigHash} is the same definition).
  *
  * <p>The definition (v1), over the files under the mount directory:
  * <pre>
@@ -34,7 +34,8 @@ import java.util.function.Function;
  * atomically: the files live in {@code ..TIMESTAMP/}, {@code ..data} links to it, and each top-level name
  * (a key, or the first segment of an {@code items[].path}) links to {@code ..data/NAME}; an update writes a
  * new {@code ..TIMESTAMP/} and swaps {@code ..data} with one rename, so a reader following the links sees the
- * old files or the new ones, never a mix. File modes ({@code defaultMode}, {@code items[].mode}) are not hashed.
+ * old files or the new ones, never a mix. File modes ({@code defaultMode}, {@code items[].mode}) are not hashed
+ * (a mode that keeps baton from reading a file makes the reload wait for it to be readable, then fail saying so).
  *
  * <p>From the API objects: a ConfigMap's files are its {@code data} (UTF-8) and {@code binaryData}
  * (base64-decoded) keys, a Secret's its {@code data} (base64-decoded); {@code items} keep only the listed
@@ -43,38 +44,67 @@ import java.util.function.Function;
 public final class MountedConfigHash {
   private MountedConfigHash() {}
 
-  /**
-   * The hash the volume's mount will have, or null when the operator cannot know it: a source it does not read
-   * (downwardAPI, serviceAccountToken, clusterTrustBundle), or a missing object or key that is not optional
-   * (the kubelet would not mount it either). {@code contents} gives a config's files by key ("configmap/NAME",
-   * "secret/NAME"), null when the object is missing.
-   */
-  public static String expected(Volume volume, Function<String, Map<String, byte[]>> contents) {
-    SortedMap<String, byte[]> files = new TreeMap<>();
-    boolean known;
-    if (volume.getConfigMap() != null) {
-      known = add(files, contents.apply("configmap/" + volume.getConfigMap().getName()), volume.getConfigMap().getItems(),
-          Boolean.TRUE.equals(volume.getConfigMap().getOptional()));
-    } else if (volume.getSecret() != null) {
-      known = add(files, contents.apply("secret/" + volume.getSecret().getSecretName()), volume.getSecret().getItems(),
-          Boolean.TRUE.equals(volume.getSecret().getOptional()));
-    } else if (volume.getProjected() != null) {
-      known = true;
-      for (VolumeProjection p : volume.getProjected().getSources()) {
-        if (p.getConfigMap() != null) {
-          known &= add(files, contents.apply("configmap/" + p.getConfigMap().getName()), p.getConfigMap().getItems(),
-              Boolean.TRUE.equals(p.getConfigMap().getOptional()));
-        } else if (p.getSecret() != null) {
-          known &= add(files, contents.apply("secret/" + p.getSecret().getName()), p.getSecret().getItems(),
-              Boolean.TRUE.equals(p.getSecret().getOptional()));
-        } else {
-          known = false;
-        }
-      }
-    } else {
-      known = false;
+  /** A config's files by key, by reference ("configmap/NAME", "secret/NAME"): null when the object does not exist. */
+  @FunctionalInterface
+  public interface Contents {
+    Map<String, byte[]> of(String ref) throws Unknown;
+  }
+
+  /** What the kubelet will mount cannot be known (a config missing, or one the operator may not read): the message says why. */
+  public static final class Unknown extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    public Unknown(String message) {
+      super(message);
     }
-    return known ? of(files) : null;
+  }
+
+  /** What a mount will hold once the kubelet has synced it: its hash, or (hash null) why the operator cannot know. */
+  public record Expected(String hash, String unknownBecause) {
+    static Expected known(String hash) {
+      return new Expected(hash, null);
+    }
+
+    static Expected unknown(String why) {
+      return new Expected(null, why);
+    }
+  }
+
+  /**
+   * The hash the volume's mount will have, or why the operator cannot know it: a source it does not read
+   * (downwardAPI, serviceAccountToken, clusterTrustBundle), a missing object or key that is not optional (the
+   * kubelet does not update the volume then), or a config the operator may not read.
+   */
+  public static Expected expected(Volume volume, Contents contents) {
+    SortedMap<String, byte[]> files = new TreeMap<>();
+    try {
+      if (volume.getConfigMap() != null) {
+        add(files, "configmap/" + volume.getConfigMap().getName(), contents, volume.getConfigMap().getItems(),
+            Boolean.TRUE.equals(volume.getConfigMap().getOptional()));
+      } else if (volume.getSecret() != null) {
+        add(files, "secret/" + volume.getSecret().getSecretName(), contents, volume.getSecret().getItems(),
+            Boolean.TRUE.equals(volume.getSecret().getOptional()));
+      } else if (volume.getProjected() != null) {
+        for (VolumeProjection p : volume.getProjected().getSources()) {
+          if (p.getConfigMap() != null) {
+            add(files, "configmap/" + p.getConfigMap().getName(), contents, p.getConfigMap().getItems(),
+                Boolean.TRUE.equals(p.getConfigMap().getOptional()));
+          } else if (p.getSecret() != null) {
+            add(files, "secret/" + p.getSecret().getName(), contents, p.getSecret().getItems(),
+                Boolean.TRUE.equals(p.getSecret().getOptional()));
+          } else {
+            return Expected.unknown("volume " + volume.getName() + " also projects a "
+                + (p.getDownwardAPI() != null ? "downwardAPI" : p.getServiceAccountToken() != null ? "serviceAccountToken"
+                : "clusterTrustBundle") + " source, whose files the operator does not compute");
+          }
+        }
+      } else {
+        return Expected.unknown("volume " + volume.getName() + " is not a configMap, secret or projected volume");
+      }
+    } catch (Unknown e) {
+      return Expected.unknown(e.getMessage());
+    }
+    return Expected.known(of(files));
   }
 
   /** The hash of files (relative path to bytes), by the definition above. */
@@ -110,26 +140,29 @@ public final class MountedConfigHash {
     return out;
   }
 
-  private static boolean add(SortedMap<String, byte[]> files, Map<String, byte[]> content, List<KeyToPath> items,
-      boolean optional) {
+  /** Adds a source's files as the kubelet lays them out; Unknown when the kubelet would not update the volume. */
+  private static void add(SortedMap<String, byte[]> files, String ref, Contents contents, List<KeyToPath> items,
+      boolean optional) throws Unknown {
+    Map<String, byte[]> content = contents.of(ref);
     if (content == null) {
-      return optional;  // an optional missing object mounts as nothing
+      if (optional) {
+        return;  // an optional missing object mounts as nothing
+      }
+      throw new Unknown(ref + " does not exist: the kubelet cannot update the volume");
     }
     if (items == null || items.isEmpty()) {
       files.putAll(content);
-      return true;
+      return;
     }
     for (KeyToPath item : items) {
       byte[] bytes = content.get(item.getKey());
-      if (bytes == null) {
-        if (!optional) {
-          return false;
-        }
-      } else {
+      if (bytes != null) {
         files.put(item.getPath(), bytes);
+      } else if (!optional) {
+        throw new Unknown(ref + " has no key '" + item.getKey() + "' (listed in the volume's items): the kubelet"
+            + " cannot update the volume");
       }
     }
-    return true;
   }
 
   private static String sha256(byte[] bytes) {

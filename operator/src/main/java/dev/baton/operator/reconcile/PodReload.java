@@ -3,17 +3,22 @@ package dev.baton.operator.reconcile;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.baton.operator.api.PodResult;
 import dev.baton.operator.events.EventRecorder.Reason;
+import dev.baton.operator.sidecar.BatonClient;
+import dev.baton.operator.sidecar.BatonClient.Expect;
 import dev.baton.operator.sidecar.BatonClient.ReloadState;
 import dev.baton.operator.sidecar.BatonException;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * One pod's reload, as a future of its result: ask the pod's baton for a reload (or follow the one an
@@ -26,6 +31,13 @@ import java.util.concurrent.TimeUnit;
  */
 final class PodReload {
   static final Duration POLL = Duration.ofMillis(200);
+  /** Baton's state for a reload held at a start gate. */
+  private static final String WAITING = "waiting";
+  /**
+   * While baton waits: a message that keeps changing (the memory gate's numbers) is written this often at most,
+   * and the configs are read again this often to see whether they changed once more.
+   */
+  private static final Duration WAITING_UPDATES = Duration.ofSeconds(5);
 
   /** An attempt ended: its result, and whether another attempt could mend a failure. */
   private record Outcome(PodResult result, boolean retryable) {}
@@ -48,6 +60,16 @@ final class PodReload {
   private String token;
   private Long reloadId;
   private Instant deadline;
+  /** Baton's generation before this attempt's reload, for the Reloading steps written while it runs. */
+  private Long generationBefore;
+  /** The expectations this attempt last sent to baton (empty: a plain reload, or one an earlier reconcile asked), and when. */
+  private List<Expect> sent = List.of();
+  private Instant sentAt;
+  /** Baton's last "waiting" message for this reload, written into the status once each, and when. */
+  private String waitingFor;
+  private Instant waitingWritten;
+  /** Null, or why this attempt's generation may start with the old config: an event, and the pod's result. */
+  private String configCaveat;
 
   /** {@code prior} is the pod's in-flight step from an earlier reconcile, or null; {@code pod} null: it is gone. */
   PodReload(PodReloads env, RolloutStatus rollout, ValidSpec spec, String name, Pod pod, PodResult prior) {
@@ -84,21 +106,33 @@ final class PodReload {
     }
     base = address.get();
     reloadId = step == null ? null : step.getReloadId();
+    waitingFor = null;
+    waitingWritten = null;
+    sent = List.of();
     try {
       token = env.tokens.token(rollout.reload().getMetadata().getNamespace());
       if (reloadId == null && step != null) {
         reloadId = adoptStartedReload(step.getGeneration());
       }
       if (reloadId == null) {
-        long generation = env.batons.status(base, token).path("generation").asLong();
-        PodResult requested = new PodResult(name, PodResult.RELOADING, generation,
-            attempt == 1 ? "reload requested" : "reload requested (attempt " + attempt + ")");
+        JsonNode batonStatus = env.batons.status(base, token);
+        generationBefore = batonStatus.path("generation").asLong();
+        List<Expect> expect = expectations(batonStatus);
+        PodResult requested = new PodResult(name, PodResult.RELOADING, generationBefore,
+            (attempt == 1 ? "reload requested" : "reload requested (attempt " + attempt + ")") + (expect.isEmpty() ? ""
+                : ", its generation to start once the new config is mounted at " + paths(expect) + " (waiting up to "
+                + expectTimeout() + ")"));
         requested.setAttempts(attempt);
         rollout.record(requested);
-        ReloadState started = env.batons.startReload(base, token);
+        ReloadState started = request(expect);
         requested.setReloadId(started.id());
         rollout.record(requested);
         reloadId = started.id();
+        if (configCaveat != null) {
+          env.events.warning(rollout.reload(), Reason.ConfigNotAwaited, "Pod " + name + ": " + configCaveat);
+        }
+      } else {
+        generationBefore = step.getGeneration();
       }
     } catch (BatonException e) {
       ended(failed(e.getMessage()));
@@ -116,6 +150,9 @@ final class PodReload {
     ReloadState state;
     try {
       state = env.batons.reload(base, token, reloadId);
+      if (state != null && WAITING.equals(state.state())) {
+        state = whileWaiting(state);
+      }
     } catch (BatonException e) {
       ended(failed(e.getMessage()));
       return;
@@ -126,6 +163,9 @@ final class PodReload {
       boolean ok = "succeeded".equals(state.state());
       String message = state.message().isBlank() ? (ok ? "serving generation " + state.generation() : "reload failed")
           : state.message();
+      if (ok && configCaveat != null) {
+        message += "; " + configCaveat;
+      }
       PodResult done = new PodResult(name, ok ? PodResult.SUCCEEDED : PodResult.FAILED, state.generation(), message);
       done.setReloadId(reloadId);
       ended(new Outcome(done, !ok));
@@ -134,6 +174,92 @@ final class PodReload {
     } else {
       schedule(this::follow, POLL);
     }
+  }
+
+  /**
+   * Baton holds the reload at a start gate (the new config not mounted yet, no room in memory): the status says
+   * what for, once per message and at most every {@link #WAITING_UPDATES}. And if the configs changed again since
+   * their hashes were sent, the newer hashes are sent: the kubelet mounts only the newest data (it may never
+   * mount the one in between), and baton joins them into the reload it holds, whose wait starts over, as does
+   * podTimeout here. Returns the reload as it stands.
+   */
+  private ReloadState whileWaiting(ReloadState state) throws BatonException, InterruptedException {
+    Instant now = Instant.now();
+    if (!sent.isEmpty() && now.isAfter(sentAt.plus(WAITING_UPDATES))) {
+      List<Expect> newer = ExpectedConfigs.plan(pod, ExpectedConfigs.configs(rollout.reload()), contents()).expect();
+      sentAt = now;
+      if (!newer.isEmpty() && !newer.equals(sent)) {
+        state = request(newer);
+        reloadId = state.id();
+        deadline = now.plus(spec.podTimeout());
+        record("the config changed again while baton waited: now waiting for the newer data at " + paths(newer));
+        waitingFor = null;
+        return state;
+      }
+    }
+    if (!state.message().isBlank() && !state.message().equals(waitingFor)
+        && (waitingWritten == null || now.isAfter(waitingWritten.plus(WAITING_UPDATES)))) {
+      waitingFor = state.message();
+      waitingWritten = now;
+      record("baton is waiting: " + waitingFor);
+    }
+    return state;
+  }
+
+  /** A Reloading step of this attempt's reload. */
+  private void record(String message) {
+    PodResult r = new PodResult(name, PodResult.RELOADING, generationBefore, message);
+    r.setReloadId(reloadId);
+    r.setAttempts(attempt);
+    rollout.record(r);
+  }
+
+  /** Asks baton for the reload: a plain one, or one that waits for {@code expect}. */
+  private ReloadState request(List<Expect> expect) throws BatonException, InterruptedException {
+    sent = expect;
+    sentAt = Instant.now();
+    return expect.isEmpty() ? env.batons.startReload(base, token)
+        : env.batons.startReload(base, token, "Reload " + rollout.reload().getMetadata().getNamespace() + "/"
+            + rollout.reload().getMetadata().getName(), expect, expectTimeout());
+  }
+
+  /** How long baton may wait for the config, as sent: derived from podTimeout ({@link ExpectedConfigs#expectTimeout}). */
+  private String expectTimeout() {
+    return Durations.format(ExpectedConfigs.expectTimeout(spec.podTimeout()));
+  }
+
+  private MountedConfigHash.Contents contents() {
+    return ExpectedConfigs.fromApi(env.client, rollout.reload().getMetadata().getNamespace(), env.readSecrets);
+  }
+
+  /**
+   * For a Reload made for new config data: what this pod's baton should wait for before it starts the new
+   * generation (empty: nothing, or a baton that cannot wait). What cannot be waited for goes to {@link #configCaveat}.
+   */
+  private List<Expect> expectations(JsonNode batonStatus) {
+    configCaveat = null;
+    List<String> configs = ExpectedConfigs.configs(rollout.reload());
+    if (configs.isEmpty()) {
+      return List.of();
+    }
+    ExpectedConfigs.Plan plan = ExpectedConfigs.plan(pod, configs, contents());
+    List<String> caveats = new ArrayList<>(plan.notAwaited());
+    List<Expect> expect = plan.expect();
+    if (!expect.isEmpty() && !BatonClient.hasFeature(batonStatus, BatonClient.EXPECT_FEATURE)) {
+      caveats.add(0, "its baton cannot wait for it at " + paths(expect) + " (GET /status lists no '"
+          + BatonClient.EXPECT_FEATURE + "' feature: a baton older than the operator), so the reload was asked at once;"
+          + " upgrade the baton image");
+      expect = List.of();
+    }
+    if (!caveats.isEmpty()) {
+      configCaveat = "the new generation may have started before the kubelet mounted the new config: "
+          + String.join("; ", caveats);
+    }
+    return expect;
+  }
+
+  private static String paths(List<Expect> expect) {
+    return expect.stream().map(Expect::path).collect(Collectors.joining(", "));
   }
 
   /** The attempt's result is final, or another attempt is scheduled after the backoff. */

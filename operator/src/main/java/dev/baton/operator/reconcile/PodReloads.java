@@ -28,15 +28,19 @@ final class PodReloads implements AutoCloseable {
   final TokenSource tokens;
   final BatonClient batons;
   final EventRecorder events;
+  /** Whether Secrets may be read (--reload-on-secrets): for the hash of a mounted Secret a reload waits for. */
+  final boolean readSecrets;
   final ExecutorService workers = Executors.newCachedThreadPool(daemon("baton-operator-pod"));
   final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(daemon("baton-operator-pod-timer"));
 
-  PodReloads(KubernetesClient client, ControlAddressResolver addresses, TokenSource tokens, EventRecorder events) {
+  PodReloads(KubernetesClient client, ControlAddressResolver addresses, TokenSource tokens, EventRecorder events,
+      boolean readSecrets) {
     this.client = client;
     this.addresses = addresses;
     this.tokens = tokens;
     this.batons = new BatonClient(Duration.ofSeconds(10));
     this.events = events;
+    this.readSecrets = readSecrets;
   }
 
   /**

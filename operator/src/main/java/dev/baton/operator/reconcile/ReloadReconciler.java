@@ -45,12 +45,13 @@ public class ReloadReconciler implements AutoCloseable {
   /** "ns/name" to the spec the Reload's last batch ran with, kept from that batch to the next reconcile. */
   private final Map<String, String> lastBatchSpec = new ConcurrentHashMap<>();
 
+  /** {@code readSecrets}: whether the operator may read Secrets (--reload-on-secrets), for the hash of a mounted one. */
   public ReloadReconciler(KubernetesClient client, ControlAddressResolver addresses, TokenSource tokens,
-      EventRecorder events, OperatorMetrics metrics) {
+      EventRecorder events, OperatorMetrics metrics, boolean readSecrets) {
     this.client = client;
     this.pods = new PodResolver(client);
     this.overlapping = new OverlappingReloads(client, pods);
-    this.podReloads = new PodReloads(client, addresses, tokens, events);
+    this.podReloads = new PodReloads(client, addresses, tokens, events, readSecrets);
     this.events = events;
     this.metrics = metrics;
   }
@@ -182,12 +183,10 @@ public class ReloadReconciler implements AutoCloseable {
    * that config from their environment or a subPath mount: those uses, in any of the pods.
    */
   private static List<ConfigUses.Use> configsNeverUpdated(Reload reload, List<Pod> current) {
-    Map<String, String> annotations = reload.getMetadata().getAnnotations();
-    String configs = annotations == null ? null : annotations.get(Utils.CONFIGS_ANNOTATION);
-    if (configs == null || configs.isBlank()) {
+    List<String> refs = ExpectedConfigs.configs(reload);
+    if (refs.isEmpty()) {
       return List.of();
     }
-    List<String> refs = java.util.Arrays.stream(configs.split(",")).map(String::strip).toList();
     return current.stream().flatMap(p -> ConfigUses.neverUpdated(p.getSpec(), refs).stream()).distinct().toList();
   }
 

@@ -1,9 +1,12 @@
 package dev.baton.operator.reconcile;
 
+import dev.baton.operator.api.Reload;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.Map;
 
 /** Names and labels shared by the operator and the kubectl plugin. */
 public final class Utils {
@@ -17,6 +20,11 @@ public final class Utils {
   public static final String CONFIGS_ANNOTATION = "baton.dev/configs";
   /** Written by the operator on such a workload: "count-hash" of the data it last saw. */
   public static final String RELOAD_ON_HASH_ANNOTATION = "baton.dev/reload-on-hash";
+  /**
+   * On a workload: the {@code podTimeout} of the Reloads its triggers make (default 5m). For one made for new
+   * config data, half of it is how long each pod's baton waits for the kubelet to mount that data.
+   */
+  public static final String POD_TIMEOUT_ANNOTATION = "baton.dev/reload-pod-timeout";
   public static final String TARGET_KIND_LABEL = "baton.dev/target-kind";
   public static final String TARGET_NAME_LABEL = "baton.dev/target-name";
 
@@ -30,6 +38,15 @@ public final class Utils {
     String hash = sha256(kind + "/" + name + "/" + value).substring(0, 10);
     String prefix = name.length() > 52 ? name.substring(0, 52) : name;
     return prefix + "-" + hash;
+  }
+
+  /** The workload's {@link #POD_TIMEOUT_ANNOTATION} as the spec's podTimeout, if it has one (ValidSpec checks it). */
+  static void podTimeoutFrom(HasMetadata workload, Reload reload) {
+    Map<String, String> a = workload.getMetadata().getAnnotations();
+    String timeout = a == null ? null : a.get(POD_TIMEOUT_ANNOTATION);
+    if (timeout != null && !timeout.isBlank()) {
+      reload.getSpec().setPodTimeout(timeout.strip());
+    }
   }
 
   /** Label values are at most 63 characters. */

@@ -2,6 +2,8 @@ package dev.baton.operator.sidecar;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -10,9 +12,16 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
+import java.util.List;
 
 /** Talks to one pod's baton control API: {@code GET /status}, {@code POST /reload}, {@code GET /reloads/{id}}. */
 public class BatonClient {
+  /** What {@code GET /status}'s {@code features} lists when baton honours {@code POST /reload}'s {@code expect}. */
+  public static final String EXPECT_FEATURE = "expect";
+
+  /** "Start the new generation once the config mounted at {@code path} has this config hash." */
+  public record Expect(String path, String sha256) {}
+
   /** A reload as baton reports it; {@code state} is queued, starting, retrying, draining, succeeded or failed. */
   public record ReloadState(long id, String state, Long generation, String message) {
     public boolean isDone() {
@@ -36,24 +45,52 @@ public class BatonClient {
 
   /** Baton's {@code /status}: its current generation and its recent reloads. */
   public JsonNode status(URI base, String token) throws BatonException, InterruptedException {
-    return send(base, token, "GET", "/status", 200);
+    return send(base, token, "GET", "/status", null, 200);
   }
 
+  /** Whether a {@code GET /status} answer lists {@code feature} (a baton older than the feature lists nothing). */
+  public static boolean hasFeature(JsonNode status, String feature) {
+    for (JsonNode f : status.path("features")) {
+      if (feature.equals(f.asText())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** A plain reload, as a HUP: no body. */
   public ReloadState startReload(URI base, String token) throws BatonException, InterruptedException {
-    return ReloadState.of(send(base, token, "POST", "/reload", 202));
+    return ReloadState.of(send(base, token, "POST", "/reload", null, 202));
+  }
+
+  /**
+   * A reload whose generation baton starts only once every {@code expect} path has its hash, waiting at most
+   * {@code expectTimeout} ("150s", "500ms"); only for a baton whose status lists {@link #EXPECT_FEATURE} (an
+   * older one ignores it).
+   */
+  public ReloadState startReload(URI base, String token, String reason, List<Expect> expect, String expectTimeout)
+      throws BatonException, InterruptedException {
+    ObjectNode body = JSON.createObjectNode().put("reason", reason);
+    ArrayNode list = body.putArray("expect");
+    expect.forEach(e -> list.addObject().put("path", e.path()).put("sha256", e.sha256()));
+    body.put("expectTimeout", expectTimeout);
+    return ReloadState.of(send(base, token, "POST", "/reload", body.toString(), 202));
   }
 
   /** The reload {@code id}, or null when baton no longer knows it (it restarted). */
   public ReloadState reload(URI base, String token, long id) throws BatonException, InterruptedException {
-    JsonNode n = send(base, token, "GET", "/reloads/" + id, 200, 404);
+    JsonNode n = send(base, token, "GET", "/reloads/" + id, null, 200, 404);
     return n == null ? null : ReloadState.of(n);
   }
 
-  private JsonNode send(URI base, String token, String method, String path, int... expected)
+  private JsonNode send(URI base, String token, String method, String path, String json, int... expected)
       throws BatonException, InterruptedException {
     URI uri = base.resolve(path);
     HttpRequest.Builder req = HttpRequest.newBuilder(uri).timeout(requestTimeout)
-        .method(method, HttpRequest.BodyPublishers.noBody());
+        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) {
+      req.header("Content-Type", "application/json");
+    }
     if (token != null && !token.isBlank()) {
       req.header("Authorization", "Bearer " + token.strip());
     }

@@ -3,7 +3,9 @@ package dev.baton.operator.sidecar;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import java.net.URI;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,6 +28,29 @@ public interface ControlAddressResolver {
     return "pod " + pod.getMetadata().getName() + " has no container port named '" + PORT_NAME + "'";
   }
 
+  /** The container port named {@link #PORT_NAME}: baton's {@code --control}. */
+  static Optional<ContainerPort> batonPort(PodSpec pod) {
+    return batonContainer(pod).flatMap(c -> ports(c).stream().filter(p -> PORT_NAME.equals(p.getName())).findFirst());
+  }
+
+  /**
+   * The container baton runs in (the webhook makes it the app container's entrypoint and names its port
+   * {@link #PORT_NAME}): the one with that port, else the pod's only container; empty when neither tells.
+   */
+  static Optional<Container> batonContainer(PodSpec pod) {
+    List<Container> containers = pod == null || pod.getContainers() == null ? List.of() : pod.getContainers();
+    for (Container c : containers) {
+      if (ports(c).stream().anyMatch(p -> PORT_NAME.equals(p.getName()))) {
+        return Optional.of(c);
+      }
+    }
+    return containers.size() == 1 ? Optional.of(containers.get(0)) : Optional.empty();
+  }
+
+  private static List<ContainerPort> ports(Container c) {
+    return c.getPorts() == null ? List.of() : c.getPorts();
+  }
+
   /** The annotation if present, else {@code http://<podIP>:<port named baton>/}. */
   static ControlAddressResolver standard() {
     return new ControlAddressResolver() {
@@ -40,15 +65,8 @@ public interface ControlAddressResolver {
         if (ip == null || ip.isBlank()) {
           return Optional.empty();
         }
-        for (Container c : pod.getSpec().getContainers()) {
-          for (ContainerPort p : c.getPorts() == null ? java.util.List.<ContainerPort>of() : c.getPorts()) {
-            if (PORT_NAME.equals(p.getName())) {
-              String host = ip.contains(":") ? "[" + ip + "]" : ip;
-              return Optional.of(URI.create("http://" + host + ":" + p.getContainerPort() + "/"));
-            }
-          }
-        }
-        return Optional.empty();
+        String host = ip.contains(":") ? "[" + ip + "]" : ip;
+        return batonPort(pod.getSpec()).map(p -> URI.create("http://" + host + ":" + p.getContainerPort() + "/"));
       }
 
       @Override

@@ -56,6 +56,7 @@ class AnnotationTriggerTest {
       assertThat(o.getUid()).isEqualTo(web.getMetadata().getUid());
     });
     assertThat(first.getSpec().getTarget().getName()).isEqualTo("web");
+    assertThat(first.getSpec().getPodTimeout()).as("the default, 5m").isNull();
     assertThat(first.getMetadata().getLabels()).containsEntry(Utils.TARGET_NAME_LABEL, "web");
 
     // Other changes to the workload, with the same value, create nothing more.
@@ -72,12 +73,14 @@ class AnnotationTriggerTest {
   }
 
   @Test
-  void statefulSetsToo() {
+  void statefulSetsTooWithThePodTimeoutTheWorkloadAsksFor() {
     client.apps().statefulSets().inNamespace(NS).resource(new StatefulSetBuilder()
-        .withNewMetadata().withName("db").addToAnnotations(Utils.RELOAD_ANNOTATION, "2026-01-01").endMetadata()
+        .withNewMetadata().withName("db").addToAnnotations(Utils.RELOAD_ANNOTATION, "2026-01-01")
+          .addToAnnotations(Utils.POD_TIMEOUT_ANNOTATION, " 10m ").endMetadata()
         .withNewSpec().withNewSelector().addToMatchLabels("app", "db").endSelector().endSpec().build()).create();
     await().atMost(Duration.ofSeconds(10)).until(() -> reloads().size() == 1);
     assertThat(reloads().get(0).getSpec().getTarget().getKind()).isEqualTo("StatefulSet");
+    assertThat(reloads().get(0).getSpec().getPodTimeout()).isEqualTo("10m");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.baton.operator.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.operator.KubeletVolume;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -12,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
@@ -66,41 +66,48 @@ class MountedConfigHashTest {
         .endProjected().build();
     assertSameAsKubeletLayout(projected, objects, Map.of("app.conf", "level=info\n", "certs/tls.crt", "CERT"));
 
-    // What the operator cannot know: a missing object, a missing listed key, a downward API source.
+    // What the operator cannot know: a missing object, a missing listed key, a downward API source; optional ones are known.
     assertThat(MountedConfigHash.expected(new VolumeBuilder().withName("x").withNewConfigMap().withName("gone")
-        .endConfigMap().build(), objects::get)).isNull();
+        .endConfigMap().build(), objects::get)).isEqualTo(new MountedConfigHash.Expected(null,
+        "configmap/gone does not exist: the kubelet cannot update the volume"));
     assertThat(MountedConfigHash.expected(new VolumeBuilder().withName("x").withNewConfigMap().withName("gone")
-        .withOptional(true).endConfigMap().build(), objects::get)).isEqualTo(MountedConfigHash.of(new TreeMap<>()));
+        .withOptional(true).endConfigMap().build(), objects::get).hash()).isEqualTo(MountedConfigHash.of(new TreeMap<>()));
     assertThat(MountedConfigHash.expected(new VolumeBuilder().withName("x").withNewConfigMap().withName("app-config")
-        .addNewItem().withKey("nope").withPath("nope").endItem().endConfigMap().build(), objects::get)).isNull();
+        .addNewItem().withKey("nope").withPath("nope").endItem().endConfigMap().build(), objects::get).unknownBecause())
+        .isEqualTo("configmap/app-config has no key 'nope' (listed in the volume's items): the kubelet cannot update the volume");
+    assertThat(MountedConfigHash.expected(new VolumeBuilder().withName("x").withNewConfigMap().withName("app-config")
+        .withOptional(true).addNewItem().withKey("nope").withPath("nope").endItem().addNewItem().withKey("app.conf")
+        .withPath("app.conf").endItem().endConfigMap().build(), objects::get).hash())
+        .isEqualTo(MountedConfigHash.of(files(Map.of("app.conf", "level=info\n"))));
     assertThat(MountedConfigHash.expected(new VolumeBuilder().withName("x").withNewProjected().addNewSource()
         .withNewDownwardAPI().addNewItem().withPath("labels").withNewFieldRef().withFieldPath("metadata.labels")
-        .endFieldRef().endItem().endDownwardAPI().endSource().endProjected().build(), objects::get)).isNull();
+        .endFieldRef().endItem().endDownwardAPI().endSource().endProjected().build(), objects::get).unknownBecause())
+        .isEqualTo("volume x also projects a downwardAPI source, whose files the operator does not compute");
   }
 
   @Test
   void anUpdateSwapsDotDataAndTheHashBecomesTheNewContents() throws Exception {
     Volume whole = new VolumeBuilder().withName("conf").withNewConfigMap().withName("app-config").endConfigMap().build();
     Path dir = tmp.resolve("conf");
-    KubeletVolume.write(dir, files(Map.of("app.conf", "level=info\n")), "..2026_12_06_05_50_00.000000001");
+    KubeletVolume.write(dir, files(Map.of("app.conf", "level=info\n", "old.conf", "x")));
     String before = directoryHash(dir);
-    KubeletVolume.write(dir, files(Map.of("app.conf", "level=debug\n")), "..2026_12_06_05_51_00.000000002");
+    String timestamped = KubeletVolume.write(dir, files(Map.of("app.conf", "level=debug\n")));
     String after = directoryHash(dir);
 
     ConfigMap changed = new ConfigMapBuilder(appConfig).withData(Map.of("app.conf", "level=debug\n")).withBinaryData(null).build();
     assertThat(after).isNotEqualTo(before)
-        .isEqualTo(MountedConfigHash.expected(whole, Map.of("configmap/app-config", MountedConfigHash.contents(changed))::get))
+        .isEqualTo(MountedConfigHash.expected(whole, Map.of("configmap/app-config", MountedConfigHash.contents(changed))::get).hash())
         .isEqualTo(shellHash(dir));
     assertThat(Files.list(dir).map(p -> p.getFileName().toString()).sorted())
-        .as("the old ..TIMESTAMP directory is gone, as the kubelet removes it").containsExactly("..2026_12_06_05_51_00.000000002",
-            "..data", "app.conf");
+        .as("the old ..TIMESTAMP directory and the removed key are gone, as the kubelet removes them")
+        .containsExactly(timestamped, "..data", "app.conf");
   }
 
   private void assertSameAsKubeletLayout(Volume volume, Map<String, Map<String, byte[]>> objects, Map<String, Object> expectedFiles)
       throws Exception {
     Path dir = Files.createTempDirectory(tmp, volume.getName());
-    KubeletVolume.write(dir, files(expectedFiles), "..2026_12_06_05_50_00.000000001");
-    String expected = MountedConfigHash.expected(volume, objects::get);
+    KubeletVolume.write(dir, files(expectedFiles));
+    String expected = MountedConfigHash.expected(volume, objects::get).hash();
     assertThat(expected).as(volume.toString()).startsWith("sha256:")
         .isEqualTo(directoryHash(dir))
         .isEqualTo(shellHash(dir));
@@ -136,36 +143,5 @@ class MountedConfigHashTest {
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
     return "sha256:" + out.strip().split("\\s+")[0];
-  }
-
-  /** Writes a volume as the kubelet's AtomicWriter does. */
-  static final class KubeletVolume {
-    static void write(Path dir, SortedMap<String, byte[]> files, String timestamped) throws IOException {
-      Files.createDirectories(dir);
-      Path data = dir.resolve("..data");
-      Path old = Files.isSymbolicLink(data) ? dir.resolve(Files.readSymbolicLink(data)) : null;
-      Path ts = dir.resolve(timestamped);
-      for (var f : files.entrySet()) {
-        Path file = ts.resolve(f.getKey());
-        Files.createDirectories(file.getParent());
-        Files.write(file, f.getValue());
-      }
-      Path tmpLink = dir.resolve("..data_tmp");
-      Files.createSymbolicLink(tmpLink, Path.of(timestamped));
-      Files.move(tmpLink, data, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      for (String name : files.keySet().stream().map(k -> k.split("/", 2)[0]).distinct().toList()) {
-        Path link = dir.resolve(name);
-        if (!Files.isSymbolicLink(link)) {
-          Files.createSymbolicLink(link, Path.of("..data", name));
-        }
-      }
-      if (old != null) {
-        try (Stream<Path> walk = Files.walk(old)) {
-          walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        }
-      }
-    }
-
-    private KubeletVolume() {}
   }
 }
