@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import dev.baton.sidecar.Log;
 import dev.baton.sidecar.control.ControlServer;
 import dev.baton.sidecar.files.FileErrors;
 import dev.baton.sidecar.listen.ListenSpec;
@@ -208,6 +209,17 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             description = "How long a reload asked with expect (POST /reload) waits for the mounted config to match before it fails (default: ${DEFAULT-VALUE}).")
     Duration configWait;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:BATON_LOG_FORMAT:-text}",
+            converter = LogFormats.class, completionCandidates = LogFormats.class,
+            description = "text (start_server's lines) or json (one object a line: time, level, logger, msg, and a worker's"
+                    + " generation and pid); the workers' agent logs alike (default: ${DEFAULT-VALUE}).")
+    Log.Format logFormat;
+
+    @Option(names = "--log-timestamps", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+            defaultValue = "${env:BATON_LOG_TIMESTAMPS:-false}", converter = LogFormats.Timestamps.class,
+            description = "Start each text line with the time (RFC 3339, milliseconds), baton's and the agent's (default: ${DEFAULT-VALUE}).")
+    boolean logTimestamps;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The worker command and its arguments, after --.")
     List<String> command = new ArrayList<>();
 
@@ -215,6 +227,7 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
 
     @Override
     public Integer call() throws Exception {
+        configureLog();
         if (stop) {
             return ServerClients.stop(pidFile);
         }
@@ -226,6 +239,11 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             return ServerClients.restart(pidFile, statusFile, control, controlTokenFile, within);
         }
         return new BatonMain(this).run();
+    }
+
+    /** --log-format and --log-timestamps take effect (before the first line worth formatting). */
+    public void configureLog() {
+        Log.configure(logFormat, logTimestamps);
     }
 
     // ---- SupervisorConfig
@@ -274,6 +292,13 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
         }
         if (autoRestartInterval != null) {
             env.put("AUTO_RESTART_INTERVAL", autoRestartInterval);
+        }
+        // the agent in the workers logs as baton does (only when not the default: a plain run's env is Perl's)
+        if (logFormat != Log.Format.TEXT) {
+            env.put("BATON_LOG_FORMAT", logFormat.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (logTimestamps) {
+            env.put("BATON_LOG_TIMESTAMPS", "true");
         }
         return env;
     }

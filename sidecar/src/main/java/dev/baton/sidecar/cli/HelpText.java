@@ -22,6 +22,9 @@ public final class HelpText {
                     "--enable-auto-restart, --auto-restart-interval and --kill-old-delay, when they are not given. A file of"
                             + " that name in the envdir overrides them at the next restart (as start_server). baton passes these"
                             + " four to the workers."),
+            new Variable("BATON_LOG_FORMAT, BATON_LOG_TIMESTAMPS",
+                    "--log-format and --log-timestamps, when they are not given. baton sets them for the workers when they"
+                            + " are not the defaults, and Baton's agent in a worker logs as they say."),
             new Variable("NOTIFY_SOCKET",
                     "Set by systemd (Type=notify): baton reports READY=1, RELOADING=1, STOPPING=1 and STATUS= there."
                             + " Each worker gets its own."),
