@@ -27,7 +27,7 @@ class ReleaseArchiveIT {
         Proc.run(Duration.ofMinutes(2), "tar", "-xzf", archive.toString(), "-C", opt.toString()).ok();
         Path home = opt.resolve("baton-" + Dirs.version());
         for (String f : List.of("bin/baton", "bin/start_server", "bin/kubectl-baton", "baton.jar", "baton-agent.jar",
-                "baton-operator.jar", "LICENSE", "NOTICE", "README.md", "share/man/man1/baton.1",
+                "baton-operator.jar", "LICENSE", "NOTICE", "README.md", "docs/usage.md", "share/man/man1/baton.1",
                 "share/bash-completion/completions/baton", "share/bash-completion/completions/start_server",
                 "share/zsh/site-functions/_baton")) {
             assertThat(home.resolve(f)).exists();

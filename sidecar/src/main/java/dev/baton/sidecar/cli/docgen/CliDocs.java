@@ -81,7 +81,8 @@ public final class CliDocs {
         extra.append("== Example\n\n....\n").append(String.join("\n", HelpText.EXAMPLE)).append("\n....\n\n");
         extra.append("== See also\n\n")
                 .append("start_server(1p) (Perl's Server::Starter), systemd.service(5), sd_notify(3);"
-                        + " /usr/share/doc/baton/README.md (the agent, the control API, Kubernetes)\n");
+                        + " /usr/share/doc/baton/docs/usage.md (the agent, logs, the control API, the differences from Perl's start_server)"
+                        + " and README.md (Kubernetes)\n");
         adoc = replaceSection(adoc, "footer", extra.toString());
         adoc = adoc.replaceFirst("(?m)^==\\s+Exit status:$", "== Exit status"); // --help's heading, "%nExit status:%n"
         return escapeDashes(adoc);
