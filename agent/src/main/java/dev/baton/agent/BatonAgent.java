@@ -26,7 +26,7 @@ public final class BatonAgent {
       }
       dev.baton.agent.tooling.AgentInstaller.install(args, ports, inst, new Instrumentations());
     } catch (Throwable t) {
-      System.err.println("baton-agent: ERROR: not installed, the application runs without it: " + t);
+      System.err.println("baton-agent: error: not installed, the application runs without it: " + t);
     }
   }
 }

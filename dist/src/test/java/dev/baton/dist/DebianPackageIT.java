@@ -17,7 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
  * tests' debootstrap base, run with buildah's chroot isolation; this machine's own /usr/bin is left
  * alone): baton from /usr/bin serves the sample worker with /usr/share/baton/baton-agent.jar through
  * a HUP reload; start_server shares its path with Perl's libserver-starter-perl in either install
- * order; the systemd unit passes systemd-analyze verify.
+ * order; the systemd unit passes systemd-analyze verify; the man page and the shell completions are
+ * where man, bash-completion and zsh look, and start_server completes as baton only while it is Baton's.
  */
 class DebianPackageIT {
     private static final Duration APT = Duration.ofMinutes(10);
@@ -60,11 +61,14 @@ class DebianPackageIT {
         }
 
         verifyTheUnit(root);
+        manPageAndCompletions(root);
 
         // Perl's start_server installed after Baton's: its file takes the path, baton stays baton
         String perl = apt("apt-get update -qq && apt-get install -y -q --no-install-recommends libserver-starter-perl");
         Quiet.assertNoWarnings("installing libserver-starter-perl after baton", perl);
         assertThat(shell("head -1 /usr/bin/start_server; baton --version")).contains("perl").contains("baton ");
+        assertThat(shell(COMPLETIONS)).contains("complete -o default -F _baton baton")
+                .doesNotContain("_baton start_server"); // Perl's start_server: its options are not baton's
         // … and removed: Baton's start_server takes the path back (the package's trigger)
         String removed = apt("apt-get remove -y -q libserver-starter-perl");
         Quiet.assertNoWarnings("removing libserver-starter-perl", removed);
@@ -85,18 +89,39 @@ class DebianPackageIT {
                 .doesNotContain("/usr/share/baton");
     }
 
+    /** What bash-completion does when start_server is typed: load the file of that name, then look the command up. */
+    private static final String COMPLETIONS = "bash -c '. /usr/share/bash-completion/completions/start_server; complete -p baton start_server' 2>&1 || true";
+
+    private void manPageAndCompletions(Path root) throws Exception {
+        assertThat(shell("ls /usr/share/man/man1/baton.1.gz /usr/share/zsh/vendor-completions/_baton; " + COMPLETIONS))
+                .contains("/usr/share/man/man1/baton.1.gz", "/usr/share/zsh/vendor-completions/_baton",
+                        "complete -o default -F _baton baton", "complete -o default -F _baton start_server");
+        if (Proc.onPath("man")) {
+            Proc.Result man = Proc.run(Duration.ofMinutes(1), Map.of("MANPAGER", "cat"),
+                    List.of("man", "-l", root.resolve("usr/share/man/man1/baton.1.gz").toString())).ok();
+            assertThat(man.output()).contains("BATON(1)", "--readiness=MODE", "ENVIRONMENT");
+        }
+    }
+
     /**
      * systemd-analyze verify on the shipped unit (this machine's systemd, 252; none runs here): the
      * unit's directives and specifiers parse and its commands exist — the installed /usr/bin/baton, seen
-     * through the container's root. Type=notify-reload needs 253, so only its protocol is tested
+     * through the container's root, and its Documentation=man:baton(1), which systemd-analyze looks up
+     * with man(1) in the root's man pages. Type=notify-reload needs 253, so only its protocol is tested
      * (SystemdNotifyTest), not a unit using it.
      */
     private void verifyTheUnit(Path root) throws Exception {
         assumeTrue(Proc.onPath("systemd-analyze"), "systemd-analyze is missing (Debian's systemd package): unit not verified");
         Path units = Files.createDirectory(tmp.resolve("units"));
-        String unit = Files.readString(root.resolve("lib/systemd/system/baton@.service"));
-        Files.writeString(units.resolve("baton@.service"), unit.replace("/usr/bin/baton", root.resolve("usr/bin/baton").toString()));
-        Proc.Result verify = Proc.run(Duration.ofMinutes(1), "systemd-analyze", "verify", units.resolve("baton@app.service").toString());
+        String unit = Files.readString(root.resolve("lib/systemd/system/baton@.service"))
+                .replace("/usr/bin/baton", root.resolve("usr/bin/baton").toString());
+        if (!Proc.onPath("man")) {
+            System.out.println("man is missing (Debian's man-db): Documentation=man:baton(1) not looked up");
+            unit = unit.replace("man:baton(1) ", "");
+        }
+        Files.writeString(units.resolve("baton@.service"), unit);
+        Proc.Result verify = Proc.run(Duration.ofMinutes(1), Map.of("MANPATH", root.resolve("usr/share/man").toString()),
+                List.of("systemd-analyze", "verify", units.resolve("baton@app.service").toString()));
         assertThat(verify.output()).as("systemd-analyze verify").isBlank();
         assertThat(verify.exit()).isZero();
     }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * baton-VERSION.tar.gz as a user installs it: unpacked anywhere, its bin/ scripts linked from a
  * directory on PATH, run from yet another directory: baton serves the sample worker with the
- * archive's agent through a HUP reload; start_server and kubectl-baton find their jars too.
+ * archive's agent through a HUP reload; start_server and kubectl-baton find their jars too; man
+ * finds the man page through PATH, and the bash completion completes.
  */
 class ReleaseArchiveIT {
     @TempDir
@@ -26,7 +27,9 @@ class ReleaseArchiveIT {
         Proc.run(Duration.ofMinutes(2), "tar", "-xzf", archive.toString(), "-C", opt.toString()).ok();
         Path home = opt.resolve("baton-" + Dirs.version());
         for (String f : List.of("bin/baton", "bin/start_server", "bin/kubectl-baton", "baton.jar", "baton-agent.jar",
-                "baton-operator.jar", "LICENSE", "NOTICE", "README.md")) {
+                "baton-operator.jar", "LICENSE", "NOTICE", "README.md", "docs/usage.md", "share/man/man1/baton.1",
+                "share/bash-completion/completions/baton", "share/bash-completion/completions/start_server",
+                "share/zsh/site-functions/_baton")) {
             assertThat(home.resolve(f)).exists();
         }
         Path onPath = Files.createDirectory(tmp.resolve("bin"));
@@ -38,6 +41,15 @@ class ReleaseArchiveIT {
 
         assertThat(inDir(elsewhere, env, "start_server", "--version").ok().output()).startsWith("baton ");
         assertThat(inDir(elsewhere, env, "kubectl-baton", "--help").ok().output()).contains("reload");
+        assertThat(inDir(elsewhere, env, "bash", "--norc", "-c", "source " + home.resolve("share/bash-completion/completions/start_server")
+                + "; COMP_WORDS=(start_server --rea); COMP_CWORD=1; _baton 2>/dev/null; echo \"${COMPREPLY[*]}\"; complete -p start_server")
+                .ok().output()).contains("--readiness --ready-timeout", "complete -o default -F _baton start_server");
+        if (Proc.onPath("man")) {
+            // man-db looks in DIR/share/man for each DIR/bin on PATH: the archive's bin/ there is enough
+            Proc.Result man = inDir(elsewhere, Map.of("PATH", home.resolve("bin") + ":" + System.getenv("PATH"), "MANPAGER", "cat"),
+                    "man", "baton").ok();
+            assertThat(man.output()).contains("BATON(1)", "--readiness=MODE");
+        }
 
         int port = Http.freePort();
         Path pidFile = tmp.resolve("baton.pid");

@@ -1,6 +1,7 @@
 package dev.baton.sidecar;
 
 import dev.baton.sidecar.cli.BatonCommand;
+import dev.baton.sidecar.cli.HelpText;
 import picocli.CommandLine;
 
 /** Entry point of {@code baton} and {@code start_server}. */
@@ -17,6 +18,7 @@ public final class Baton {
         CommandLine cli = new CommandLine(new BatonCommand());
         cli.setStopAtPositional(true);
         cli.setAbbreviatedOptionsAllowed(true);
+        HelpText.addTo(cli);
         cli.setParameterExceptionHandler((e, args) -> {
             CommandLine c = e.getCommandLine();
             String hint = "";

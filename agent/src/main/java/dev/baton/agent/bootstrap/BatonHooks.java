@@ -117,6 +117,6 @@ public final class BatonHooks {
   }
 
   private static void failed(Throwable t) {
-    System.err.println("baton-agent: ERROR: hook failed, the JDK code runs unchanged: " + t);
+    System.err.println("baton-agent: error: hook failed, the JDK code runs unchanged: " + t);
   }
 }

@@ -104,7 +104,7 @@ public final class AgentInstaller {
         }
       } catch (Throwable t) {
         transformer.abandon(inst);
-        System.err.println("baton-agent: ERROR: not installed, the application runs without it: " + t);
+        System.err.println("baton-agent: error: not installed, the application runs without it: " + t);
       }
     }
 

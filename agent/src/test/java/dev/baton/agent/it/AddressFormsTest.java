@@ -61,7 +61,7 @@ class AddressFormsTest {
       supervisor.signal("HUP");
       long second = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(request, pid -> pid != first);
       assertThat(second).isPositive();
-      assertThat(supervisor.transcript()).contains("baton-agent: adopted").doesNotContain("Exception", "WARNING");
+      assertThat(supervisor.transcript()).contains("baton-agent: adopted").doesNotContain("Exception", "WARNING", "baton-agent: warning");
       supervisor.signal("TERM");
       supervisor.awaitExit(Duration.ofSeconds(30));
     }

@@ -122,7 +122,7 @@ class ClassDataCacheTest {
       assertThat(Http.closeGet(port, "/")).isPositive();
       assertThat(supervisor.stderr()).as(supervisor.transcript())
           .contains("baton-agent: adopted " + port + " (fd 3)")
-          .filteredOn(line -> line.startsWith("baton-agent: WARNING: the JVM does not use the archive -XX:AOTCache="))
+          .filteredOn(line -> line.startsWith("baton-agent: warning: the JVM does not use the archive -XX:AOTCache="))
           .hasSize(1)
           .allMatch(line -> line.contains("--add-modules=java.instrument"));
       assertThat(supervisor.transcript()).doesNotContain("BindException", "Exception in thread");
@@ -188,7 +188,7 @@ class ClassDataCacheTest {
       assertThat(transcript.lines().filter(line -> line.startsWith("baton-agent: drained in ")))
           .as(transcript).hasSize(2);
       assertThat(transcript).as("no JVM or agent warning, nothing thrown")
-          .doesNotContain("WARNING", "Exception", "ERROR", "[warning]", "[error]");
+          .doesNotContain("WARNING", "Exception", "ERROR", "[warning]", "[error]", "baton-agent: warning", "baton-agent: error");
     }
   }
 

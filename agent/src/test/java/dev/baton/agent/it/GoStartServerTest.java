@@ -197,7 +197,7 @@ class GoStartServerTest {
         .forEach(line -> assertThat(line).as(supervisor.transcript()).endsWith("status:143"));
     assertThat(WorkerLog.withoutNettyAcceptCloseNoise(supervisor.transcript()))
         .as("no JVM or agent warning, nothing thrown")
-        .doesNotContain("WARNING", "Exception", "ERROR");
+        .doesNotContain("WARNING", "Exception", "ERROR", "baton-agent: warning", "baton-agent: error");
   }
 
   /**

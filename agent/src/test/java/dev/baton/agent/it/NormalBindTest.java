@@ -42,7 +42,23 @@ class NormalBindTest {
   void malformedServerStarterPortBindsNormallyWithOneWarning(String value) throws Exception {
     List<String> stderr = assertBindsNormally(JdkHttpServerApp.class, "", Map.of("SERVER_STARTER_PORT", value), null);
     assertThat(stderr).hasSize(1);
-    assertThat(stderr.get(0)).startsWith("baton-agent: WARNING: SERVER_STARTER_PORT=").contains("malformed");
+    assertThat(stderr.get(0)).startsWith("baton-agent: warning: SERVER_STARTER_PORT=").contains("malformed");
+  }
+
+  /** As baton logs (it passes BATON_LOG_FORMAT to its workers): one JSON object, with this worker's generation and pid. */
+  @Test
+  void theWarningIsAJsonLineWhenBatonLogsJson() throws Exception {
+    List<String> stderr = assertBindsNormally(JdkHttpServerApp.class, "",
+        Map.of("SERVER_STARTER_PORT", "garbage", "SERVER_STARTER_GENERATION", "7", "BATON_LOG_FORMAT", "json"), null);
+    assertThat(stderr).hasSize(1);
+    io.vertx.core.json.JsonObject line = new io.vertx.core.json.JsonObject(stderr.get(0));
+    assertThat(line.fieldNames()).containsExactly("time", "level", "logger", "msg", "generation", "pid");
+    assertThat(java.time.OffsetDateTime.parse(line.getString("time"))).isNotNull();
+    assertThat(line.getString("level")).isEqualTo("warning");
+    assertThat(line.getString("logger")).isEqualTo("baton-agent");
+    assertThat(line.getString("msg")).startsWith("SERVER_STARTER_PORT='garbage' is malformed");
+    assertThat(line.getInteger("generation")).isEqualTo(7);
+    assertThat(line.getLong("pid")).isPositive();
   }
 
   @ParameterizedTest

@@ -35,6 +35,8 @@ final class ServerProcess implements AutoCloseable {
     builder.environment().remove("SERVER_STARTER_PORT");
     builder.environment().remove("BATON_NOTIFY_FD");
     builder.environment().remove("NOTIFY_SOCKET");
+    builder.environment().remove("BATON_LOG_FORMAT"); // a developer's own choice of log format is not the test's
+    builder.environment().remove("BATON_LOG_TIMESTAMPS");
     builder.environment().putAll(env);
     return new ServerProcess(builder.start());
   }

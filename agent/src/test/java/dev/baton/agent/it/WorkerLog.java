@@ -16,7 +16,7 @@ final class WorkerLog {
 
   /**
    * A line a good day never shows: a level word (JUL's {@code WARNING:}/{@code SEVERE:}, SLF4J-style
-   * {@code WARN}/{@code ERROR}, {@code baton: warning:}, {@code baton-agent: ERROR:}), an exception, or a
+   * {@code WARN}/{@code ERROR}, {@code baton: warning:}, {@code baton-agent: error:}), an exception, or a
    * stack frame / {@code Caused by:} line.
    */
   private static final Pattern TROUBLE = Pattern.compile(

@@ -27,8 +27,8 @@ class WorkerLogTest {
 
   @Test
   void warningsErrorsAndStackTracesOfEveryKindFail() {
-    for (String line : List.of("baton-agent: WARNING: drain timeout 30s reached",
-        "baton-agent: ERROR: draining JDK HttpServer: java.lang.NoSuchMethodException: x",
+    for (String line : List.of("baton-agent: warning: drain timeout 30s reached",
+        "baton-agent: error: draining JDK HttpServer: java.lang.NoSuchMethodException: x",
         "baton: warning: the worker ignored TERM", "baton: error: the worker failed to start",
         "WARNING: An illegal reflective access operation has occurred", "SEVERE: Servlet.service() threw",
         "12:00:01.123 WARN  o.e.j.server.Server - oops", "java.lang.IllegalStateException: boom",

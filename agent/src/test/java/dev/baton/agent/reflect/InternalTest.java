@@ -65,7 +65,7 @@ class InternalTest {
     assertThatThrownBy(() -> missing.get(new Object())).isInstanceOf(Internal.Missing.class);
     assertThatThrownBy(() -> missing.resolve(null)).isInstanceOf(Internal.Missing.class);
 
-    assertThat(lines()).containsExactly("baton-agent: WARNING: JDK " + System.getProperty("java.runtime.version")
+    assertThat(lines()).containsExactly("baton-agent: warning: JDK " + System.getProperty("java.runtime.version")
         + ": sun.nio.ch.Net has neither method noSuchMethod(int) nor field noSuchField; a test feature is off");
   }
 
@@ -75,7 +75,7 @@ class InternalTest {
 
     assertThat(missing.isPresent(getClass().getClassLoader())).isFalse();
 
-    assertThat(lines()).containsExactly("baton-agent: WARNING: Undertow " + io.undertow.Undertow.class.getPackage()
+    assertThat(lines()).containsExactly("baton-agent: warning: Undertow " + io.undertow.Undertow.class.getPackage()
         .getImplementationVersion() + ": io.undertow.Undertow has no field renamedSince; its drain is off");
     assertThat(lines().get(0)).matches(".*Undertow 2\\.\\d+\\.\\d+\\.Final: .*");
   }
@@ -95,9 +95,9 @@ class InternalTest {
 
     assertThat(thrown).isInstanceOf(Internal.Missing.class);
     assertThat(lines()).hasSize(2);
-    assertThat(lines().get(0)).startsWith("baton-agent: WARNING: Test ").endsWith(": " + Versioned.class.getName()
+    assertThat(lines().get(0)).startsWith("baton-agent: warning: Test ").endsWith(": " + Versioned.class.getName()
         + " has no method absent(); nothing much");
-    assertThat(lines().get(1)).isEqualTo("baton-agent: ERROR: something else failing: java.lang.IllegalStateException: real");
+    assertThat(lines().get(1)).isEqualTo("baton-agent: error: something else failing: java.lang.IllegalStateException: real");
   }
 
   private String output() {

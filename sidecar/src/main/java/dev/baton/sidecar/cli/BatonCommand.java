@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
+import dev.baton.sidecar.Log;
 import dev.baton.sidecar.control.ControlServer;
 import dev.baton.sidecar.files.FileErrors;
 import dev.baton.sidecar.listen.ListenSpec;
@@ -32,13 +33,19 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "baton", mixinStandardHelpOptions = true, versionProvider = Version.class, sortOptions = false,
         usageHelpAutoWidth = true,
-        synopsisHeading = "Usage: ",
+        header = "Zero-downtime restarts: holds a server's listening sockets and hands them to each new generation of it.",
+        synopsisHeading = "%nUsage: ",
         customSynopsis = "baton|start_server [OPTIONS] -- COMMAND [ARGS...]",
         description = {"",
-                "Opens the listening sockets, holds them, and runs COMMAND with them inherited",
-                "(SERVER_STARTER_PORT, SERVER_STARTER_GENERATION). On SIGHUP it starts a new generation,",
-                "waits until it is ready, then tells the older ones to finish and exit: zero-downtime restarts.",
-                "A drop-in for Perl's start_server (Server::Starter 0.35).", ""})
+                "Opens the listening sockets, holds them, and runs COMMAND with them inherited (SERVER_STARTER_PORT,"
+                        + " SERVER_STARTER_GENERATION). On SIGHUP it starts a new generation, waits until it is ready, then"
+                        + " tells the older ones to finish and exit. A drop-in for Perl's start_server (Server::Starter 0.35):"
+                        + " the same options, environment, pid and status files.", ""},
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {
+                "0:Stopped by TERM or INT once its workers had exited; or --stop, --restart, --help, --version done.",
+                "1:Could not start (the first worker failed, a socket or file could not be opened), or --restart's reload failed.",
+                "2:A wrong option or value (the line on stderr names it)."})
 public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
     /**
      * Serving, starting, and one generation still draining: a burst of reloads never piles up more JVMs
@@ -48,6 +55,34 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
 
     @Spec
     CommandSpec spec;
+
+    /** The values of an option that names an enum constant in lower case, for shell completion. */
+    private abstract static class LowerCaseNames implements Iterable<String> {
+        private final Enum<?>[] values;
+
+        LowerCaseNames(Enum<?>[] values) {
+            this.values = values;
+        }
+
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return java.util.Arrays.stream(values).map(v -> v.name().toLowerCase(java.util.Locale.ROOT)).iterator();
+        }
+    }
+
+    /** auto, notify, alive. */
+    public static final class ReadinessModes extends LowerCaseNames {
+        public ReadinessModes() {
+            super(Readiness.values());
+        }
+    }
+
+    /** baton, start_server. */
+    public static final class CompatNames extends LowerCaseNames {
+        public CompatNames() {
+            super(Compat.values());
+        }
+    }
 
     // ---- start_server's options
     @Option(names = "--port", paramLabel = "[HOST:]PORT[=FD]", converter = ListenSpecs.Port.class,
@@ -65,10 +100,12 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
     Duration interval;
 
     @Option(names = "--signal-on-hup", paramLabel = "SIGNAL", defaultValue = "TERM", converter = SignalName.class,
+            completionCandidates = SignalName.Names.class,
             description = "Signal sent to old workers once the new generation is ready (default: ${DEFAULT-VALUE}).")
     int signalOnHup;
 
     @Option(names = "--signal-on-term", paramLabel = "SIGNAL", defaultValue = "TERM", converter = SignalName.class,
+            completionCandidates = SignalName.Names.class,
             description = "Signal sent to the workers when baton receives TERM (default: ${DEFAULT-VALUE}).")
     int signalOnTerm;
 
@@ -107,11 +144,11 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
     boolean stop;
 
     // ---- Baton's additions
-    @Option(names = "--compat", paramLabel = "NAME", defaultValue = "baton",
+    @Option(names = "--compat", paramLabel = "NAME", defaultValue = "baton", completionCandidates = BatonCommand.CompatNames.class,
             description = "Whose rules for a generation that fails to start: baton, or start_server (Perl's: spawn again every --interval until one survives, without limit; set by bin/start_server) (default: ${DEFAULT-VALUE}).")
     String compat;
 
-    @Option(names = "--readiness", paramLabel = "MODE", defaultValue = "auto",
+    @Option(names = "--readiness", paramLabel = "MODE", defaultValue = "auto", completionCandidates = BatonCommand.ReadinessModes.class,
             description = "When a new generation is ready: auto (READY=1 on NOTIFY_SOCKET if the worker speaks it, else alive after --interval), notify, alive (default: ${DEFAULT-VALUE}).")
     String readiness;
 
@@ -172,6 +209,17 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             description = "How long a reload asked with expect (POST /reload) waits for the mounted config to match before it fails (default: ${DEFAULT-VALUE}).")
     Duration configWait;
 
+    @Option(names = "--log-format", paramLabel = "FORMAT", defaultValue = "${env:BATON_LOG_FORMAT:-text}",
+            converter = LogFormats.class, completionCandidates = LogFormats.class,
+            description = "text (start_server's lines) or json (one object a line: time, level, logger, msg, and a worker's"
+                    + " generation and pid); the workers' agent logs alike (default: ${DEFAULT-VALUE}).")
+    Log.Format logFormat;
+
+    @Option(names = "--log-timestamps", paramLabel = "true|false", arity = "0..1", fallbackValue = "true",
+            defaultValue = "${env:BATON_LOG_TIMESTAMPS:-false}", converter = LogFormats.Timestamps.class,
+            description = "Start each text line with the time (RFC 3339, milliseconds), baton's and the agent's (default: ${DEFAULT-VALUE}).")
+    boolean logTimestamps;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The worker command and its arguments, after --.")
     List<String> command = new ArrayList<>();
 
@@ -179,6 +227,7 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
 
     @Override
     public Integer call() throws Exception {
+        configureLog();
         if (stop) {
             return ServerClients.stop(pidFile);
         }
@@ -190,6 +239,11 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             return ServerClients.restart(pidFile, statusFile, control, controlTokenFile, within);
         }
         return new BatonMain(this).run();
+    }
+
+    /** --log-format and --log-timestamps take effect (before the first line worth formatting). */
+    public void configureLog() {
+        Log.configure(logFormat, logTimestamps);
     }
 
     // ---- SupervisorConfig
@@ -238,6 +292,13 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
         }
         if (autoRestartInterval != null) {
             env.put("AUTO_RESTART_INTERVAL", autoRestartInterval);
+        }
+        // the agent in the workers logs as baton does (only when not the default: a plain run's env is Perl's)
+        if (logFormat != Log.Format.TEXT) {
+            env.put("BATON_LOG_FORMAT", logFormat.name().toLowerCase(java.util.Locale.ROOT));
+        }
+        if (logTimestamps) {
+            env.put("BATON_LOG_TIMESTAMPS", "true");
         }
         return env;
     }

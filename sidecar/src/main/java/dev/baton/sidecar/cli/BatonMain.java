@@ -88,6 +88,7 @@ final class BatonMain {
         }
 
         Log.info("start_server (pid:" + Posix.libc().getpid() + ") starting now...");
+        warnOfAMissingEnvDir(envDir);
         PidFile pidFile = null;
         if (options.pidFile != null) {
             try {
@@ -183,6 +184,20 @@ final class BatonMain {
         });
         watcher.hashes().forEach((path, hash) -> Log.info("--watch: watching " + path + " (" + ConfigHash.brief(hash) + ")"));
         return watcher;
+    }
+
+    /**
+     * start_server ignores an envdir that is not there, silently, and so does baton (it may appear
+     * later: it is read again before every spawn); but a mistyped path would never give the workers
+     * their settings, so say it once.
+     */
+    private void warnOfAMissingEnvDir(String envDir) {
+        if (envDir == null || envDir.isEmpty() || Files.isDirectory(Path.of(envDir))) {
+            return;
+        }
+        String source = options.envdir != null ? "--envdir " : "ENVDIR ";
+        String what = Files.exists(Path.of(envDir)) ? " is not a directory" : " does not exist";
+        Log.warn(source + envDir + what + ": the workers get no variables from it until it does (create it, or fix the path)");
     }
 
     /** start_server's default backlog is SOMAXCONN; the kernel's current value is the meaningful one. */

@@ -5,6 +5,14 @@ import picocli.CommandLine;
 
 /** Converts TERM, SIGTERM, term or 15 to a signal number, with the fix in the error. */
 public final class SignalName implements CommandLine.ITypeConverter<Integer> {
+    /** The names shell completion offers. */
+    public static final class Names implements Iterable<String> {
+        @Override
+        public java.util.Iterator<String> iterator() {
+            return Signals.names().iterator();
+        }
+    }
+
     @Override
     public Integer convert(String value) {
         try {

@@ -1,5 +1,6 @@
 package dev.baton.sidecar.posix;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -42,6 +43,11 @@ public final class Signals {
             // fall through to the error below
         }
         throw new IllegalArgumentException("unknown signal '" + name + "' (use a name such as TERM, HUP, USR1, INT)");
+    }
+
+    /** Every short name ("HUP", "INT", … "SYS"), in the order of their numbers. */
+    public static List<String> names() {
+        return NUMBERS.entrySet().stream().sorted(Map.Entry.comparingByValue()).map(Map.Entry::getKey).toList();
     }
 
     /** The short name ("TERM") of a signal number, or its number as text. */

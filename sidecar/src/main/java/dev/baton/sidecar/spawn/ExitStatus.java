@@ -19,8 +19,15 @@ public record ExitStatus(int raw) {
         return raw & 0x7f;
     }
 
-    /** "exit code 1" or "killed by SIGKILL". */
+    /**
+     * As a person reads it: "exit code 1"; "exit code 143 (TERM)" where the code is 128 + a signal's number,
+     * as a JVM (or a shell) exits after that signal; "killed by SIGKILL", ", core dumped" when it did.
+     */
     public String describe() {
-        return exited() ? "exit code " + exitCode() : "killed by SIG" + Signals.name(signal());
+        if (exited()) {
+            int code = exitCode();
+            return "exit code " + code + (code > 128 && code <= 128 + 31 ? " (" + Signals.name(code - 128) + ")" : "");
+        }
+        return "killed by SIG" + Signals.name(signal()) + ((raw & 0x80) != 0 ? ", core dumped" : "");
     }
 }

@@ -2,7 +2,7 @@ package dev.baton.sidecar.supervise;
 
 /**
  * Whose rules apply where Baton and Perl's start_server deliberately differ: what happens when a
- * generation fails to start (README, "Differences from Perl's start_server").
+ * generation fails to start (docs/usage.md, "Differences from Perl's start_server").
  */
 public enum Compat {
     /** {@code bin/baton}: a first start that fails ends baton, a failed reload is reported failed, crash loops back off. */

@@ -188,7 +188,7 @@ final class Reload {
         if (w != worker || phase != Phase.STARTING) {
             return; // an attempt given up on already (--ready-timeout), now gone
         }
-        Log.info("new worker " + w.pid + " seems to have failed to start, exit status:" + status.raw());
+        Supervisor.exited(w, status).info("new worker " + w.pid + " seems to have failed to start, exit " + supervisor.status(status));
         failed("generation " + w.generation + " (pid " + w.pid + ") exited with " + status.describe() + " before it was ready");
     }
 
@@ -197,7 +197,7 @@ final class Reload {
             return;
         }
         Duration timeout = supervisor.config().readyTimeout();
-        Log.info("new worker " + w.pid + " did not become ready within " + Supervisor.human(timeout)
+        Log.worker(w.generation, w.pid).info("new worker " + w.pid + " did not become ready within " + Supervisor.human(timeout)
                 + " (--ready-timeout); stopping it");
         supervisor.stop(w, Signals.SIGTERM, Supervisor.KILL_NOT_READY_AFTER);
         failed("generation " + w.generation + " (pid " + w.pid + ") did not become ready within " + Supervisor.human(timeout));
@@ -214,7 +214,7 @@ final class Reload {
         supervisor.serving(this, w, how);
         List<Worker> old = supervisor.workers().olderThan(generation);
         if (requested() || !old.isEmpty()) {
-            Log.info("new worker is now running, sending " + Signals.name(supervisor.config().signalOnHup()) + " to old workers:"
+            Log.worker(w.generation, w.pid).info("new worker is now running, sending " + Signals.name(supervisor.config().signalOnHup()) + " to old workers:"
                     + (old.isEmpty() ? "none" : WorkerTable.pids(old)));
         }
         Duration delay = supervisor.killOldDelay();
@@ -272,7 +272,7 @@ final class Reload {
             OptionalInt most = supervisor.retries().maxAttempts();
             message = why + "; attempt " + attempts + (most.isPresent() ? " of " + most.getAsInt() : "") + " failed, retrying in "
                     + Supervisor.human(delay) + (serving != null ? "; generation " + serving.generation + " keeps serving" : "");
-            Log.warn("reload " + id + " attempt " + attempts + " failed: " + why + "; retrying in " + Supervisor.human(delay)
+            event().warn("reload " + id + " attempt " + attempts + " failed: " + why + "; retrying in " + Supervisor.human(delay)
                     + " (" + supervisor.retries().rule() + ")");
             if (serving != null) {
                 supervisor.systemd().reloadRetrying(serving.generation);
@@ -313,11 +313,17 @@ final class Reload {
             String outcome = (attempts > 1 ? " (attempt " + attempts + ", no retry left)" : "")
                     + (serving != null ? "; generation " + serving.generation + " keeps serving" : "");
             finish(Phase.FAILED, why + outcome);
-            Log.warn("reload " + id + " failed: " + why + outcome);
+            event().warn("reload " + id + " failed: " + why + outcome);
         } else {
             finish(Phase.FAILED, why);
         }
         supervisor.gaveUp(this, why);
+    }
+
+    /** A log event about this reload: its id, and its last attempt's generation and pid. */
+    private Log.Event event() {
+        Log.Event e = Log.with("reload", id);
+        return worker == null ? e : e.with("generation", worker.generation).with("pid", worker.pid);
     }
 
     /** The supervisor shuts down, or a newer request takes this restart's place: it ends here, failed. */

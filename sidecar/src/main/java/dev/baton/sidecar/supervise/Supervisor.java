@@ -256,7 +256,7 @@ public final class Supervisor {
         w.cancelKill();
         processes.reaped(pid);
         if (shuttingDown) {
-            Log.info("worker " + pid + " died, status:" + status.raw());
+            exited(w, status).info("worker " + pid + " died, " + status(status));
             writeStatus();
             finishShutdownIfDone();
             return;
@@ -266,7 +266,7 @@ public final class Supervisor {
             case SERVING -> servingDied(w, status);
             case DRAINING -> {
                 writeStatus();
-                Log.info("old worker " + pid + " died, status:" + status.raw());
+                exited(w, status).info("old worker " + pid + " died, " + status(status));
                 List.copyOf(draining).forEach(Reload::oldGone);
                 nextMayStart();
             }
@@ -274,7 +274,7 @@ public final class Supervisor {
     }
 
     private void servingDied(Worker w, ExitStatus status) {
-        Log.info("worker " + w.pid + " died unexpectedly with status:" + status.raw() + ", restarting");
+        exited(w, status).info("worker " + w.pid + " died unexpectedly with " + status(status) + ", restarting");
         metrics.workerRestarted();
         if (loop.nanoTime() - w.readyNanos >= STABLE_AFTER.toNanos()) {
             failuresInARow = 0;
@@ -312,7 +312,7 @@ public final class Supervisor {
             // Someone asks again while a failed reload waits to be retried: the reason to wait (give a
             // broken deploy time) is gone, they may just have fixed it. Retry now, as the same reload.
             Reload r = starting;
-            Log.info("reload " + r.id + " was waiting to be retried; retrying it now");
+            Log.with("reload", r.id).info("reload " + r.id + " was waiting to be retried; retrying it now");
             r.retryNow();
             return r;
         }
@@ -468,10 +468,10 @@ public final class Supervisor {
         boolean runsAgent = config.readiness() == Readiness.AUTO && Readiness.runsBatonAgent(config.command(), env);
         Worker w = new Worker(gen, pid, r, runsAgent, loop.nanoTime(), loop.now());
         workers.add(w);
-        Log.info("starting new worker " + pid);
+        Log.worker(gen, pid).info("starting new worker " + pid);
         if (runsAgent && !saidAgentReadiness) {
             saidAgentReadiness = true;
-            Log.info("the worker runs the Baton agent: each generation is ready at its READY=1 (--readiness auto),"
+            Log.worker(gen, pid).info("the worker runs the Baton agent: each generation is ready at its READY=1 (--readiness auto),"
                     + " not after --interval (up to --ready-timeout " + human(config.readyTimeout()) + ")");
         }
         return w;
@@ -488,7 +488,7 @@ public final class Supervisor {
         starting = null;
         workers.serve(w);
         writeStatus(); // before the log line: whoever reads "is ready" finds the status file already current
-        Log.info("new worker " + w.pid + " (generation " + w.generation + ") is ready (" + how + " after "
+        Log.worker(w.generation, w.pid).info("new worker " + w.pid + " (generation " + w.generation + ") is ready (" + how + " after "
                 + (w.readyNanos - w.spawnedNanos) / 1_000_000 + " ms)");
         boolean first = !everServed();
         if (first) {
@@ -562,7 +562,7 @@ public final class Supervisor {
     void stop(Worker w, int signal, Duration killAfter) {
         int errno = processes.signal(w.pid, signal);
         if (errno != 0 && errno != Posix.ESRCH) {
-            Log.warn("cannot send " + Signals.name(signal) + " to worker " + w.pid + ": " + Posix.describe(errno));
+            Log.worker(w.generation, w.pid).warn("cannot send " + Signals.name(signal) + " to worker " + w.pid + ": " + Posix.describe(errno));
         }
         if (killAfter == null) {
             return;
@@ -579,11 +579,25 @@ public final class Supervisor {
         w.kill = loop.schedule(killAfter, () -> {
             w.kill = null;
             if (workers.get(w.pid) == w) {
-                Log.warn("worker " + w.pid + " (generation " + w.generation + ") still running " + human(killAfter)
+                Log.worker(w.generation, w.pid).warn("worker " + w.pid + " (generation " + w.generation + ") still running " + human(killAfter)
                         + " after " + Signals.name(signal) + "; sending KILL (--drain-timeout)");
                 processes.signal(w.pid, Signals.SIGKILL);
             }
         });
+    }
+
+    /**
+     * start_server's "status:36608" (a raw wait status: scripts parse it), and for people what it means,
+     * "status:36608 = exit code 143 (TERM)"; under --compat=start_server the line stays Perl's.
+     */
+    String status(ExitStatus status) {
+        return "status:" + status.raw() + (config.compat() == Compat.START_SERVER ? "" : " = " + status.describe());
+    }
+
+    /** A log event about {@code w}'s exit: JSON lines carry the raw status and the exit code or signal. */
+    static Log.Event exited(Worker w, ExitStatus status) {
+        return Log.worker(w.generation, w.pid).with("status", status.raw())
+                .with(status.exited() ? "exitCode" : "signal", status.exited() ? (Object) status.exitCode() : Signals.name(status.signal()));
     }
 
     SupervisorConfig config() {

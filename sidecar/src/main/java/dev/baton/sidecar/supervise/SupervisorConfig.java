@@ -27,7 +27,8 @@ public interface SupervisorConfig {
 
     /**
      * Variables start_server exports to the worker (and lets the envdir override): ENVDIR,
-     * ENABLE_AUTO_RESTART, AUTO_RESTART_INTERVAL, KILL_OLD_DELAY — only those given on the command line.
+     * ENABLE_AUTO_RESTART, AUTO_RESTART_INTERVAL, KILL_OLD_DELAY — only those given on the command line;
+     * and Baton's BATON_LOG_FORMAT, BATON_LOG_TIMESTAMPS when not the defaults, for the agent.
      */
     Map<String, String> exportedOptions();
 

@@ -45,6 +45,17 @@ class CommandLineTest {
     }
 
     @Test
+    void helpEndsWithAnExampleAfterTheEnvironmentItReads() {
+        String help = run("--help").out();
+        assertThat(help).contains("Exit status:", "Environment:", "ENVDIR", "ENABLE_AUTO_RESTART, AUTO_RESTART_INTERVAL, KILL_OLD_DELAY",
+                "NOTIFY_SOCKET", "BATON_JAVA");
+        assertThat(help.indexOf("Environment:")).isGreaterThan(help.indexOf("--control-token-file"));
+        // like Perl's start_server --help, an example a user can copy; here it is the last thing said
+        assertThat(help.strip()).endsWith("Example:" + System.lineSeparator() + String.join(System.lineSeparator(),
+                HelpText.EXAMPLE.stream().map(l -> "  " + l).toList()));
+    }
+
+    @Test
     void aNegativeReloadRetryCountIsRefusedWithTheFix() {
         BatonCommand command = new BatonCommand();
         new CommandLine(command).parseArgs("--reload-retries", "-1", "--", "true");

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.baton.sidecar.posix.Posix;
 import dev.baton.sidecar.posix.Signals;
 import dev.baton.sidecar.testing.BatonProcess;
+import dev.baton.sidecar.testing.Http;
 import dev.baton.sidecar.testing.TestFiles;
 
 /**
@@ -62,12 +63,14 @@ class StartServerDifferentialIT {
     private final class Side implements AutoCloseable {
         final String name;
         final Path status;
+        final int port;
         final BatonProcess process;
 
         Side(String name, Path program, List<String> options, Map<String, String> env) throws IOException {
             this.name = name;
             this.status = tmp.resolve(name + ".status");
-            List<String> command = new ArrayList<>(List.of(program.toString(), "--port=127.0.0.1:" + TestFiles.freePort(),
+            this.port = TestFiles.freePort();
+            List<String> command = new ArrayList<>(List.of(program.toString(), "--port=127.0.0.1:" + port,
                     "--status-file=" + status));
             command.addAll(options);
             command.add("--");
@@ -323,6 +326,37 @@ class StartServerDifferentialIT {
                             died, spawned).isLessThan(0.5); // no backoff
                 }
             }
+        }
+    }
+
+    @Test
+    void anEnvdirThatDoesNotExistIsIgnoredUntilItDoesAndBatonSaysSoOnce() throws Exception {
+        Path envdir = tmp.resolve("envdir"); // not there yet: a mistyped path, or one made later
+        try (Both both = new Both(List.of("--interval=1", "--envdir=" + envdir), env())) {
+            both.each(s -> s.awaitStatus("1:#1\n"));
+            for (Side side : List.of(both.perl, both.ours)) {
+                assertThat(Http.body(side.port, "/env/ENVDIR")).as(side.name).isEqualTo(envdir.toString());
+                assertThat(Http.get(side.port, "/env/GREETING").status()).as(side.name).isEqualTo(404);
+            }
+            // both read it again before the next spawn, once it exists
+            Files.createDirectory(envdir);
+            Files.writeString(envdir.resolve("GREETING"), "hello\n");
+            both.each(s -> s.process.hup());
+            both.each(s -> s.awaitStatus("2:#2\n"));
+            for (Side side : List.of(both.perl, both.ours)) {
+                assertThat(Http.body(side.port, "/env/GREETING")).as(side.name).isEqualTo("hello");
+            }
+            both.stop();
+            both.assertSameAs(lines(List.of("start_server (pid:S) starting now...", "starting new worker #1",
+                    "received HUP, spawning a new worker", "starting new worker #2",
+                    "new worker is now running, sending TERM to old workers:#1", "killing old workers", "old worker #1 died, status:0"),
+                    stoppedWith(2)));
+            // the one difference: Perl is silent about it, baton warns once, right after its first line
+            assertThat(both.perl.process.logText()).as(both.perl.toString()).doesNotContain("envdir");
+            assertThat(both.ours.process.log().stream().filter(l -> l.contains("envdir")).toList()).as(both.ours.toString())
+                    .containsExactly("baton: warning: --envdir " + envdir
+                            + " does not exist: the workers get no variables from it until it does (create it, or fix the path)");
+            assertThat(both.ours.process.log().get(1)).startsWith("baton: warning: --envdir");
         }
     }
 }

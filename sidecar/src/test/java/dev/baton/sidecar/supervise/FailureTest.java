@@ -145,7 +145,7 @@ class FailureTest {
             for (int gen = 1; gen <= 3; gen++) {
                 String pid = baton.readyPid(gen);
                 Posix.libc().kill(Integer.parseInt(pid), Signals.SIGKILL);
-                baton.awaitLog("worker " + pid + " died unexpectedly with status:9, restarting");
+                baton.awaitLog("worker " + pid + " died unexpectedly with status:9 = killed by SIGKILL, restarting");
             }
             assertThat(baton.awaitLog("worker crash loop: 3 ")).endsWith("3 failures in a row; next start in 2 s");
             baton.readyPid(4);

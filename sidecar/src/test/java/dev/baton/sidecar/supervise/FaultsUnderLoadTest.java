@@ -159,7 +159,7 @@ class FaultsUnderLoadTest {
                 await().atMost(BatonProcess.PATIENCE).until(() -> load.answeredBy(first) >= 4);
                 long killed = System.nanoTime();
                 Posix.libc().kill(Integer.parseInt(first), Signals.SIGKILL);
-                baton.awaitLog("worker " + first + " died unexpectedly with status:9, restarting");
+                baton.awaitLog("worker " + first + " died unexpectedly with status:9 = killed by SIGKILL, restarting");
                 String second = baton.readyPid(2);
                 await().atMost(BatonProcess.PATIENCE).pollInterval(Duration.ofMillis(50))
                         .until(() -> load.answeredBy(second) >= 8);

@@ -13,6 +13,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 import dev.baton.sidecar.Baton;
+import dev.baton.sidecar.Log;
+import dev.baton.sidecar.cli.BatonCommand;
 import dev.baton.sidecar.gate.StartGates;
 import dev.baton.sidecar.notify.SystemdReporter;
 import dev.baton.sidecar.posix.Signals;
@@ -46,7 +48,8 @@ final class InProcessSupervisor implements AutoCloseable {
     InProcessSupervisor(Map<String, String> env, StartGates gates, String... options) {
         List<String> args = new ArrayList<>(List.of(options));
         args.addAll(List.of("--", "worker"));
-        SupervisorConfig config = Baton.commandLine().parseArgs(args.toArray(String[]::new)).commandSpec().commandLine().getCommand();
+        BatonCommand config = Baton.commandLine().parseArgs(args.toArray(String[]::new)).commandSpec().commandLine().getCommand();
+        config.configureLog();
         Map<String, String> baseEnv = new HashMap<>(env);
         baseEnv.putAll(config.exportedOptions());
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
@@ -135,6 +138,7 @@ final class InProcessSupervisor implements AutoCloseable {
 
     @Override
     public void close() {
+        Log.configure(Log.Format.TEXT, false);
         System.setErr(originalErr);
         originalErr.print(log.toString(StandardCharsets.UTF_8)); // into the test's report, for whoever reads a failure
     }

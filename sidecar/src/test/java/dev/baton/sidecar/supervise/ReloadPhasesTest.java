@@ -65,7 +65,7 @@ class ReloadPhasesTest {
             // old gone → succeeded
             s.advance(secs(0.2));
             s.exit(1, 0);
-            assertThat(s.log()).contains("old worker " + first + " died, status:0");
+            assertThat(s.log()).contains("old worker " + first + " died, status:0 = exit code 0");
             assertThat(s.reload(1).state()).isEqualTo("succeeded");
             assertThat(s.reload(1).message()).isEqualTo("generation 2 serving");
             assertThat(s.reload(1).doneMillis()).isEqualTo(500);
@@ -187,7 +187,7 @@ class ReloadPhasesTest {
             s.advance(secs(0.001));
             assertThat(s.workers.signalsTo(first)).containsExactly("TERM", "TERM", "KILL");
             assertThat(s.log()).contains("baton: warning: worker " + first
-                    + " (generation 1) still running 2 s after TERM; sending KILL (--drain-timeout)", "old worker " + first + " died, status:9");
+                    + " (generation 1) still running 2 s after TERM; sending KILL (--drain-timeout)", "old worker " + first + " died, status:9 = killed by SIGKILL");
             assertThat(s.reload(2).state()).isEqualTo("succeeded");
         }
     }
@@ -201,7 +201,7 @@ class ReloadPhasesTest {
             s.hup();
             int second = s.pid(2);
             s.exit(2, 7);
-            assertThat(s.log()).contains("new worker " + second + " seems to have failed to start, exit status:1792",
+            assertThat(s.log()).contains("new worker " + second + " seems to have failed to start, exit status:1792 = exit code 7",
                     "baton: warning: reload 1 failed: generation 2 (pid " + second
                             + ") exited with exit code 7 before it was ready; generation 1 keeps serving");
             ReloadView failed = s.reload(1);
@@ -357,7 +357,7 @@ class ReloadPhasesTest {
     void aCrashedWorkerIsRestartedAtOnceThenWithBackoffUntilOneServesLongEnough() {
         try (var s = new InProcessSupervisor().serving()) {
             s.exitBySignal(1, Signals.SIGKILL);
-            assertThat(s.log()).contains("worker " + s.pid(1) + " died unexpectedly with status:9, restarting");
+            assertThat(s.log()).contains("worker " + s.pid(1) + " died unexpectedly with status:9 = killed by SIGKILL, restarting");
             assertThat(s.workers.spawned()).hasSize(2); // at once
             s.ready(2);
             s.exitBySignal(2, Signals.SIGKILL);
