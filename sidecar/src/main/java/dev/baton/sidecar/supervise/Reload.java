@@ -64,6 +64,13 @@ final class Reload {
     private EventLoop.Timer intervalRule;
     private EventLoop.Timer readyDeadline;
     private EventLoop.Timer nextAttempt;
+    /**
+     * Between ready and retire old: the older generations are retired once neither holds them any more. The new
+     * worker's warm-up (its agent's X_BATON_WARM=1, or the time it announced with READY=1), and --kill-old-delay.
+     */
+    private boolean heldForWarmUp;
+    private boolean heldForDelay;
+    private EventLoop.Timer warmUpOver;
     private Instant nextAttemptAt;
     private String message = "";
     private long readyNanos;
@@ -168,7 +175,7 @@ final class Reload {
         if (config.readiness() != Readiness.NOTIFY && !w.runsBatonAgent) {
             intervalRule = supervisor.loop().schedule(config.interval(), () -> {
                 if (config.readiness() == Readiness.ALIVE || !w.spokeNotify) {
-                    ready(w, "alive after --interval");
+                    ready(w, "alive after --interval", null);
                 }
             });
             deadline = deadline.compareTo(config.interval()) < 0 ? config.interval() : deadline;
@@ -176,10 +183,13 @@ final class Reload {
         readyDeadline = supervisor.loop().schedule(deadline, () -> notReadyInTime(w));
     }
 
-    /** An sd_notify message from a worker this reload started. */
+    /** An sd_notify message from a worker this reload started: while it starts, or, serving, that it is warm. */
     void notified(Worker w, NotifyMessage message) {
         if (message.ready()) {
-            ready(w, "READY=1");
+            ready(w, "READY=1", message);
+        }
+        if (message.warm()) {
+            warm(w, message.status());
         }
     }
 
@@ -203,8 +213,11 @@ final class Reload {
         failed("generation " + w.generation + " (pid " + w.pid + ") did not become ready within " + Supervisor.human(timeout));
     }
 
-    /** Ready: the new generation serves; the older ones are retired after --kill-old-delay. */
-    private void ready(Worker w, String how) {
+    /**
+     * Ready: the new generation serves; the older ones are retired after --kill-old-delay and, when its READY=1
+     * announced a warm-up, once it is warm ({@link #warmingUp}).
+     */
+    private void ready(Worker w, String how, NotifyMessage readyMessage) {
         if (w != worker || phase != Phase.STARTING) {
             return;
         }
@@ -219,15 +232,80 @@ final class Reload {
         }
         Duration delay = supervisor.killOldDelay();
         if (!old.isEmpty()) {
+            if (readyMessage != null && readyMessage.warmUpMillis() > 0) {
+                warmingUp(readyMessage);
+            }
             if (delay.isZero()) {
-                retireOld();
+                retireIfNotHeld();
             } else {
+                heldForDelay = true;
                 Log.info("sleeping " + Supervisor.seconds(delay) + " secs before killing old workers");
-                supervisor.loop().schedule(delay, this::retireOld);
+                supervisor.loop().schedule(delay, () -> {
+                    heldForDelay = false;
+                    retireIfNotHeld();
+                });
             }
         }
         oldGone();
         supervisor.nextMayStart();
+    }
+
+    /**
+     * Warming up: the new worker's agent announced with its READY=1 how long the older generations may serve beside
+     * it (X_BATON_WARM_UP_MS) while it answers its first requests cold: they keep accepting from the shared socket
+     * until it says it is warm (X_BATON_WARM=1, {@link #warm}) or that time has passed, never past --ready-timeout.
+     * Only while an older generation serves: a first start or a restart after a crash has nothing to wait for.
+     */
+    private void warmingUp(NotifyMessage announced) {
+        Duration announcedTime = Duration.ofMillis(announced.warmUpMillis());
+        Duration readyTimeout = supervisor.config().readyTimeout();
+        Duration time = announcedTime.compareTo(readyTimeout) > 0 ? readyTimeout : announcedTime;
+        heldForWarmUp = true;
+        long requests = announced.warmUpRequests();
+        message = "generation " + generation + " warms up; the older generations serve beside it"
+                + (requests > 0 ? " until it has answered " + requests + " requests," : "") + " at most " + Supervisor.human(time);
+        Log.info(message);
+        warmUpOver = supervisor.loop().schedule(time, () -> {
+            warmUpOver = null;
+            if (heldForWarmUp && phase == Phase.DRAINING) {
+                Log.info("generation " + generation + " warmed up for " + Supervisor.human(time)
+                        + (requests > 0 ? " without answering " + requests + " requests" : ""));
+                released();
+            }
+        });
+    }
+
+    /** The new worker says it is warm: the older generations need not wait for it any longer. */
+    private void warm(Worker w, String status) {
+        if (w != worker || !heldForWarmUp || phase != Phase.DRAINING) {
+            return;
+        }
+        if (warmUpOver != null) {
+            warmUpOver.cancel();
+            warmUpOver = null;
+        }
+        Log.info("generation " + generation + " is warm after " + (supervisor.loop().nanoTime() - readyNanos) / 1_000_000 + " ms"
+                + (status != null ? " (" + status + ")" : ""));
+        released();
+    }
+
+    /**
+     * The warm-up is over. If the new worker died meanwhile, the older generations are all that serves: they are
+     * left to the restart that follows, whose generation retires them once it is ready. (One superseded by a newer
+     * generation is still alive and accepting until that one retires it: retiring the older ones now is safe.)
+     */
+    private void released() {
+        heldForWarmUp = false;
+        message = "";
+        if (supervisor.workers().get(worker.pid) == worker) {
+            retireIfNotHeld();
+        }
+    }
+
+    private void retireIfNotHeld() {
+        if (!heldForWarmUp && !heldForDelay && phase == Phase.DRAINING) {
+            retireOld();
+        }
     }
 
     // ---------------------------------------------------------------- retire old → old gone → succeeded
@@ -343,7 +421,7 @@ final class Reload {
     }
 
     private void cancelTimers() {
-        for (EventLoop.Timer timer : new EventLoop.Timer[] {intervalRule, readyDeadline, nextAttempt}) {
+        for (EventLoop.Timer timer : new EventLoop.Timer[] {intervalRule, readyDeadline, nextAttempt, warmUpOver}) {
             if (timer != null) {
                 timer.cancel();
             }
@@ -351,6 +429,7 @@ final class Reload {
         intervalRule = null;
         readyDeadline = null;
         nextAttempt = null;
+        warmUpOver = null;
     }
 
     // ---------------------------------------------------------------- reading

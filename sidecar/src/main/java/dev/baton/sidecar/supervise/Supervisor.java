@@ -243,7 +243,7 @@ public final class Supervisor {
         if (message.status() != null) {
             w.lastStatus = message.status();
         }
-        if (w.state == WorkerState.STARTING) {
+        if (w.state == WorkerState.STARTING || (w.state == WorkerState.SERVING && message.warm())) {
             w.reload.notified(w, message);
         }
     }

@@ -94,6 +94,12 @@ final class InProcessSupervisor implements AutoCloseable {
         loop.runPending();
     }
 
+    /** Generation {@code generation}'s worker sends this sd_notify datagram. */
+    void say(int generation, String datagram) {
+        workers.say(workers.pid(generation), datagram);
+        loop.runPending();
+    }
+
     void exit(int generation, int code) {
         workers.exit(workers.pid(generation), code);
         loop.runPending();

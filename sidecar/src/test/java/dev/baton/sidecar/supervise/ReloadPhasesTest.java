@@ -123,6 +123,123 @@ class ReloadPhasesTest {
         }
     }
 
+    // ---------------------------------------------------------------- warm-up (the agent's X_BATON_WARM_UP_MS and X_BATON_WARM)
+
+    private static final String READY_WARMING_UP = "READY=1\nX_BATON_WARM_UP_MS=2000\nX_BATON_WARM_UP_REQUESTS=100\n"
+            + "STATUS=accepting; warming up";
+
+    @Test
+    void aGenerationWarmingUpKeepsTheOldOneServingUntilItSaysItIsWarm() {
+        try (var s = new InProcessSupervisor().serving()) {
+            s.hup();
+            s.advance(secs(0.3));
+            s.say(2, READY_WARMING_UP);
+            assertThat(s.workersIn("serving")).containsOnlyKeys(2);
+            assertThat(s.reload(1).state()).isEqualTo("draining");
+            assertThat(s.reload(1).message()).isEqualTo("generation 2 warms up; the older generations serve beside it until it"
+                    + " has answered 100 requests, at most 2 s");
+            s.advance(secs(1.5));
+            assertThat(s.workers.signalsTo(s.pid(1))).isEmpty();
+
+            s.say(2, "X_BATON_WARM=1\nSTATUS=warm: answered 100 requests in 1500 ms");
+            assertThat(s.workers.signalsTo(s.pid(1))).containsExactly("TERM");
+            assertThat(s.log()).contains("generation 2 is warm after 1500 ms (warm: answered 100 requests in 1500 ms)",
+                    "killing old workers");
+            assertThat(s.reload(1).state()).isEqualTo("succeeded");
+            s.advance(secs(1));
+            assertThat(s.countLog("warmed up for")).isZero();
+        }
+    }
+
+    @Test
+    void withoutTrafficTheWarmUpTimeReleasesTheOldGeneration() {
+        try (var s = new InProcessSupervisor().serving()) {
+            s.hup();
+            s.say(2, READY_WARMING_UP);
+            s.advance(secs(1.999));
+            assertThat(s.workers.signalsTo(s.pid(1))).isEmpty();
+            s.advance(secs(0.001));
+            assertThat(s.workers.signalsTo(s.pid(1))).containsExactly("TERM");
+            assertThat(s.log()).contains("generation 2 warmed up for 2 s without answering 100 requests");
+            assertThat(s.reload(1).state()).isEqualTo("succeeded");
+            s.say(2, "X_BATON_WARM=1"); // late: nothing more to do
+            assertThat(s.countLog("is warm after")).isZero();
+        }
+    }
+
+    @Test
+    void aFirstStartOrARestartWaitsForNoWarmUp() {
+        try (var s = new InProcessSupervisor().begin()) {
+            s.say(1, READY_WARMING_UP);
+            assertThat(s.supervisor.started()).isCompleted();
+            assertThat(s.countLog("warms up")).isZero();
+
+            s.exit(1, 1); // the serving worker dies: restarted at once, nothing older to keep
+            s.say(2, READY_WARMING_UP);
+            assertThat(s.workersIn("serving")).containsOnlyKeys(2);
+            assertThat(s.countLog("warms up")).isZero();
+        }
+    }
+
+    @Test
+    void theWarmUpAndKillOldDelayBothHoldTheOldGeneration() {
+        try (var s = new InProcessSupervisor("--kill-old-delay", "1").serving()) {
+            s.hup();
+            s.say(2, READY_WARMING_UP);
+            s.advance(secs(0.5));
+            s.say(2, "X_BATON_WARM=1");
+            assertThat(s.workers.signalsTo(s.pid(1))).isEmpty();
+            s.advance(secs(0.5));
+            assertThat(s.workers.signalsTo(s.pid(1))).containsExactly("TERM");
+        }
+    }
+
+    @Test
+    void aGenerationThatDiesWhileWarmingUpLeavesTheOldOneToTheRestart() {
+        try (var s = new InProcessSupervisor().serving()) {
+            int first = s.pid(1);
+            s.hup();
+            s.say(2, READY_WARMING_UP);
+            s.exit(2, 1);
+            s.say(3, "STATUS=starting"); // the restart's generation, not ready before its READY=1
+            s.advance(secs(2)); // generation 2's warm-up time passes: the old generation is not retired for a dead one
+            assertThat(s.workers.signalsTo(first)).isEmpty();
+            s.ready(3); // the restart's generation takes over
+            assertThat(s.workers.signalsTo(first)).containsExactly("TERM");
+        }
+    }
+
+    @Test
+    void aNewerGenerationWarmingUpKeepsTheOneItSupersededServingToo() {
+        try (var s = new InProcessSupervisor().serving()) {
+            int first = s.pid(1);
+            s.hup();
+            s.say(2, READY_WARMING_UP);
+            s.advance(secs(1));
+            s.hup();
+            s.say(3, READY_WARMING_UP);
+            assertThat(s.workers.signalsTo(first)).isEmpty();
+            s.advance(secs(1)); // generation 2's warm-up time is over: generation 1 goes, 2 serves on beside 3
+            assertThat(s.workers.signalsTo(first)).containsExactly("TERM");
+            assertThat(s.workers.signalsTo(s.pid(2))).isEmpty();
+            s.say(3, "X_BATON_WARM=1");
+            assertThat(s.workers.signalsTo(s.pid(2))).containsExactly("TERM");
+        }
+    }
+
+    @Test
+    void aWarmUpLongerThanTheReadyTimeoutIsCutToIt() {
+        try (var s = new InProcessSupervisor("--ready-timeout", "5s").serving()) {
+            s.hup();
+            s.say(2, "READY=1\nX_BATON_WARM_UP_MS=600000");
+            s.advance(secs(4.999));
+            assertThat(s.workers.signalsTo(s.pid(1))).isEmpty();
+            s.advance(secs(0.001));
+            assertThat(s.workers.signalsTo(s.pid(1))).containsExactly("TERM");
+            assertThat(s.log()).contains("generation 2 warmed up for 5 s");
+        }
+    }
+
     // ---------------------------------------------------------------- requests while a generation starts or drains
 
     @Test
