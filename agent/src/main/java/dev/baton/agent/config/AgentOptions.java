@@ -51,9 +51,11 @@ public record AgentOptions(String drainSignal, Duration drainTimeout, Duration k
         case "keepAliveGrace" -> grace = parseDuration(key, value);
         case "cache" -> cache = parseCache(value);
         case "lifeline", "lifelineGrace" -> LifelineOptions.parse(option); // checked here, used by the lifeline
+        case "warmUp", "warmUpTime" -> { } // checked below, as a pair; used by the notifier
         default -> throw new IllegalArgumentException("unknown agent option '" + key + "'");
       }
     }
+    WarmUpOptions.parse(args);
     return new AgentOptions(signal, timeout, grace, cache);
   }
 

@@ -24,6 +24,8 @@ public final class Notifier {
 
   private final FileOutputStream out;
   private boolean readySent;
+  /** Announced with READY=1, if on. */
+  private WarmUp warmUp;
 
   private Notifier(FileOutputStream out) {
     this.out = out;
@@ -51,15 +53,43 @@ public final class Notifier {
     }
   }
 
+  /** Whether the datagrams reach a supervisor (baton passed {@code BATON_NOTIFY_FD}). */
+  public boolean reachesSupervisor() {
+    return out != null;
+  }
+
+  /** At set-up, before READY=1 can be sent: READY=1 comes with the warm-up's announcement. */
+  synchronized void announceWarmUp(WarmUp announced) {
+    warmUp = announced;
+  }
+
   public void status(String text) {
     send("STATUS=" + text);
   }
 
-  /** {@code READY=1}, once: every inherited socket is adopted and accepted on. */
+  /**
+   * {@code READY=1}, once: every inherited socket is adopted and accepted on. With a {@link WarmUp}, in the same
+   * datagram, how long the older generations may serve beside this one.
+   */
   public synchronized void ready() {
     if (!readySent) {
       readySent = true;
-      send("READY=1");
+      send(warmUp == null ? "READY=1" : "READY=1\n" + warmUp.announcement());
+      if (warmUp != null) {
+        warmUp.readySent();
+      }
+    }
+  }
+
+  /**
+   * The warm-up's {@code X_BATON_WARM=1}: after READY=1 it is sent; before it (the requests were answered before
+   * every listener accepted), READY=1 will announce no warm-up at all, so the supervisor waits for nothing.
+   */
+  synchronized void warm(String datagram) {
+    if (readySent) {
+      send(datagram);
+    } else {
+      warmUp = null;
     }
   }
 

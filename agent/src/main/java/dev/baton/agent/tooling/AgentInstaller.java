@@ -8,6 +8,7 @@ import dev.baton.agent.bootstrap.JdkInternals;
 import dev.baton.agent.config.AgentOptions;
 import dev.baton.agent.config.ListenerSpec;
 import dev.baton.agent.config.ServerStarterPorts;
+import dev.baton.agent.config.WarmUpOptions;
 import dev.baton.agent.drain.DrainSignal;
 import dev.baton.agent.drain.Drainer;
 import dev.baton.agent.drain.FrameworkDrains;
@@ -15,6 +16,7 @@ import dev.baton.agent.fdlimit.LazyJdkFiles;
 import dev.baton.agent.lifeline.SupervisorLifeline;
 import dev.baton.agent.log.Log;
 import dev.baton.agent.notify.Notifier;
+import dev.baton.agent.notify.WarmUp;
 import java.lang.instrument.Instrumentation;
 import java.util.List;
 
@@ -76,7 +78,7 @@ public final class AgentInstaller {
   }
 
   /** See {@link ClassRewriting#warmUp()}. */
-  private static final class WarmUp implements Runnable {
+  private static final class AsmWarmUp implements Runnable {
     @Override
     public void run() {
       ClassRewriting.warmUp();
@@ -93,9 +95,9 @@ public final class AgentInstaller {
         RewriteCache rewrites = RewriteCache.open(options, System.getenv());
         transformer.useCache(rewrites);
         if (rewrites == null || !rewrites.hasEntries()) {
-          Thread warmUp = new Thread(new WarmUp(), "baton-agent-warm-up");
-          warmUp.setDaemon(true);
-          warmUp.start();
+          Thread asmWarmUp = new Thread(new AsmWarmUp(), "baton-agent-asm-warm-up");
+          asmWarmUp.setDaemon(true);
+          asmWarmUp.start();
         }
         Notifier notifier = setUp();
         LazyJdkFiles.preload();
@@ -127,6 +129,7 @@ public final class AgentInstaller {
       // worker speaks sd_notify and waits for READY=1, instead of calling a JVM that is still starting
       // ready once --interval has passed.
       notifier.status("baton-agent attached, waiting for the application to bind");
+      WarmUp.install(warmUpOptions(), notifier);
       ConnectionTracker connections = new ConnectionTracker(jdk);
       SocketAdopter adopter = new SocketAdopter(jdk, specs, notifier, connections);
       SocketAdopter.install(adopter);
@@ -141,6 +144,14 @@ public final class AgentInstaller {
       SupervisorLifeline.watch(System.getenv(), jdk, args, options.drainSignal());
       transformer.open(inst);
       return adopter.allAccepting() ? notifier : null;
+    }
+
+    private WarmUpOptions warmUpOptions() {
+      try {
+        return WarmUpOptions.parse(args);
+      } catch (IllegalArgumentException e) {
+        return WarmUpOptions.DEFAULTS; // AgentOptions has already printed the warning for it
+      }
     }
   }
 }

@@ -49,4 +49,19 @@ class AgentOptionsTest {
         .isEqualTo(new LifelineOptions(true, Duration.ofMillis(500)));
     assertThat(AgentOptions.parse("lifeline=serve,drainTimeout=5s").drainTimeout()).isEqualTo(Duration.ofSeconds(5));
   }
+
+  @Test
+  void warmUpIsOffUnlessANumberOfRequestsIsGivenAndItsTimeIsBounded() {
+    assertThat(WarmUpOptions.parse(null).enabled()).isFalse();
+    assertThat(WarmUpOptions.parse("drainTimeout=5s").enabled()).isFalse();
+    assertThat(WarmUpOptions.parse("warmUp=200")).isEqualTo(new WarmUpOptions(200, Duration.ofSeconds(2)));
+    assertThat(WarmUpOptions.parse("warmUp=50,warmUpTime=800ms")).isEqualTo(new WarmUpOptions(50, Duration.ofMillis(800)));
+    assertThat(WarmUpOptions.parse("warmUp=off,signal=TERM").enabled()).isFalse();
+    assertThat(AgentOptions.parse("warmUp=100,warmUpTime=5s,drainTimeout=5s").drainTimeout()).isEqualTo(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> AgentOptions.parse("warmUp=many")).hasMessageContaining("warmUp 'many'");
+    assertThatThrownBy(() -> AgentOptions.parse("warmUp=-1")).hasMessageContaining("warmUp '-1'");
+    assertThatThrownBy(() -> AgentOptions.parse("warmUpTime=5s")).hasMessageContaining("warmUpTime needs warmUp=N")
+        .hasMessageContaining("--kill-old-delay");
+    assertThatThrownBy(() -> AgentOptions.parse("warmUp=10,warmUpTime=0")).hasMessageContaining("warmUpTime must be more than 0");
+  }
 }

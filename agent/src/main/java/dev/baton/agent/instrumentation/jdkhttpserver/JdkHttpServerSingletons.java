@@ -5,6 +5,7 @@ import dev.baton.agent.bootstrap.JdkInternals;
 import dev.baton.agent.drain.FrameworkDrains;
 import dev.baton.agent.drain.LazyDrain;
 import dev.baton.agent.inject.NamedHooks;
+import dev.baton.agent.notify.WarmUp;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -49,7 +50,8 @@ public final class JdkHttpServerSingletons {
   }
 
   /**
-   * Marks the exchange's connection served (see {@link ConnectionTracker}), and while draining makes the response
+   * Counts the response for the warm-up ({@link WarmUp}), marks the exchange's connection served (see
+   * {@link ConnectionTracker}), and while draining makes the response
    * ask the client to close the connection after it. The JDK answers an HTTP/1.0 keep-alive request with a
    * {@code Keep-Alive: timeout=..} header too; it goes, or a client that looks for it (ApacheBench {@code -k} does)
    * would keep using the connection the server closes after this response, and get a reset.
@@ -58,6 +60,7 @@ public final class JdkHttpServerSingletons {
     @Override
     @SuppressWarnings("unchecked")
     public Object apply(Object[] a) {
+      WarmUp.answered();
       JdkHttpServerDrain drain = DRAIN.ifCreated();
       if (drain != null) {
         drain.responding(a[0]);

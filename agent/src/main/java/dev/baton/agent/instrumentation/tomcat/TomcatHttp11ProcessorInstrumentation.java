@@ -26,7 +26,7 @@ public final class TomcatHttp11ProcessorInstrumentation implements BatonInstrume
     return "prepareResponse".equals(name) && "()V".equals(descriptor) ? new CloseWhenDraining(method) : method;
   }
 
-  /** {@code if (TomcatSingletons.draining()) this.keepAlive = false;} before the method's code. */
+  /** {@code if (TomcatSingletons.responseBegins()) this.keepAlive = false;} before the method's code. */
   static final class CloseWhenDraining extends Inject.Prologue {
     CloseWhenDraining(MethodVisitor method) {
       super(method);
@@ -35,7 +35,7 @@ public final class TomcatHttp11ProcessorInstrumentation implements BatonInstrume
     @Override
     protected void emit(MethodVisitor m) {
       Label original = new Label();
-      Inject.callAgent(m, TomcatSingletons.class, "draining", "()Z");
+      Inject.callAgent(m, TomcatSingletons.class, "responseBegins", "()Z");
       m.visitJumpInsn(Opcodes.IFEQ, original);
       m.visitVarInsn(Opcodes.ALOAD, 0);
       m.visitInsn(Opcodes.ICONST_0);

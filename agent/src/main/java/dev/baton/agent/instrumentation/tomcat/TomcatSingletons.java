@@ -1,6 +1,7 @@
 package dev.baton.agent.instrumentation.tomcat;
 
 import dev.baton.agent.drain.LazyDrain;
+import dev.baton.agent.notify.WarmUp;
 
 /** What the code injected into Tomcat calls (Tomcat is loaded by the application's class loader). */
 public final class TomcatSingletons {
@@ -36,9 +37,15 @@ public final class TomcatSingletons {
   }
 
   /**
-   * Before each response ({@code Http11Processor.prepareResponse}) and each {@code Upgrade: h2c} taken
-   * ({@code Http2Protocol.accept}): true while draining, so keep-alive ends and the upgrade is declined.
+   * Before each HTTP/1.1 response ({@code Http11Processor.prepareResponse}): counts it for the warm-up
+   * ({@link WarmUp}); true while draining, so keep-alive ends.
    */
+  public static boolean responseBegins() {
+    WarmUp.answered();
+    return draining();
+  }
+
+  /** Before each {@code Upgrade: h2c} taken ({@code Http2Protocol.accept}): true while draining, so the upgrade is declined. */
   public static boolean draining() {
     TomcatEndpointDrain drain = DRAIN.ifCreated();
     return drain != null && drain.isDraining();

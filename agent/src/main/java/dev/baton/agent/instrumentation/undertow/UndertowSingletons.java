@@ -2,6 +2,7 @@ package dev.baton.agent.instrumentation.undertow;
 
 import dev.baton.agent.drain.FrameworkDrains;
 import dev.baton.agent.drain.LazyDrain;
+import dev.baton.agent.notify.WarmUp;
 
 /**
  * What the code injected into Undertow calls (Undertow is loaded by the application's class loader). Each
@@ -56,9 +57,10 @@ public final class UndertowSingletons {
 
   /**
    * Before each response is prepared ({@code HttpTransferEncoding.createSinkConduit}): true once draining, so the
-   * response is not persistent ({@code Connection: close}).
+   * response is not persistent ({@code Connection: close}). Counts the response for the warm-up ({@link WarmUp}).
    */
   public static boolean closeAfterResponse() {
+    WarmUp.answered();
     return FrameworkDrains.isDraining();
   }
 }

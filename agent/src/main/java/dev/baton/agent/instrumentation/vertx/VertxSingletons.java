@@ -2,6 +2,7 @@ package dev.baton.agent.instrumentation.vertx;
 
 import dev.baton.agent.drain.FrameworkDrains;
 import dev.baton.agent.drain.LazyDrain;
+import dev.baton.agent.notify.WarmUp;
 
 /**
  * What the code injected into Vert.x calls (Vert.x is loaded by the application's class loader, which sees the
@@ -30,8 +31,10 @@ public final class VertxSingletons {
   /**
    * In place of {@code HttpUtils.isKeepAlive(request)}'s answer while draining: true makes it false, so every
    * request begun from then on is answered with {@code Connection: close} and its connection closed after it.
+   * Asked once per request as it begins: the warm-up ({@link WarmUp}) counts it here.
    */
   public static boolean closeAfterResponse() {
+    WarmUp.answered();
     return FrameworkDrains.isDraining();
   }
 }
