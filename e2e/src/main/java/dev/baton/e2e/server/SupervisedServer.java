@@ -74,7 +74,7 @@ public final class SupervisedServer implements AutoCloseable {
     if (kind.jvm()) {
       command.add(java);
       command.addAll(b.workerJvmArgs);
-      command.add("-javaagent:" + b.home.agentJar());
+      command.add("-javaagent:" + b.home.agentJar() + (b.agentOptions.isEmpty() ? "" : "=" + b.agentOptions));
     }
     command.addAll(workerCommand(b.home, kind, b.goWorker, b.starletWorkers));
     this.process = SupervisorProcess.start(command, dir, env, dir.resolve("supervisor.log"), b.echo);
@@ -228,6 +228,7 @@ public final class SupervisedServer implements AutoCloseable {
     private final List<String> workerPrefix = new ArrayList<>();
     private final List<String> supervisorPrefix = new ArrayList<>();
     private String workerJava;
+    private String agentOptions = "";
     private Path goWorker;
     private int starletWorkers = 100;
     private String readiness = "notify";
@@ -266,6 +267,12 @@ public final class SupervisedServer implements AutoCloseable {
     /** The java of the JVM workers (default: the one running this harness). */
     public Builder workerJava(String java) {
       this.workerJava = java;
+      return this;
+    }
+
+    /** The agent's options, after {@code -javaagent:baton-agent.jar=}, e.g. {@code warmUp=200} (default: none). */
+    public Builder agentOptions(String options) {
+      this.agentOptions = options;
       return this;
     }
 
