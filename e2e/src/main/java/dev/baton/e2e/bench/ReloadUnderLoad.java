@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -118,6 +119,12 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       description = "The supervisor's --kill-old-delay: how long the old generation keeps serving beside a new one"
           + " that is ready; a list measures each (default: the supervisor's, 0).")
   List<Double> killOldDelays;
+
+  @Option(names = "--warm-up", paramLabel = "off|N|N:TIME", split = ",",
+      description = "The agent's warm-up for the JVM workers under baton: the old generation serves until the new one"
+          + " has answered N requests, at most TIME (agent options warmUp=N,warmUpTime=TIME; TIME default 2s); a list"
+          + " measures each, e.g. off,100,500:5s (default: off).")
+  List<String> warmUps;
 
   @Option(names = "--timeline", negatable = true, defaultValue = "true", fallbackValue = "true",
       description = "Draw the runs with HUPs (SVG, PNG and TSV beside the report). Only the java clients record every"
@@ -228,7 +235,10 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     return anyFailed ? 1 : 0;
   }
 
-  /** Every worker kind; the JVM ones once per java × JVM options × cache; under baton, once per kill-old-delay. */
+  /**
+   * Every worker kind; the JVM ones once per java × JVM options × cache; under baton, once per kill-old-delay, and
+   * the JVM ones once per warm-up.
+   */
   private List<WorkerSetup> setups(List<WorkerKind> kinds) {
     List<String> javaList = javas == null || javas.isEmpty() ? List.of(SupervisedServer.defaultJava()) : javas;
     List<String> argSets = workerJvmArgs == null || workerJvmArgs.isEmpty() ? List.of("") : workerJvmArgs;
@@ -247,11 +257,18 @@ public final class ReloadUnderLoad implements Callable<Integer> {
         delays.add(d);
       }
     }
+    List<String> warmUpList = new ArrayList<>();
+    for (String w : warmUps == null || warmUps.isEmpty() ? List.of("off") : warmUps) {
+      if (!w.matches("off|[1-9][0-9]*(:[0-9]+(ms|s|m)?)?")) {
+        throw new IllegalArgumentException("--warm-up " + w + ": off, a number of requests, or requests:time, e.g. 200:5s");
+      }
+      warmUpList.add("off".equals(w) ? null : w);
+    }
     List<WorkerSetup> setups = new ArrayList<>();
     for (WorkerKind kind : kinds) {
       for (Double delay : delays) {
         if (!kind.jvm()) {
-          setups.add(new WorkerSetup(kind, null, null, List.of(), AgentCost.Cache.NONE, delay));
+          setups.add(new WorkerSetup(kind, null, null, List.of(), AgentCost.Cache.NONE, delay, null));
           continue;
         }
         for (String java : javaList) {
@@ -259,7 +276,9 @@ public final class ReloadUnderLoad implements Callable<Integer> {
           List<AgentCost.Cache> cachesHere = cacheList.stream().map(c -> AgentCost.Cache.parse(c, feature)).distinct().toList();
           for (String args : argSets) {
             for (AgentCost.Cache cache : cachesHere) {
-              setups.add(new WorkerSetup(kind, java, "JDK " + feature, List.of(jvmArgs(args)), cache, delay));
+              for (String warmUp : kind.baton() ? warmUpList : Collections.<String>singletonList(null)) {
+                setups.add(new WorkerSetup(kind, java, "JDK " + feature, List.of(jvmArgs(args)), cache, delay, warmUp));
+              }
             }
           }
         }
@@ -294,6 +313,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     if (setup.killOldDelay() != null) {
       builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
     }
+    builder.agentOptions(setup.agentOptions());
     long serverStart = System.currentTimeMillis();
     try (SupervisedServer server = builder.start();
          ContainerSampler container = new ContainerSampler(server.supervisorPid())) {
