@@ -1,6 +1,7 @@
 package dev.baton.agent.config;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -38,25 +39,44 @@ public record AgentOptions(String drainSignal, Duration drainTimeout, Duration k
     if (args == null || args.isBlank()) {
       return DEFAULTS;
     }
-    for (String option : args.split(",")) {
-      if (option.isBlank()) {
-        continue;
-      }
-      int eq = option.indexOf('=');
-      String key = eq < 0 ? option.trim() : option.substring(0, eq).trim();
-      String value = eq < 0 ? "" : option.substring(eq + 1).trim();
+    for (String[] option : keysAndValues(args)) {
+      String key = option[0];
+      String value = option[1];
       switch (key) {
         case "signal" -> signal = parseSignal(value);
         case "drainTimeout" -> timeout = parseDuration(key, value);
         case "keepAliveGrace" -> grace = parseDuration(key, value);
         case "cache" -> cache = parseCache(value);
-        case "lifeline", "lifelineGrace" -> LifelineOptions.parse(option); // checked here, used by the lifeline
+        case "lifeline", "lifelineGrace" -> LifelineOptions.parse(key + "=" + value); // checked here, used by the lifeline
         case "warmUp", "warmUpTime" -> { } // checked below, as a pair; used by the notifier
         default -> throw new IllegalArgumentException("unknown agent option '" + key + "'");
       }
     }
     WarmUpOptions.parse(args);
     return new AgentOptions(signal, timeout, grace, cache);
+  }
+
+  /**
+   * The agent argument string as {@code {key, value}} pairs, trimmed, blank options left out; each
+   * options class ({@link LifelineOptions}, {@link WarmUpOptions}) reads its own keys from them. Arrays,
+   * not records or lambdas: this runs in premain, where every class loaded is start-up time.
+   */
+  static String[][] keysAndValues(String args) {
+    if (args == null) {
+      return new String[0][];
+    }
+    String[] options = args.split(",");
+    String[][] pairs = new String[options.length][];
+    int n = 0;
+    for (String option : options) {
+      if (option.isBlank()) {
+        continue;
+      }
+      int eq = option.indexOf('=');
+      pairs[n++] = new String[] {
+          eq < 0 ? option.trim() : option.substring(0, eq).trim(), eq < 0 ? "" : option.substring(eq + 1).trim()};
+    }
+    return Arrays.copyOf(pairs, n);
   }
 
   private static String parseCache(String value) {

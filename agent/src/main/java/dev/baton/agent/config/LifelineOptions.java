@@ -29,11 +29,9 @@ public record LifelineOptions(boolean exitWhenOrphaned, Duration grace) {
     if (args == null) {
       return DEFAULTS;
     }
-    for (String option : args.split(",")) {
-      int eq = option.indexOf('=');
-      String key = eq < 0 ? option.trim() : option.substring(0, eq).trim();
-      String value = eq < 0 ? "" : option.substring(eq + 1).trim();
-      switch (key) {
+    for (String[] option : AgentOptions.keysAndValues(args)) {
+      String value = option[1];
+      switch (option[0]) {
         case "lifeline" -> exit = switch (value.toLowerCase(Locale.ROOT)) {
           case "exit" -> true;
           case "serve" -> false;

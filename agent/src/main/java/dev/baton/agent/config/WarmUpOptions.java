@@ -39,11 +39,9 @@ public record WarmUpOptions(int requests, Duration time) {
     if (args == null) {
       return DEFAULTS;
     }
-    for (String option : args.split(",")) {
-      int eq = option.indexOf('=');
-      String key = eq < 0 ? option.trim() : option.substring(0, eq).trim();
-      String value = eq < 0 ? "" : option.substring(eq + 1).trim();
-      switch (key) {
+    for (String[] option : AgentOptions.keysAndValues(args)) {
+      String value = option[1];
+      switch (option[0]) {
         case "warmUp" -> requests = parseRequests(value);
         case "warmUpTime" -> {
           time = AgentOptions.parseDuration("warmUpTime", value);
