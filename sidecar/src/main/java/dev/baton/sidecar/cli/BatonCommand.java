@@ -220,6 +220,15 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             description = "Start each text line with the time (RFC 3339, milliseconds), baton's and the agent's (default: ${DEFAULT-VALUE}).")
     boolean logTimestamps;
 
+    // ---- the class-data cache of a java worker
+    @Option(names = "--jvm-cache", paramLabel = "DIR",
+            description = "Keep a class-data cache for a java worker here (an AOT cache on JDK 25+, AppCDS on 17): the first generation trains it, later ones start with it. Created with mode 0700.")
+    Path jvmCache;
+
+    @Option(names = "--jvm-cache-size", paramLabel = "SIZE", defaultValue = "1g", converter = Sizes.class,
+            description = "The most --jvm-cache DIR may hold; least recently used command lines' caches are removed first (default: ${DEFAULT-VALUE}).")
+    long jvmCacheSize;
+
     @Parameters(paramLabel = "COMMAND", arity = "0..*", description = "The worker command and its arguments, after --.")
     List<String> command = new ArrayList<>();
 
@@ -354,6 +363,16 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             return maxGenerations;
         }
         return compat() == Compat.START_SERVER ? 0 : DEFAULT_MAX_GENERATIONS;
+    }
+
+    @Override
+    public Optional<Path> jvmCache() {
+        return Optional.ofNullable(jvmCache).map(Path::toAbsolutePath);
+    }
+
+    @Override
+    public long jvmCacheSize() {
+        return jvmCacheSize;
     }
 
     /** Checks what can be checked before anything is opened; returns the problem or null. */

@@ -53,6 +53,14 @@ public interface LibC {
 
     int umask(int mask);
 
+    int getuid();
+
+    /** glibc 2.30+: the calling thread's id (the {@code who} of a per-thread {@link #setpriority}). */
+    int gettid();
+
+    /** On Linux, {@code PRIO_PROCESS} with a thread id sets that thread's nice value alone. */
+    int setpriority(int which, int who, int priority);
+
     /** Returns the pid, 0 with WNOHANG and nothing to reap, or -1 (ECHILD when there is no child). */
     int waitpid(int pid, @Out IntByReference status, int options);
 

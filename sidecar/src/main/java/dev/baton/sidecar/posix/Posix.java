@@ -33,6 +33,7 @@ public final class Posix {
     public static final int O_WRONLY = 1;
     public static final int O_RDWR = 2;
     public static final int O_CREAT = 0x40;
+    public static final int O_TRUNC = 0x200;
     public static final int O_APPEND = 0x400;
     public static final int O_NONBLOCK = 0x800;
     public static final int O_CLOEXEC = 0x80000;
@@ -40,6 +41,7 @@ public final class Posix {
     public static final int LOCK_EX = 2;
     public static final int LOCK_NB = 4;
     public static final int WNOHANG = 1;
+    public static final int PRIO_PROCESS = 0;
     public static final short POLLIN = 1;
 
     public static final int EINTR = 4;

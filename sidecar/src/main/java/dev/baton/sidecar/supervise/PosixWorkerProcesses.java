@@ -51,7 +51,7 @@ final class PosixWorkerProcesses implements WorkerProcesses {
     }
 
     @Override
-    public int spawn(int generation, Map<String, String> workerEnv) throws SpawnException, IOException {
+    public int spawn(int generation, List<String> command, Map<String, String> workerEnv) throws SpawnException, IOException {
         NotifyEndpoint notify = NotifyEndpoint.open(config.runtimeDirectory().resolve("notify-" + generation + ".sock"));
         try {
             int notifyFd = listeners.firstFreeWorkerFd();
@@ -67,7 +67,7 @@ final class PosixWorkerProcesses implements WorkerProcesses {
             fds.add(new Spawner.FdMapping(notify.clientFd(), notifyFd));
             fds.add(new Spawner.FdMapping(lifeline.readFd(), lifelineFd));
             Path directory = config.directory().orElse(null);
-            int pid = Spawner.spawn(new Spawner.SpawnSpec(config.command(), env, fds, directory, false));
+            int pid = Spawner.spawn(new Spawner.SpawnSpec(command, env, fds, directory, false));
             notify.releaseClient();
             reaper.childStarted();
             notifyEndpoints.put(pid, notify);

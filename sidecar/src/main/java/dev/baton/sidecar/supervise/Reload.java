@@ -146,11 +146,25 @@ final class Reload {
 
     /** Start: spawn the next generation (its environment read anew). */
     void start() {
-        phase = Phase.STARTING;
         attempts++;
         attemptNanos = supervisor.loop().nanoTime();
+        spawnGeneration(true);
+    }
+
+    /**
+     * The generation of this attempt started with the JVM cache and exited before it was ready: the next one
+     * starts at once without it — the same attempt (not a retry, not a failure in a row), for the cache must
+     * never make a worker fail to start. Whether this one comes up tells the cache whether it was to blame.
+     */
+    private void startAgainWithoutJvmCache() {
+        cancelTimers();
+        spawnGeneration(false);
+    }
+
+    private void spawnGeneration(boolean newAttempt) {
+        phase = Phase.STARTING;
         generation = supervisor.nextGeneration();
-        if (requested()) {
+        if (requested() && newAttempt) {
             supervisor.reloadStarting(this);
         }
         try {
@@ -199,6 +213,10 @@ final class Reload {
             return; // an attempt given up on already (--ready-timeout), now gone
         }
         Supervisor.exited(w, status).info("new worker " + w.pid + " seems to have failed to start, exit " + supervisor.status(status));
+        if (supervisor.startAgainWithoutJvmCache(w, status)) {
+            startAgainWithoutJvmCache();
+            return;
+        }
         failed("generation " + w.generation + " (pid " + w.pid + ") exited with " + status.describe() + " before it was ready");
     }
 

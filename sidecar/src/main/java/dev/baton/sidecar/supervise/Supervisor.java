@@ -18,6 +18,7 @@ import dev.baton.sidecar.files.StatusFile;
 import dev.baton.sidecar.gate.LiveGenerations;
 import dev.baton.sidecar.gate.StartGates;
 import dev.baton.sidecar.gate.Verdict;
+import dev.baton.sidecar.jvmcache.JvmCache;
 import dev.baton.sidecar.listen.Listeners;
 import dev.baton.sidecar.notify.NotifyMessage;
 import dev.baton.sidecar.notify.SystemdReporter;
@@ -53,6 +54,7 @@ public final class Supervisor {
     private final SupervisorConfig config;
     private final EventLoop loop;
     private final WorkerProcesses processes;
+    private final JvmCache jvmCache;
     private final WorkerEnvironment environment;
     private final StatusFile statusFile;
     private final SystemdReporter systemd;
@@ -96,23 +98,34 @@ public final class Supervisor {
     /**
      * The real supervisor: workers spawned on {@code listeners}, its own thread, systemd told if it asked;
      * {@code gates} asked before a reload starts its generation while another one serves.
+     *
+     * @throws IOException when the --jvm-cache directory cannot be used (one line says why), or a libc call failed
      */
-    public Supervisor(SupervisorConfig config, Listeners listeners, Map<String, String> baseEnv, StartGates gates) throws PosixException {
-        this(config, baseEnv, listeners.serverStarterPort(), new PosixWorkerProcesses(config, listeners),
+    public Supervisor(SupervisorConfig config, Listeners listeners, Map<String, String> baseEnv, StartGates gates) throws IOException {
+        this(config, baseEnv, listeners.serverStarterPort(), new PosixWorkerProcesses(config, listeners), jvmCache(config),
                 EventLoop.onThread("baton-loop"), SystemdReporter.fromEnvironment(baseEnv.get("NOTIFY_SOCKET")), gates);
+    }
+
+    private static JvmCache jvmCache(SupervisorConfig config) throws IOException {
+        if (config.jvmCache().isEmpty()) {
+            return JvmCache.OFF;
+        }
+        return JvmCache.open(config.jvmCache().get(), config.jvmCacheSize(),
+                config.directory().orElse(java.nio.file.Path.of("").toAbsolutePath()));
     }
 
     Supervisor(SupervisorConfig config, Map<String, String> baseEnv, String serverStarterPort, WorkerProcesses processes,
                EventLoop loop, SystemdReporter systemd) {
-        this(config, baseEnv, serverStarterPort, processes, loop, systemd, StartGates.none());
+        this(config, baseEnv, serverStarterPort, processes, JvmCache.OFF, loop, systemd, StartGates.none());
     }
 
     Supervisor(SupervisorConfig config, Map<String, String> baseEnv, String serverStarterPort, WorkerProcesses processes,
-               EventLoop loop, SystemdReporter systemd, StartGates gates) {
+               JvmCache jvmCache, EventLoop loop, SystemdReporter systemd, StartGates gates) {
         this.config = config;
         this.gateKeeper = new GateKeeper(gates, config.configWait(), loop::nanoTime);
         this.loop = loop;
         this.processes = processes;
+        this.jvmCache = jvmCache;
         this.environment = new WorkerEnvironment(baseEnv, serverStarterPort);
         this.statusFile = config.statusFile().map(p -> new StatusFile(p, ProcessHandle.current().pid())).orElse(null);
         this.systemd = systemd;
@@ -249,6 +262,7 @@ public final class Supervisor {
     }
 
     private void onChildExit(int pid, ExitStatus status) {
+        jvmCache.exited(pid, status); // a worker that trained the cache, or one of the cache's build processes
         Worker w = workers.remove(pid);
         if (w == null) {
             return; // an orphan re-parented to us (we may be PID 1), or the --log-file pipe command
@@ -455,18 +469,24 @@ public final class Supervisor {
     /** Spawns generation {@code gen} for {@code r}, its environment read anew. */
     Worker spawn(Reload r, int gen) throws CannotSpawn {
         Map<String, String> env;
+        JvmCache.Launch launch = null;
         int pid;
         try {
             env = environment.forGeneration(gen);
-            pid = processes.spawn(gen, env);
+            launch = jvmCache.launch(gen, config.command(), env);
+            pid = processes.spawn(gen, launch.command(), env);
         } catch (SpawnException | IOException e) {
+            if (launch != null) {
+                launch.notStarted();
+            }
             if (everServed()) {
                 Log.error(e.getMessage()); // at first start, giving up says it (once), as the reason
             }
             throw new CannotSpawn(e.getMessage());
         }
+        launch.started(pid);
         boolean runsAgent = config.readiness() == Readiness.AUTO && Readiness.runsBatonAgent(config.command(), env);
-        Worker w = new Worker(gen, pid, r, runsAgent, loop.nanoTime(), loop.now());
+        Worker w = new Worker(gen, pid, r, runsAgent, launch, loop.nanoTime(), loop.now());
         workers.add(w);
         Log.worker(gen, pid).info("starting new worker " + pid);
         if (runsAgent && !saidAgentReadiness) {
@@ -496,6 +516,7 @@ public final class Supervisor {
         }
         systemd.serving(w.generation, first, ProcessHandle.current().pid());
         draining.add(r);
+        w.launch.ready();
     }
 
     Duration killOldDelay() {
@@ -516,6 +537,11 @@ public final class Supervisor {
 
     void generationFailed() {
         failuresInARow++;
+    }
+
+    /** Whether a worker of {@code w}'s reload that exited before it was ready is started again at once, without the JVM cache. */
+    boolean startAgainWithoutJvmCache(Worker w, ExitStatus status) {
+        return !shuttingDown && w.launch.startAgainWithoutCache(status);
     }
 
     Retries.Situation situation() {
@@ -722,6 +748,7 @@ public final class Supervisor {
             statusFile.remove();
         }
         processes.close();
+        jvmCache.close();
         if (!started.isDone()) {
             started.completeExceptionally(new IllegalStateException("the supervisor stopped before a worker was ready"));
         }

@@ -74,4 +74,14 @@ public interface SupervisorConfig {
 
     /** Where each worker's NOTIFY_SOCKET lives (a private directory). */
     Path runtimeDirectory();
+
+    /** {@code --jvm-cache}: the directory of the class-data caches for JVM workers; empty: none. */
+    default Optional<Path> jvmCache() {
+        return Optional.empty();
+    }
+
+    /** {@code --jvm-cache-size}: the most the cache directory holds (least recently used keys go first). */
+    default long jvmCacheSize() {
+        return 1L << 30;
+    }
 }

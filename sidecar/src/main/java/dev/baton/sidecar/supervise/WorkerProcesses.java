@@ -1,6 +1,7 @@
 package dev.baton.sidecar.supervise;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 
 import dev.baton.sidecar.notify.NotifyMessage;
@@ -19,13 +20,14 @@ public interface WorkerProcesses {
     void start(Events events);
 
     /**
-     * Starts the worker of {@code generation} with {@code env} (SERVER_STARTER_PORT and _GENERATION
-     * included; the notify and lifeline variables are the implementation's to add) and returns its pid.
+     * Starts the worker of {@code generation}, {@code command} (the worker command, with the JVM cache's
+     * options, if any), with {@code env} (SERVER_STARTER_PORT and _GENERATION included; the notify and
+     * lifeline variables are the implementation's to add) and returns its pid.
      *
      * @throws SpawnException naming the command and the reason, when it cannot be started
      * @throws IOException    when what the worker needs (its notify socket) cannot be made
      */
-    int spawn(int generation, Map<String, String> env) throws SpawnException, IOException;
+    int spawn(int generation, List<String> command, Map<String, String> env) throws SpawnException, IOException;
 
     /** Sends {@code signal} to {@code pid}; returns 0, or the errno (ESRCH: it is gone already). */
     int signal(int pid, int signal);

@@ -19,7 +19,7 @@ import dev.baton.sidecar.spawn.SpawnException;
  * TERM, as the echo worker does, unless told to ignore it, and always on KILL.
  */
 final class FakeWorkerProcesses implements WorkerProcesses {
-    record Spawned(int pid, int generation, Map<String, String> env, long atNanos) {
+    record Spawned(int pid, int generation, List<String> command, Map<String, String> env, long atNanos) {
     }
 
     record Signalled(int pid, int signal, long atNanos) {
@@ -50,12 +50,12 @@ final class FakeWorkerProcesses implements WorkerProcesses {
     }
 
     @Override
-    public int spawn(int generation, Map<String, String> env) throws SpawnException {
+    public int spawn(int generation, List<String> command, Map<String, String> env) throws SpawnException {
         if (spawnFailure != null) {
             throw new SpawnException(spawnFailure);
         }
         int pid = nextPid++;
-        spawned.add(new Spawned(pid, generation, Map.copyOf(env), loop.nanoTime()));
+        spawned.add(new Spawned(pid, generation, List.copyOf(command), Map.copyOf(env), loop.nanoTime()));
         alive.add(pid);
         return pid;
     }

@@ -16,6 +16,7 @@ import dev.baton.sidecar.Baton;
 import dev.baton.sidecar.Log;
 import dev.baton.sidecar.cli.BatonCommand;
 import dev.baton.sidecar.gate.StartGates;
+import dev.baton.sidecar.jvmcache.JvmCache;
 import dev.baton.sidecar.notify.SystemdReporter;
 import dev.baton.sidecar.posix.Signals;
 
@@ -41,11 +42,20 @@ final class InProcessSupervisor implements AutoCloseable {
 
     /** The same, with {@code env} as baton's own environment (the workers inherit it). */
     InProcessSupervisor(Map<String, String> env, String... options) {
-        this(env, StartGates.none(), options);
+        this(env, StartGates.none(), JvmCache.OFF, options);
     }
 
     /** The same, with start gates (test doubles, or the real ones). */
     InProcessSupervisor(Map<String, String> env, StartGates gates, String... options) {
+        this(env, gates, JvmCache.OFF, options);
+    }
+
+    /** The same, with {@code jvmCache} deciding how each generation starts. */
+    InProcessSupervisor(Map<String, String> env, JvmCache jvmCache, String... options) {
+        this(env, StartGates.none(), jvmCache, options);
+    }
+
+    private InProcessSupervisor(Map<String, String> env, StartGates gates, JvmCache jvmCache, String... options) {
         List<String> args = new ArrayList<>(List.of(options));
         args.addAll(List.of("--", "worker"));
         BatonCommand config = Baton.commandLine().parseArgs(args.toArray(String[]::new)).commandSpec().commandLine().getCommand();
@@ -53,7 +63,7 @@ final class InProcessSupervisor implements AutoCloseable {
         Map<String, String> baseEnv = new HashMap<>(env);
         baseEnv.putAll(config.exportedOptions());
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
-        supervisor = new Supervisor(config, baseEnv, PORT, workers, loop, new SystemdReporter(systemd::add), gates);
+        supervisor = new Supervisor(config, baseEnv, PORT, workers, jvmCache, loop, new SystemdReporter(systemd::add), gates);
     }
 
     /** Starts the first worker (not yet ready). */
