@@ -76,7 +76,11 @@ public final class SupervisedServer implements AutoCloseable {
       command.addAll(b.workerJvmArgs);
       command.add("-javaagent:" + b.home.agentJar() + (b.agentOptions.isEmpty() ? "" : "=" + b.agentOptions));
     }
-    command.addAll(workerCommand(b.home, kind, b.goWorker, b.starletWorkers));
+    if (b.sampleJar != null && (kind == WorkerKind.JDK || kind == WorkerKind.VERTX)) {
+      command.addAll(List.of("-jar", b.sampleJar.toString(), kind.id()));
+    } else {
+      command.addAll(workerCommand(b.home, kind, b.goWorker, b.starletWorkers));
+    }
     this.process = SupervisorProcess.start(command, dir, env, dir.resolve("supervisor.log"), b.echo);
   }
 
@@ -230,6 +234,7 @@ public final class SupervisedServer implements AutoCloseable {
     private String workerJava;
     private String agentOptions = "";
     private Path goWorker;
+    private Path sampleJar;
     private int starletWorkers = 100;
     private String readiness = "notify";
     private Consumer<String> echo;
@@ -273,6 +278,12 @@ public final class SupervisedServer implements AutoCloseable {
     /** The agent's options, after {@code -javaagent:baton-agent.jar=}, e.g. {@code warmUp=200} (default: none). */
     public Builder agentOptions(String options) {
       this.agentOptions = options;
+      return this;
+    }
+
+    /** Another copy of the sample jar for a JDK or Vert.x worker (default: the built one). */
+    public Builder sampleJar(Path jar) {
+      this.sampleJar = jar;
       return this;
     }
 

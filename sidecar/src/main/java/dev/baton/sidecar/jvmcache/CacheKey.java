@@ -17,12 +17,13 @@ import java.util.Map;
  * What a cache was trained from, as a name: anything that changes makes another key, so that generation
  * trains a new cache instead of running with a stale one (or silently without one). In it: the whole
  * command line (every JVM option, the main class or jar, the arguments), the JVM option variables of the
- * worker's environment, the worker's directory, the JDK (its release file, and its {@code lib/modules} and
+ * worker's environment, the JDK (its release file, and its {@code lib/modules} and
  * {@code libjvm.so} as files), and every jar of the class path and every {@code -javaagent} jar as a file:
  * real path, size, modification and change times, inode. A file's identity, not its content: a changed jar
  * is a new file or a new time, and JDK 25 itself no longer checks a jar's time (it used a cache with a copy
  * of its jar). An agent jar is in the key because an older agent wrote caches that crash the JVM (JDK
- * 25.0.3, JDK-8380409).
+ * 25.0.3, JDK-8380409). Not the worker's directory: what a relative path on the command line names is in
+ * the key as that file's real path.
  *
  * <p>{@link #description()} is the same in words, kept beside the cache ({@code key.txt}).
  */
@@ -41,7 +42,6 @@ record CacheKey(String id, String description) {
         if (command.classPathOption().isEmpty()) {
             lines.add("CLASSPATH=" + env.getOrDefault("CLASSPATH", ""));
         }
-        lines.add("directory: " + directory.toAbsolutePath());
         lines.add("jdk: " + runtime.home() + " " + runtime.version());
         lines.add(runtime.release().strip().replace('\n', ' '));
         for (Path file : runtime.identityFiles()) {

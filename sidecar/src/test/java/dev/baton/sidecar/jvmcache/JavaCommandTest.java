@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
@@ -120,7 +121,7 @@ class JavaCommandTest {
         Path copy = dir.resolve("app-copy.jar");
         Files.copy(app, copy);
         Files.setLastModifiedTime(copy, Files.getLastModifiedTime(app));
-        Files.move(copy, app, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Files.move(copy, app, StandardCopyOption.REPLACE_EXISTING);
         assertThat(key(env, "-Xmx256m", "-jar", "app.jar")).as("the jar replaced by an equal one with its time kept")
                 .isNotEqualTo(newJdk);
     }
