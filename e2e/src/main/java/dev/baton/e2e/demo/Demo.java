@@ -64,6 +64,11 @@ public final class Demo implements Callable<Integer> {
           + " life, the HUPs; its numbers go beside it as .tsv.")
   Path timeline;
 
+  @Option(names = "--jvm-cache", paramLabel = "DIR|off",
+      description = "baton's --jvm-cache: the first generation trains a class-data cache, later ones start with it;"
+          + " kept between runs (default: e2e/target/jvm-cache in the checkout; off: none).")
+  String jvmCache;
+
   private final PrintStream out = System.out;
   private volatile boolean reporting;
   private volatile HttpLoad load;
@@ -82,10 +87,19 @@ public final class Demo implements Callable<Integer> {
     out.printf("Baton demo: the %s sample (each request sleeps %d ms) under bin/baton with -javaagent:%s%n",
         kind.title(), sleepMillis,
         home.agentJar().startsWith(home.root()) ? home.root().relativize(home.agentJar()) : home.agentJar());
-    out.printf("           %d client threads (%s), %d reloads with kill -HUP, then the tally.%n%n", clients,
+    out.printf("           %d client threads (%s), %d reloads with kill -HUP, then the tally.%n", clients,
         keepAlive ? "keep-alive" : "a connection per request", reloads);
+    List<String> batonOptions = new ArrayList<>();
+    if (!"off".equals(jvmCache)) {
+      Path cache = jvmCache != null ? Path.of(jvmCache).toAbsolutePath()
+          : home.root().resolve("e2e/target/jvm-cache");
+      batonOptions.add("--jvm-cache=" + cache);
+      out.printf("           --jvm-cache %s: generation 1 trains a class-data cache, later ones start with it.%n", cache);
+    }
+    out.println();
 
     SupervisedServer server = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
+        .supervisorArgs(batonOptions.toArray(new String[0]))
         .echo(quiet ? null : line -> {
           if (!reporting) {
             say("  | " + line);
