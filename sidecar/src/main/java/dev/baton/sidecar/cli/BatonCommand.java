@@ -225,7 +225,7 @@ public final class BatonCommand implements Callable<Integer>, SupervisorConfig {
             description = "Keep a class-data cache for a java worker here (an AOT cache on JDK 25+, AppCDS on 17): the first generation trains it, later ones start with it. Created with mode 0700.")
     Path jvmCache;
 
-    @Option(names = "--jvm-cache-size", paramLabel = "SIZE", defaultValue = "1g", converter = Sizes.class,
+    @Option(names = "--jvm-cache-size", paramLabel = "SIZE", defaultValue = "1G", converter = Sizes.class,
             description = "The most --jvm-cache DIR may hold; least recently used command lines' caches are removed first (default: ${DEFAULT-VALUE}).")
     long jvmCacheSize;
 

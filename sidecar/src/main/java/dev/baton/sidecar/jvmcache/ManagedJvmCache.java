@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.baton.sidecar.Log;
+import dev.baton.sidecar.memory.MemorySizes;
 import dev.baton.sidecar.spawn.ExitStatus;
 
 /**
@@ -257,7 +258,7 @@ final class ManagedJvmCache implements JvmCache {
             }
             long bytes = size(output);
             if (bytes > directory.maxBytes()) {
-                giveUp(key, "it is larger (" + megabytes(bytes) + ") than --jvm-cache-size (" + megabytes(directory.maxBytes()) + ")");
+                giveUp(key, "it is larger (" + MemorySizes.human(bytes) + ") than --jvm-cache-size (" + MemorySizes.human(directory.maxBytes()) + ")");
                 return;
             }
             Files.move(output, key.cache(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -265,11 +266,11 @@ final class ManagedJvmCache implements JvmCache {
                 key.saidInUse = false;
             }
             Log.info(String.format(Locale.ROOT, "jvm cache: %s built in %.1f s (%s); the next generations start with it",
-                    key.name(), (System.nanoTime() - started) / 1e9, megabytes(bytes)));
+                    key.name(), (System.nanoTime() - started) / 1e9, MemorySizes.human(bytes)));
             List<String> removed = directory.trim();
             if (!removed.isEmpty()) {
                 Log.info("jvm cache: removed the least recently used " + String.join(", ", removed) + " (--jvm-cache-size "
-                        + megabytes(directory.maxBytes()) + ")");
+                        + MemorySizes.human(directory.maxBytes()) + ")");
             }
         } catch (InterruptedException closing) {
             Thread.currentThread().interrupt();
@@ -475,10 +476,6 @@ final class ManagedJvmCache implements JvmCache {
         } catch (IOException e) {
             return 0;
         }
-    }
-
-    private static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
     }
 
     private static void deleteQuietly(Path file) {
