@@ -19,7 +19,8 @@ Every template takes one dict; only "command" is required. Keys and defaults:
   agentArgs          agent options appended as -javaagent:...=ARGS (a cache= of yours wins) ""
   agentCache         a writable emptyDir "<volumeName>-cache" at "<mountPath>-cache" for   true
                      the agent's rewrite cache (cache=<mountPath>-cache/agent goes first
-                     in the agent options); false = neither the volume nor the option
+                     in the agent options) and baton's --jvm-cache <mountPath>-cache/jvm
+                     (--jvm-cache-size=512M; yours in extraArgs win); false = none of them
   mountPath          where the jars are mounted in the app container                       /opt/baton
   volumeName         name of the emptyDir                                                  baton
   preStopSeconds     preStop sleep while the endpoint is removed; 0 = no preStop          5
@@ -123,6 +124,13 @@ Every template takes one dict; only "command" is required. Keys and defaults:
 {{- $cmd = append $cmd (printf "--control=0.0.0.0:%v" $s.controlPort) -}}
 {{- /* A token file only when something puts one there: baton refuses to start on a missing file. */ -}}
 {{- if and $s.tokenFile (or $s.tokenSecret (hasKey . "tokenFile")) }}{{ $cmd = append $cmd (printf "--control-token-file=%s" $s.tokenFile) }}{{ end -}}
+{{- /* With the cache volume, baton's class-data cache of a java worker goes there too, unless extraArgs say otherwise. */ -}}
+{{- if $s.agentCache -}}
+{{- $own := dict -}}
+{{- range $s.extraArgs }}{{ if or (eq . "--jvm-cache") (hasPrefix "--jvm-cache=" .) }}{{ $_ := set $own "dir" true }}{{ end }}{{ if or (eq . "--jvm-cache-size") (hasPrefix "--jvm-cache-size=" .) }}{{ $_ := set $own "size" true }}{{ end }}{{ end -}}
+{{- if not $own.dir }}{{ $cmd = append $cmd (printf "--jvm-cache=%s-cache/jvm" $s.mountPath) }}{{ end -}}
+{{- if not $own.size }}{{ $cmd = append $cmd "--jvm-cache-size=512M" }}{{ end -}}
+{{- end -}}
 {{- range $s.extraArgs }}{{ $cmd = append $cmd . }}{{ end -}}
 {{- $cmd = append $cmd "--" -}}
 {{- range $s.command }}{{ $cmd = append $cmd . }}{{ end -}}
@@ -236,9 +244,9 @@ stops quickly nothing.
 {{- end }}
 
 {{/*
-The pod's volumes entries (list items): the emptyDir for the jars, the agent's rewrite cache (class
-files: ~140 KiB for a JDK HttpServer app; it outlives container restarts, not the pod) and the token
-Secret. An emptyDir's root is mode 0777, so the agent, whatever its uid, creates its cache=…/agent
+The pod's volumes entries (list items): the emptyDir for the jars, the caches (the agent's rewrite
+cache, ~140 KiB for a JDK HttpServer app, and baton's --jvm-cache, tens of MB, at most 512M plus a
+build's files; they outlive container restarts, not the pod) and the token Secret. An emptyDir's root is mode 0777, so the agent, whatever its uid, creates its cache=…/agent
 directory there as its own with mode 0700, which is what it requires of a cache before it trusts it
 (its rewrites run inside java.base); a read-only root file system leaves it no other place.
 */}}
@@ -250,7 +258,7 @@ directory there as its own with mode 0700, which is what it requires of a cache 
 {{- if $s.agentCache }}
 - name: {{ $s.volumeName }}-cache
   emptyDir:
-    sizeLimit: 32Mi
+    sizeLimit: 1Gi
 {{- end }}
 {{- if include "baton-inject.mountsToken" . }}
 - name: {{ $s.volumeName }}-token

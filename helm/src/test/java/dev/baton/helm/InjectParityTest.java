@@ -70,6 +70,16 @@ class InjectParityTest {
   }
 
   @Test
+  void aJvmCacheFlagOfThePodsOwnReplacesTheDefaultInBoth() throws Exception {
+    Path file = values("baton: {kubeVersion: 1.29.3, extraArgs: [--drain-timeout=30s, --jvm-cache=/data/jvm]}");
+    JsonNode rendered = web(c -> c.withValuesFile(file));
+    List<String> command = JSON.convertValue(rendered.path("containers").get(0).path("command"), List.class);
+    assertThat(command).filteredOn(a -> a.startsWith("--jvm-cache")).containsExactly("--jvm-cache-size=512M", "--jvm-cache=/data/jvm");
+    assertParity(rendered, Map.of(InjectionSettings.ARGS, "--drain-timeout=30s --jvm-cache=/data/jvm"), 60,
+        ClusterFacts.assumed(29));
+  }
+
+  @Test
   void bothRaiseAShortGracePeriodAlike() throws Exception {
     // 30 s against preStop 7 + drain 30 (baton's --drain-timeout) + 5: both make it 42.
     JsonNode rendered = web(c -> c.set("baton.kubeVersion", "1.29.3").set("baton.terminationGracePeriodSeconds", 30));

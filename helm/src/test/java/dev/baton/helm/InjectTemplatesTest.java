@@ -47,7 +47,7 @@ class InjectTemplatesTest {
     assertThat((Object) get(init, "volumeMounts.0.name")).isEqualTo("baton");
     assertThat((Object) get(init, "securityContext.allowPrivilegeEscalation")).isEqualTo(false);
     assertThat((Object) get(named(get(pod, "volumes"), "baton"), "emptyDir.sizeLimit")).isEqualTo("64Mi");
-    assertThat((Object) get(named(get(pod, "volumes"), "baton-cache"), "emptyDir.sizeLimit")).isEqualTo("32Mi");
+    assertThat((Object) get(named(get(pod, "volumes"), "baton-cache"), "emptyDir.sizeLimit")).isEqualTo("1Gi");
     // The control token: the operator's Secret, the same name everywhere, its key "token" at the token file.
     assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.secretName")).isEqualTo("baton-control-token");
     assertThat((Object) get(named(get(pod, "volumes"), "baton-token"), "secret.items.0.key")).isEqualTo("token");
@@ -58,7 +58,8 @@ class InjectTemplatesTest {
     assertThat(command.get(0)).isEqualTo("java");
     int sep = command.indexOf("--");
     assertThat(command.subList(0, sep)).containsSubsequence("-jar", "/opt/baton/baton.jar", "--port=8080",
-        "--control=0.0.0.0:8081", "--control-token-file=/var/run/baton/token", "--drain-timeout=30s");
+        "--control=0.0.0.0:8081", "--control-token-file=/var/run/baton/token", "--jvm-cache=/opt/baton-cache/jvm",
+        "--jvm-cache-size=512M", "--drain-timeout=30s");
     assertThat(command.subList(sep + 1, command.size()))
         .containsExactly("java", "-jar", "/app/app.jar", "--server.port=8080");
 

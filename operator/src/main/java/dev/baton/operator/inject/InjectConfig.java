@@ -121,4 +121,25 @@ public record InjectConfig(String image, String imagePullPolicy, String java, Li
   public String agentCacheDirectory() {
     return cacheMountPath() + "/agent";
   }
+
+  /**
+   * baton's {@code --jvm-cache} directory, in the same emptyDir beside the agent's (baton, too, creates it
+   * 0700 as its own and trusts nothing else: a JVM loads code from it).
+   */
+  public String jvmCacheDirectory() {
+    return cacheMountPath() + "/jvm";
+  }
+
+  /**
+   * baton's {@code --jvm-cache-size} in injected pods: room for one command line's cache (a Spring Boot
+   * app's AOT cache is ~100 MB) while the next is built, well inside {@link #CACHE_VOLUME_SIZE}.
+   */
+  public static final String JVM_CACHE_SIZE = "512M";
+
+  /**
+   * The cache emptyDir's {@code sizeLimit}: the JVM cache bounded by {@link #JVM_CACHE_SIZE}, its recording and
+   * build output while a cache is built (each about the cache's size), and the agent's rewrite cache (~140 KiB).
+   * The kubelet evicts a pod whose emptyDir outgrows it.
+   */
+  public static final String CACHE_VOLUME_SIZE = "1Gi";
 }

@@ -201,6 +201,15 @@ public final class PodInjector {
     if (config.tokenSecret() != null) {
       command.add("--control-token-file=" + config.tokenFile());
     }
+    if (s.usesAgentCache(config)) {
+      // the class-data cache of a java worker, in the cache volume; the pod's own flags (extraArgs) decide
+      if (!hasOption(s.extraArgs(), "--jvm-cache")) {
+        command.add("--jvm-cache=" + config.jvmCacheDirectory());
+      }
+      if (!hasOption(s.extraArgs(), "--jvm-cache-size")) {
+        command.add("--jvm-cache-size=" + InjectConfig.JVM_CACHE_SIZE);
+      }
+    }
     s.extraArgs().forEach(command::add);
     command.add("--");
     appCommand.forEach(command::add);
@@ -284,16 +293,22 @@ public final class PodInjector {
     return init;
   }
 
+  /** Whether baton's {@code option} is among {@code args} ({@code --x=v} or {@code --x v}); baton refuses it twice. */
+  private static boolean hasOption(List<String> args, String option) {
+    return args.stream().anyMatch(a -> a.equals(option) || a.startsWith(option + "="));
+  }
+
   private ArrayNode volumes(InjectionSettings s) {
     ArrayNode volumes = JSON.createArrayNode();
     ObjectNode jars = volumes.addObject().put("name", config.volumeName());
     jars.putObject("emptyDir").put("sizeLimit", "64Mi");
     if (s.usesAgentCache(config)) {
-      // The agent's rewrite cache (~140 KiB of class files for a JDK HttpServer app). A read-only root
-      // file system leaves the agent no writable directory; an emptyDir's root is mode 0777, so the agent
-      // (any uid) creates agent/ there as its own with mode 0700, as it requires. It outlives container
-      // restarts, not the pod.
-      volumes.addObject().put("name", config.cacheVolumeName()).putObject("emptyDir").put("sizeLimit", "32Mi");
+      // The agent's rewrite cache (~140 KiB of class files for a JDK HttpServer app) and baton's JVM cache
+      // (an AOT cache or AppCDS archive: tens of MB). A read-only root file system leaves no other writable
+      // directory; an emptyDir's root is mode 0777, so the agent and baton (any uid) create agent/ and jvm/
+      // there as their own with mode 0700, as they require. It outlives container restarts, not the pod.
+      volumes.addObject().put("name", config.cacheVolumeName()).putObject("emptyDir")
+          .put("sizeLimit", InjectConfig.CACHE_VOLUME_SIZE);
     }
     if (config.tokenSecret() != null) {
       ObjectNode secret = volumes.addObject().put("name", config.tokenVolumeName()).putObject("secret")

@@ -70,7 +70,8 @@ class PodInjectorTest {
     List<String> command = c.getCommand();
     int sep = command.indexOf("--");
     assertThat(command.subList(0, sep)).startsWith("java").containsSubsequence("-Xmx64m", "-jar", "/opt/baton/baton.jar",
-        "--port=8080", "--control=0.0.0.0:8081", "--control-token-file=/var/run/baton/token", "--drain-timeout=30s");
+        "--port=8080", "--control=0.0.0.0:8081", "--control-token-file=/var/run/baton/token",
+        "--jvm-cache=/opt/baton-cache/jvm", "--jvm-cache-size=512M", "--drain-timeout=30s");
     assertThat(command.subList(sep + 1, command.size())).containsExactly("java", "-jar", "/app/app.jar");
     assertThat(c.getArgs()).containsExactly("--server.port=8080"); // argv = command + args: the args stay the app's
 
@@ -99,7 +100,7 @@ class PodInjectorTest {
     assertThat(init.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(out.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-cache", "baton-token");
     assertThat(out.getSpec().getVolumes().get(0).getEmptyDir().getSizeLimit().toString()).isEqualTo("64Mi");
-    assertThat(out.getSpec().getVolumes().get(1).getEmptyDir().getSizeLimit().toString()).isEqualTo("32Mi");
+    assertThat(out.getSpec().getVolumes().get(1).getEmptyDir().getSizeLimit().toString()).isEqualTo("1Gi");
     // The control token: the operator's Secret (one name everywhere), its key "token" at the token file.
     assertThat(out.getSpec().getVolumes().get(2).getSecret().getSecretName()).isEqualTo("baton-control-token");
     assertThat(out.getSpec().getVolumes().get(2).getSecret().getItems()).extracting("key", "path")
@@ -139,10 +140,26 @@ class PodInjectorTest {
     assertThat(on.getSpec().getVolumes()).extracting("name").containsExactly("baton", "baton-cache", "baton-token");
     assertThat(on.getSpec().getContainers().get(0).getEnv().get(0).getValue())
         .isEqualTo("-javaagent:/opt/baton/baton-agent.jar=cache=/opt/baton-cache/agent,cache=/data/cache");
+    assertThat(on.getSpec().getContainers().get(0).getCommand()).contains("--jvm-cache=/opt/baton-cache/jvm");
+  }
+
+  /** baton's JVM cache goes with the cache volume; flags of the pod's own (baton.dev/args) replace ours, never repeat them. */
+  @Test
+  void theJvmCacheFollowsTheCacheVolumeAndThePodsOwnFlagsWin() throws Exception {
+    Pod own = injected(pod(app("web", "java", "-jar", "/app/app.jar")).editMetadata()
+        .addToAnnotations(InjectionSettings.ARGS, "--jvm-cache=/data/jvm").endMetadata().build());
+    List<String> command = own.getSpec().getContainers().get(0).getCommand();
+    assertThat(command.subList(0, command.indexOf("--"))).filteredOn(a -> a.startsWith("--jvm-cache"))
+        .containsExactly("--jvm-cache-size=512M", "--jvm-cache=/data/jvm");
+
+    Pod off = injected(pod(app("web", "java", "-jar", "/app/app.jar")).editMetadata()
+        .addToAnnotations(InjectionSettings.AGENT_CACHE, "false").endMetadata().build());
+    assertThat(off.getSpec().getContainers().get(0).getCommand()).noneMatch(a -> a.startsWith("--jvm-cache"));
   }
 
   private static void assertNoAgentCache(Pod out, String toolOptions) {
     Container c = out.getSpec().getContainers().get(0);
+    assertThat(c.getCommand()).noneMatch(a -> a.startsWith("--jvm-cache"));
     assertThat(c.getEnv()).filteredOn(e -> e.getName().equals("JAVA_TOOL_OPTIONS")).singleElement()
         .extracting("value").isEqualTo(toolOptions);
     assertThat(c.getVolumeMounts()).extracting("name").containsExactly("baton", "baton-token");
