@@ -9,6 +9,7 @@ import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -81,6 +82,8 @@ class FatalPathsTest {
         assertBadInput("invalid --control 'nonsense': expected HOST:PORT, e.g. 127.0.0.1:8081", baton("--control", "nonsense"));
         assertBadInput("invalid --control '127.0.0.1:99999': the port is not between 0 and 65535", baton("--control", "127.0.0.1:99999"));
         assertBadInput("--control-token-file needs --control=HOST:PORT", baton("--control-token-file", token.toString()));
+        assertBadInput("invalid --jvm-cache-size: '1 gig' is not a size: give bytes or a unit, e.g. 512M, 1G, 400Mi",
+                baton("--jvm-cache-size", "1 gig"));
         assertBadInput("control token file " + token + " is empty: put the token in it",
                 baton("--control", "127.0.0.1:1", "--control-token-file", token.toString()));
         assertBadInput("cannot read control token file " + noToken + ": no such file (write the token into it",
@@ -113,6 +116,19 @@ class FatalPathsTest {
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.error()).isEqualTo("baton: error: cannot read envdir " + envdir
                 + ": PIPE is not a regular file (each variable is a file holding its value)");
+    }
+
+    @Test
+    void aJvmCacheDirectoryOthersMayWriteToIsRefusedBeforeAnyWorkerStarts() throws Exception {
+        Path shared = Files.createDirectory(tmp.resolve("jvm"));
+        Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path marker = tmp.resolve("started");
+        Result r = run("--port", port, "--jvm-cache", shared.toString(), "--", "touch", marker.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.error()).isEqualTo("baton: error: the --jvm-cache directory " + shared + " is writable by its group or by"
+                + " others (mode 777): a JVM loads code from it, so it must be this user's own and writable by no one else"
+                + " (chmod 700, or give a new path: baton creates it)");
+        assertThat(marker).as("no worker started").doesNotExist();
     }
 
     @Test
