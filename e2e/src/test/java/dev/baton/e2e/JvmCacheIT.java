@@ -32,6 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * generation's do not) and by its mapping of the file. No request fails, and nothing is logged as a warning
  * or an error. Then what must not go wrong: a changed flag or jar trains another cache; a cache the JVM
  * rejects (25) or that crashes the JVM (17) is noticed, the worker serves without it, and it is rebuilt.
+ * On 25 the agent comes in {@code JAVA_TOOL_OPTIONS}, as in a pod the webhook injects (baton's own JVM gets
+ * it too); on 17 it is on the worker's command line.
  *
  * <p>Each JDK's cases share their trainings: one directory under {@code target/}, built up case by case.
  */
@@ -51,14 +53,17 @@ class JvmCacheIT {
     assumeTrue(Files.isExecutable(JAVA_25), JAVA_25 + " is not installed");
     Path cache = freshDirectory("jdk25");
 
-    String key = trainedAndUsed(JAVA_25, cache, b -> {});
+    // the agent as injected pods get it (JDK 17's case has it on the command line)
+    String key = trainedAndUsed(JAVA_25, cache, SupervisedServer.Builder::agentInJavaToolOptions);
+    assertThat(Files.readString(cache.resolve(key).resolve("key.txt"))).as("what the key stands for")
+        .contains("JAVA_TOOL_OPTIONS=-javaagent:", "agent: " + E2e.home().agentJar().toRealPath());
 
-    assertThat(trainingKey(JAVA_25, cache, b -> b.workerJvmArgs("-Dsample.option=changed")))
+    assertThat(trainingKey(JAVA_25, cache, b -> b.agentInJavaToolOptions().workerJvmArgs("-Dsample.option=changed")))
         .as("a changed JVM option trains another cache").isNotEqualTo(key);
 
     // A damaged header: the JVM refuses the cache at start ("bad magic number") and runs without it.
     overwrite(cacheFile(cache, key), 0, new byte[4]);
-    String transcript = servesWhileTheCacheIsRebuilt(JAVA_25, cache);
+    String transcript = servesWhileTheCacheIsRebuilt(JAVA_25, cache, SupervisedServer.Builder::agentInJavaToolOptions);
     assertThat(warnings(transcript)).as(transcript).singleElement().asString()
         .contains("AOT cache " + key, "did not use it: the JVM rejected it");
   }
@@ -80,7 +85,7 @@ class JvmCacheIT {
     byte[] noise = new byte[4096];
     new Random(17).nextBytes(noise);
     overwrite(cacheFile(cache, key), Files.size(cacheFile(cache, key)) / 2, noise);
-    String transcript = servesWhileTheCacheIsRebuilt(JAVA_17, cache);
+    String transcript = servesWhileTheCacheIsRebuilt(JAVA_17, cache, b -> {});
     assertThat(warnings(transcript)).as(transcript).singleElement().asString()
         .contains("AppCDS archive " + key, "generation 1 failed to start with it, and generation 2 without it came up");
   }
@@ -110,7 +115,8 @@ class JvmCacheIT {
           .doesNotContain("dev.baton.sample.SampleServer source: shared objects file");
       assertThat(Files.readString(Path.of("/proc/" + pid + "/maps"))).contains(cache.toRealPath().toString());
       assertThat(transcript).as("no warning or error, nothing thrown, no crash")
-          .doesNotContain("WARNING", "ERROR", "[warning]", "[error]", "baton: warning", "baton: error", "Exception",
+          .doesNotContain("WARNING", "ERROR", "[warning]", "[error]", "baton: warning", "baton: error", "baton-agent: warning",
+              "baton-agent: error", "Exception",
               "A fatal error");
       Matcher trains = TRAINS.matcher(transcript);
       assertThat(trains.find()).as(transcript).isTrue();
@@ -133,8 +139,9 @@ class JvmCacheIT {
    * reloads go on until a rebuilt cache is in use (no load: that reloads under load lose nothing while a
    * cache is trained and built is {@link #trainedAndUsed}'s). Returns the transcript.
    */
-  private String servesWhileTheCacheIsRebuilt(Path java, Path cache) throws Exception {
-    try (SupervisedServer server = server(java, cache, b -> {})) {
+  private String servesWhileTheCacheIsRebuilt(Path java, Path cache, Consumer<SupervisedServer.Builder> options)
+      throws Exception {
+    try (SupervisedServer server = server(java, cache, options)) {
       server.awaitServing(Duration.ofSeconds(120));
       reloadUntilAGenerationStartsWithTheCache(server);
       assertThat(server.answers()).isTrue();

@@ -74,7 +74,13 @@ public final class SupervisedServer implements AutoCloseable {
     if (kind.jvm()) {
       command.add(java);
       command.addAll(b.workerJvmArgs);
-      command.add("-javaagent:" + b.home.agentJar() + (b.agentOptions.isEmpty() ? "" : "=" + b.agentOptions));
+      String agent = "-javaagent:" + b.home.agentJar() + (b.agentOptions.isEmpty() ? "" : "=" + b.agentOptions);
+      if (b.agentInJavaToolOptions) {
+        // as an injected pod gets it: every JVM of the container sees it, baton's own included
+        env.put("JAVA_TOOL_OPTIONS", agent);
+      } else {
+        command.add(agent);
+      }
     }
     if (b.sampleJar != null && (kind == WorkerKind.JDK || kind == WorkerKind.VERTX)) {
       command.addAll(List.of("-jar", b.sampleJar.toString(), kind.id()));
@@ -235,6 +241,7 @@ public final class SupervisedServer implements AutoCloseable {
     private String agentOptions = "";
     private Path goWorker;
     private Path sampleJar;
+    private boolean agentInJavaToolOptions;
     private int starletWorkers = 100;
     private String readiness = "notify";
     private Consumer<String> echo;
@@ -284,6 +291,12 @@ public final class SupervisedServer implements AutoCloseable {
     /** Another copy of the sample jar for a JDK or Vert.x worker (default: the built one). */
     public Builder sampleJar(Path jar) {
       this.sampleJar = jar;
+      return this;
+    }
+
+    /** The agent in {@code JAVA_TOOL_OPTIONS} (as the webhook injects it), not on the worker's command line. */
+    public Builder agentInJavaToolOptions() {
+      this.agentInJavaToolOptions = true;
       return this;
     }
 
