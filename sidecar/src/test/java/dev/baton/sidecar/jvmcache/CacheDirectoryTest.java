@@ -32,6 +32,11 @@ class CacheDirectoryTest {
         Path fresh = tmp.resolve("a/b/jvm");
         CacheDirectory.open(fresh, MIB).close();
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(fresh))).isEqualTo("rwx------");
+        // an injected pod's emptyDir: its root is mode 0777, baton's directory in it is private all the same
+        Path emptyDir = Files.createDirectory(tmp.resolve("baton-cache"));
+        Files.setPosixFilePermissions(emptyDir, PosixFilePermissions.fromString("rwxrwxrwx"));
+        CacheDirectory.open(emptyDir.resolve("jvm"), MIB).close();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(emptyDir.resolve("jvm")))).isEqualTo("rwx------");
 
         Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rwxrwx---"));
         assertThatThrownBy(() -> CacheDirectory.open(fresh, MIB)).isInstanceOf(IOException.class)
