@@ -107,7 +107,9 @@ public final class AgentCost implements Callable<Integer> {
   enum Cache {
     NONE("none"),
     APPCDS("AppCDS"),
-    AOT("AOT cache");
+    AOT("AOT cache"),
+    /** baton's own {@code --jvm-cache}: the kind the JDK has, trained by a generation under load (reload-under-load only). */
+    BATON("baton --jvm-cache");
 
     final String label;
 
@@ -115,14 +117,18 @@ public final class AgentCost implements Callable<Integer> {
       this.label = label;
     }
 
-    /** {@code none}, {@code appcds}, {@code aot}, or {@code auto}: the JDK's own kind (AOT cache from JDK 25). */
+    /**
+     * {@code none}, {@code appcds}, {@code aot}, {@code auto}: the JDK's own kind (AOT cache from JDK 25), or
+     * {@code baton}: baton's {@code --jvm-cache}.
+     */
     static Cache parse(String name, int javaFeature) {
       return switch (name.trim().toLowerCase(Locale.ROOT)) {
         case "none" -> NONE;
         case "appcds", "cds" -> APPCDS;
         case "aot" -> AOT;
         case "auto" -> javaFeature >= 25 ? AOT : APPCDS;
-        default -> throw new IllegalArgumentException("--cache " + name + ": expected none, appcds, aot or auto");
+        case "baton" -> BATON;
+        default -> throw new IllegalArgumentException("--cache " + name + ": expected none, appcds, aot, auto or baton");
       };
     }
   }
@@ -163,6 +169,10 @@ public final class AgentCost implements Callable<Integer> {
     List<String> common = List.of(ReloadUnderLoad.jvmArgs(jvmArgs));
     plainJvmOptions = new ArrayList<>(common);
     agentJvmOptions = new ArrayList<>(common);
+    if (cache == Cache.BATON) {
+      throw new IllegalArgumentException("--cache baton: agent-cost starts the JVM without baton; use appcds, aot or auto"
+          + " (baton's --jvm-cache makes the same kinds), or bench/reload-under-load --cache baton");
+    }
     if (cache != Cache.NONE) {
       System.err.printf(Locale.ROOT, "== %s on %s: %s training run(s)%n", worker, version, cache.label);
       Path dir = Files.createTempDirectory("agent-cost-cache-");

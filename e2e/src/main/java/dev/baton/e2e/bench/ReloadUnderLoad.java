@@ -105,11 +105,13 @@ public final class ReloadUnderLoad implements Callable<Integer> {
           + " repeat it to compare sets (\"\" = the JVM's defaults) (default: none, the JVM's defaults).")
   List<String> workerJvmArgs;
 
-  @Option(names = "--cache", paramLabel = "none,appcds,aot,auto", split = ",",
+  @Option(names = "--cache", paramLabel = "none,appcds,aot,auto,baton", split = ",",
       description = "Class-data caches for the JVM workers, each measured, as bench/agent-cost makes them: none;"
           + " appcds (an AppCDS archive of a training run of the sample without the agent); aot (a JDK 25 AOT cache"
           + " trained with the worker's command line, -javaagent included, used with -XX:AOTMode=on so that a cache the"
-          + " JVM cannot use fails the run); auto (aot on JDK 25 and later, else appcds) (default: none).")
+          + " JVM cannot use fails the run); auto (aot on JDK 25 and later, else appcds); baton (baton's own --jvm-cache,"
+          + " trained by a first generation under load in a run before the measured one, which starts with it; JVM"
+          + " workers under baton only) (default: none).")
   List<String> caches;
 
   @Option(names = "--cds", description = "The same as --cache appcds.")
@@ -287,11 +289,56 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     return setups;
   }
 
+  /**
+   * baton's {@code --jvm-cache} trained as a user's first deployment trains it: generation 1 serves load, a HUP
+   * retires it, baton builds the cache from its recording in the background. The measured run that follows uses
+   * the same directory and command line (the same key), so every generation of it starts with the cache.
+   */
+  private void trainBatonCache(BatonHome home, WorkerSetup setup, Path goWorker, Path dir) throws Exception {
+    WorkerKind kind = setup.kind();
+    if (!kind.baton()) {
+      throw new IllegalArgumentException("--cache baton: " + kind.title() + " does not run under baton");
+    }
+    say("baton --jvm-cache: training run of the " + kind.title() + " sample (generation 1 under load, then a HUP)");
+    SupervisedServer.Builder builder = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
+        .workerJvmArgs(setup.jvmArgs().toArray(new String[0])).goWorker(goWorker)
+        .supervisorArgs("--ready-timeout=180s", "--jvm-cache=" + dir);
+    if (setup.java() != null) {
+      builder.workerJava(setup.java());
+    }
+    if (setup.killOldDelay() != null) {
+      builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
+    }
+    builder.agentOptions(setup.agentOptions());
+    try (SupervisedServer server = builder.start()) {
+      server.awaitServing(Duration.ofSeconds(240));
+      HttpLoad training = HttpLoad.start(HttpLoad.Options.of(server.port(), 50, 0, false));
+      Thread.sleep(5000);
+      training.stop();
+      LoadResult trained = training.await(Duration.ofSeconds(60));
+      if (trained.failed() > 0) {
+        throw new IllegalStateException("the cache's training run failed " + trained.failed() + " requests");
+      }
+      server.hup();
+      long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+      while (!server.process().output().matches("(?s).*jvm cache: [^\\n]* built in .*")) {
+        if (System.nanoTime() > deadline || server.process().output().contains("jvm cache: none for this command line")) {
+          throw new IllegalStateException("baton built no JVM cache within 180 s:" + System.lineSeparator() + server.process().output());
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
   private WorkerRun measure(BatonHome home, WorkerSetup setup, Path goWorker, Sizes sizes, Path pictures) throws Exception {
     WorkerKind kind = setup.kind();
     say("== " + setup.worker() + (kind.jvm() ? ", " + setup.jvm() : "") + (setup.handover().isEmpty() ? "" : ", " + setup.handover()));
     List<String> jvmOptions = new ArrayList<>(setup.jvmArgs());
-    if (setup.cache() != AgentCost.Cache.NONE) {
+    Path batonCache = null;
+    if (setup.cache() == AgentCost.Cache.BATON) {
+      batonCache = Files.createTempDirectory("reload-under-load-jvm-cache-");
+      trainBatonCache(home, setup, goWorker, batonCache);
+    } else if (setup.cache() != AgentCost.Cache.NONE) {
       say(setup.cache().label + " training run of the " + kind.title() + " sample");
       Path dir = Files.createTempDirectory("reload-under-load-cache-");
       if (setup.cache() == AgentCost.Cache.APPCDS) {
@@ -314,10 +361,17 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
     }
     builder.agentOptions(setup.agentOptions());
+    if (batonCache != null) {
+      builder.supervisorArgs("--jvm-cache=" + batonCache);
+    }
     long serverStart = System.currentTimeMillis();
     try (SupervisedServer server = builder.start();
          ContainerSampler container = new ContainerSampler(server.supervisorPid())) {
       server.awaitServing(Duration.ofSeconds(240));
+      if (batonCache != null && !server.process().output().contains("jvm cache: generation 1 started with")) {
+        throw new IllegalStateException("--cache baton: generation 1 did not start with the cache trained before it:"
+            + System.lineSeparator() + server.process().output());
+      }
       Thread.sleep(1000);
 
       say("idle cost of " + kind.supervisor() + " (5 s)");
