@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.baton.sidecar.Baton;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.port.FreePorts;
 import picocli.CommandLine;
 
 /**
@@ -33,7 +33,7 @@ class FatalPathsTest {
     @TempDir
     Path tmp;
 
-    private final String port = "127.0.0.1:" + TestFiles.freePort();
+    private final String port = "127.0.0.1:" + FreePorts.next();
 
     private record Result(int exit, List<String> lines) {
         /** The one error line, which must be the only one. */
@@ -203,7 +203,7 @@ class FatalPathsTest {
         r = run("--restart", "--pid-file", stale.toString(), "--status-file", status.toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.error()).endsWith("No such process (is it still running? remove the stale " + stale + ")");
-        r = run("--restart", "--control", "127.0.0.1:" + TestFiles.freePort());
+        r = run("--restart", "--control", "127.0.0.1:" + FreePorts.next());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.error()).contains(": connection refused (is baton running with --control=");
     }

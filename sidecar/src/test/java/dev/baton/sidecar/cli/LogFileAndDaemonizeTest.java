@@ -12,9 +12,11 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.ProcessTable;
+import dev.baton.testkit.sample.EchoWorker;
 
 /** --log-file (a file or a pipe) and --daemonize, with real processes. */
 class LogFileAndDaemonizeTest {
@@ -22,7 +24,7 @@ class LogFileAndDaemonizeTest {
     @TempDir
     Path tmp;
 
-    private final int port = TestFiles.freePort();
+    private final int port = FreePorts.next();
 
     private static String read(Path p) {
         try {
@@ -39,7 +41,7 @@ class LogFileAndDaemonizeTest {
         List<String> command = new ArrayList<>(BatonProcess.javaCommand());
         command.addAll(List.of("--daemonize", "--log-file", log.toString(), "--pid-file", pid.toString(),
                 "--port", "127.0.0.1:" + port, "--"));
-        command.addAll(BatonProcess.echoWorker());
+        command.addAll(EchoWorker.command());
         Process foreground = new ProcessBuilder(command).redirectErrorStream(true).start();
         assertThat(foreground.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(foreground.exitValue()).isZero();
@@ -55,7 +57,7 @@ class LogFileAndDaemonizeTest {
         assertThat(new ProcessBuilder(stop).start().waitFor()).isZero();
         // --stop returned when the flock was released, i.e. when the daemon had exited (a zombie until
         // whoever adopted it reaps it)
-        assertThat(TestFiles.exited(handle.pid())).isTrue();
+        assertThat(ProcessTable.exited(handle.pid())).isTrue();
         assertThat(read(log)).contains("received TERM, sending TERM to all workers", "exiting");
         assertThat(pid).doesNotExist();
     }
@@ -95,7 +97,7 @@ class LogFileAndDaemonizeTest {
     void aPipedLogFileGetsBatonsAndTheWorkersOutput() throws Exception {
         Path out = tmp.resolve("piped.log");
         List<String> args = new ArrayList<>(List.of("--log-file", "| cat >> " + out, "--port", "127.0.0.1:" + port, "--"));
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args)) {
             await().until(() -> read(out).contains("is ready"));
             assertThat(read(out)).contains("accepting on fd 3"); // the worker's stderr went through the pipe too

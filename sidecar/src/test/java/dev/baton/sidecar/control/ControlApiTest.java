@@ -18,9 +18,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 import io.vertx.core.json.JsonObject;
 
 /** The control and health API of a real baton, through a real HTTP client. */
@@ -29,8 +30,8 @@ class ControlApiTest {
     @TempDir
     Path tmp;
 
-    private final int port = TestFiles.freePort();
-    private final int controlPort = TestFiles.freePort();
+    private final int port = FreePorts.next();
+    private final int controlPort = FreePorts.next();
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).build();
     private BatonProcess baton;
@@ -39,7 +40,7 @@ class ControlApiTest {
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--control", "127.0.0.1:" + controlPort));
         args.addAll(List.of(options));
         args.add("--");
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         baton = BatonProcess.start(args);
         baton.readyPid(1);
         return baton;

@@ -10,10 +10,11 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
 import dev.baton.sidecar.testing.ControlClient;
-import dev.baton.sidecar.testing.Load;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -27,16 +28,16 @@ class GenerationCapTest {
 
     @Test
     void aReloadThatWouldExceedTheCapWaitsForAnOldGenerationAndGivesUpAfterRoomWait() throws Exception {
-        int port = TestFiles.freePort();
-        int controlPort = TestFiles.freePort();
+        int port = FreePorts.next();
+        int controlPort = FreePorts.next();
         Files.writeString(envdir.resolve("WORKER_HANG_ON_TERM"), "1"); // generation 1 hangs when retired
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--control", "127.0.0.1:" + controlPort,
                 "--interval", "0.3", "--envdir", envdir.toString(), "--max-generations", "2", "--room-wait", "1s",
                 "--drain-timeout", "8s", "--"));
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args)) {
             baton.readyPid(1);
-            Load load = Load.start(port, "/", 2);
+            HttpLoad load = EchoWorker.load(port, "/", 2);
             ControlClient control = new ControlClient(controlPort);
             Files.delete(envdir.resolve("WORKER_HANG_ON_TERM"));
             control.awaitReload(control.reload(null), "draining"); // generation 2 serves, 1 hangs in its drain

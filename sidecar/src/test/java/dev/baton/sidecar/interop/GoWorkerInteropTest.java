@@ -2,9 +2,6 @@ package dev.baton.sidecar.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -17,10 +14,12 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.Load;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
+import dev.baton.testkit.sample.GoBuild;
 
 /**
  * A Go worker written for start_server (src/test/go/goworker: SERVER_STARTER_PORT parsed,
@@ -34,24 +33,12 @@ class GoWorkerInteropTest {
     private static final int RELOADS = 4;
     private static Path goWorker;
 
-    private final int port = TestFiles.freePort();
+    private final int port = FreePorts.next();
 
     @BeforeAll
     static void buildGoWorker() throws Exception {
-        String go = onPath("go");
-        Assumptions.assumeTrue(go != null, "go is not on the PATH: apt-get install golang-go (the Go worker test needs it)");
-        goWorker = GO_DIR.resolve("goworker").toAbsolutePath();
-        ProcessBuilder build = new ProcessBuilder(go, "build", "-o", goWorker.toString(), GO_SOURCE.toString())
-                .redirectErrorStream(true);
-        // Everything Go writes stays under target/; standard library only, so nothing is downloaded.
-        build.environment().put("GOCACHE", GO_DIR.resolve("cache").toAbsolutePath().toString());
-        build.environment().put("GOPATH", GO_DIR.resolve("path").toAbsolutePath().toString());
-        build.environment().put("GOPROXY", "off");
-        build.environment().put("GOTOOLCHAIN", "local");
-        Process process = build.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("go build finished").isTrue();
-        assertThat(process.exitValue()).as("go build " + GO_SOURCE + ":\n" + output).isZero();
+        Assumptions.assumeTrue(GoBuild.go() != null, "go is not on the PATH: apt-get install golang-go (the Go worker test needs it)");
+        goWorker = GoBuild.build(GO_SOURCE, GO_DIR, "goworker");
     }
 
     @Test
@@ -67,7 +54,7 @@ class GoWorkerInteropTest {
                 }
             });
             Set<String> pids = new LinkedHashSet<>(List.of(first));
-            try (Load load = Load.start(port, "/", 8)) {
+            try (HttpLoad load = EchoWorker.load(port, "/", 8)) {
                 for (int reload = 1; reload <= RELOADS; reload++) {
                     String old = baton.readyPid(reload);
                     baton.hup();
@@ -77,9 +64,9 @@ class GoWorkerInteropTest {
                 load.close();
                 System.out.println("GoWorkerInteropTest: " + load);
                 assertThat(load.failures()).as(baton.logText()).isEmpty();
-                assertThat(load.answered()).isGreaterThan(RELOADS * 10L);
+                assertThat(load.completed()).isGreaterThan(RELOADS * 10L);
                 for (String pid : pids) {
-                    assertThat(load.answeredBy(pid)).as("requests answered by " + pid + "\n" + load).isPositive();
+                    assertThat(load.answeredBy(Long.parseLong(pid))).as("requests answered by " + pid + "\n" + load).isPositive();
                 }
             }
             assertThat(slow.get(30, TimeUnit.SECONDS)).isEqualTo(first + ":1\n");
@@ -89,15 +76,5 @@ class GoWorkerInteropTest {
                 assertThat(baton.logText()).contains("goworker " + pid + " drained", "old worker " + pid + " died, status:0");
             }
         }
-    }
-
-    private static String onPath(String executable) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path candidate = Path.of(dir, executable);
-            if (!dir.isEmpty() && Files.isExecutable(candidate)) {
-                return candidate.toString();
-            }
-        }
-        return null;
     }
 }

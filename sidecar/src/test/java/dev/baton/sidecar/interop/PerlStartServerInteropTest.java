@@ -4,28 +4,32 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
 import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.load.Ab;
+import dev.baton.testkit.load.ExternalTool;
+import dev.baton.testkit.load.LoadResult;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.Commands;
+import dev.baton.testkit.process.StartedProcess;
 
 /**
  * Baton and Perl's Server::Starter, both ways: Starlet (a Perl worker written for start_server)
@@ -39,7 +43,7 @@ class PerlStartServerInteropTest {
     @TempDir
     Path tmp;
 
-    private final int port = TestFiles.freePort();
+    private final int port = FreePorts.next();
 
     @BeforeAll
     static void needsPerlTools() {
@@ -62,21 +66,6 @@ class PerlStartServerInteropTest {
         return BatonProcess.start(args);
     }
 
-    private static Process run(List<String> command) throws IOException {
-        return new ProcessBuilder(command).redirectErrorStream(true).start();
-    }
-
-    private static String output(Process p) throws Exception {
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("process finished").isTrue();
-        return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    }
-
-    private static int number(String text, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(text);
-        assertThat(m.find()).as("'" + regex + "' in ab's report:\n" + text).isTrue();
-        return Integer.parseInt(m.group(1));
-    }
-
     /**
      * ab runs back to back (each checked in full) while baton is HUPed, at least twice with a reload whose new
      * generation became ready while ab was running, and for as long as the first run lasts (at most eight
@@ -88,24 +77,19 @@ class PerlStartServerInteropTest {
         try (BatonProcess baton = batonWithStarlet()) {
             baton.readyPid(1);
             AtomicBoolean reloadsDone = new AtomicBoolean();
-            AtomicReference<Process> running = new AtomicReference<>();
-            List<String> reports = new CopyOnWriteArrayList<>();
+            AtomicReference<ExternalTool.Running> running = new AtomicReference<>();
+            List<Commands.Result> reports = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
                 while (!reloadsDone.get()) {
-                    try {
-                        Process ab = run(List.of("ab", "-r", "-n", "6000", "-c", "50", "http://127.0.0.1:" + port + "/"));
-                        running.set(ab);
-                        String report = output(ab);
-                        reports.add("exit " + ab.exitValue() + "\n" + report);
-                    } catch (Exception e) {
-                        throw new IllegalStateException(e);
-                    }
+                    ExternalTool.Running ab = Ab.start("http://127.0.0.1:" + port + "/", 6000, 50, false);
+                    running.set(ab);
+                    reports.add(ab.finish(Duration.ofSeconds(60)));
                 }
             });
             int reloadsUnderLoad = 0;
             try {
                 await().atMost(Duration.ofSeconds(30)).until(() -> running.get() != null);
-                Process firstRun = running.get();
+                ExternalTool.Running firstRun = running.get();
                 long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
                 int reloads = 0;
                 while ((reloadsUnderLoad < 2 || firstRun.isAlive()) && reloads < 8) {
@@ -124,9 +108,11 @@ class PerlStartServerInteropTest {
             load.get(3, TimeUnit.MINUTES);
             assertThat(reloadsUnderLoad).as("reloads whose new generation was ready during the load").isGreaterThanOrEqualTo(2);
             assertThat(reports).isNotEmpty().allSatisfy(report -> {
-                assertThat(report).as(report).startsWith("exit 0\n").doesNotContain("Non-2xx responses");
-                assertThat(number(report, "Complete requests:\\s+(\\d+)")).isEqualTo(6000);
-                assertThat(number(report, "Failed requests:\\s+(\\d+)")).isZero();
+                assertThat(report.exit()).as(report.output()).isZero();
+                LoadResult ab = Ab.parse(report.output(), false);
+                assertThat(ab.non2xx()).as(report.output()).isZero();
+                assertThat(ab.complete()).as(report.output()).isEqualTo(6000);
+                assertThat(ab.failed()).as(report.output()).isZero();
             });
         }
     }
@@ -140,17 +126,16 @@ class PerlStartServerInteropTest {
             String first = baton.readyPid(1);
             await().until(() -> Files.exists(status));
 
-            Process restart = run(List.of(START_SERVER, "--restart", "--pid-file", pid.toString(), "--status-file", status.toString()));
-            String restartOutput = output(restart);
-            assertThat(restart.exitValue()).as(restartOutput).isZero();
+            Commands.Result restart = Commands.run(Duration.ofSeconds(60), START_SERVER, "--restart", "--pid-file", pid.toString(),
+                    "--status-file", status.toString());
+            assertThat(restart.exit()).as(restart.output()).isZero();
             // Perl's --restart returned once the status file showed generation 2 alone: generation 1 is gone
             assertThat(Files.readString(status)).startsWith("2:");
             assertThat(Path.of("/proc/" + first)).doesNotExist();
             assertThat(Http.body(port, "/")).endsWith(":2\n");
 
-            Process stop = run(List.of(START_SERVER, "--stop", "--pid-file", pid.toString()));
-            String stopOutput = output(stop);
-            assertThat(stop.exitValue()).as(stopOutput).isZero();
+            Commands.Result stop = Commands.run(Duration.ofSeconds(60), START_SERVER, "--stop", "--pid-file", pid.toString());
+            assertThat(stop.exit()).as(stop.output()).isZero();
             // Perl's --stop blocks on the pid file's flock, so when it returns baton has cleaned up
             assertThat(pid).doesNotExist();
             assertThat(status).doesNotExist();
@@ -167,25 +152,23 @@ class PerlStartServerInteropTest {
         List<String> perl = new ArrayList<>(List.of(START_SERVER, "--port", "127.0.0.1:" + port, "--pid-file", pid.toString(),
                 "--status-file", status.toString(), "--"));
         perl.addAll(starlet());
-        Process server = run(perl);
+        StartedProcess server = StartedProcess.command(perl).start();
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> Files.exists(status) && Files.readString(status).startsWith("1:"));
             List<String> restart = new ArrayList<>(BatonProcess.javaCommand());
             restart.addAll(List.of("--restart", "--pid-file", pid.toString(), "--status-file", status.toString()));
-            Process r = run(restart);
-            String restartOutput = output(r);
-            assertThat(r.exitValue()).as(restartOutput).isZero();
-            assertThat(restartOutput).contains("restart done: generation 2");
+            Commands.Result r = Commands.run(Duration.ofSeconds(60), Map.of(), restart);
+            assertThat(r.exit()).as(r.output()).isZero();
+            assertThat(r.output()).contains("restart done: generation 2");
 
             List<String> stop = new ArrayList<>(BatonProcess.javaCommand());
             stop.addAll(List.of("--stop", "--pid-file", pid.toString()));
-            Process s = run(stop);
-            String stopOutput = output(s);
-            assertThat(s.exitValue()).as(stopOutput).isZero();
-            assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            Commands.Result s = Commands.run(Duration.ofSeconds(60), Map.of(), stop);
+            assertThat(s.exit()).as(s.output()).isZero();
+            server.awaitExit(Duration.ofSeconds(30));
             assertThat(pid).doesNotExist();
         } finally {
-            server.destroyForcibly();
+            server.close();
         }
     }
 }

@@ -21,11 +21,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.posix.Posix;
-import dev.baton.sidecar.posix.Signals;
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
 import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.sample.EchoWorker;
+import dev.baton.testkit.signal.Signals;
 
 /**
  * {@code bin/start_server} against Perl's own {@code /usr/bin/start_server} (Server::Starter 0.35):
@@ -69,12 +71,12 @@ class StartServerDifferentialIT {
         Side(String name, Path program, List<String> options, Map<String, String> env) throws IOException {
             this.name = name;
             this.status = tmp.resolve(name + ".status");
-            this.port = TestFiles.freePort();
+            this.port = FreePorts.next();
             List<String> command = new ArrayList<>(List.of(program.toString(), "--port=127.0.0.1:" + port,
                     "--status-file=" + status));
             command.addAll(options);
             command.add("--");
-            command.addAll(BatonProcess.echoWorker());
+            command.addAll(EchoWorker.command());
             this.process = BatonProcess.run(command, env);
         }
 
@@ -127,9 +129,9 @@ class StartServerDifferentialIT {
         /** When each line matching {@code regex} (pids numbered) was read, in seconds after the first spawn. */
         List<Double> secondsAfterFirstSpawn(String regex) {
             Pattern p = Pattern.compile(regex);
-            List<BatonProcess.Line> lines = process.lines();
-            long first = lines.stream().filter(l -> SPAWN.matcher(l.text()).matches()).findFirst().orElseThrow().nanos();
-            return lines.stream().filter(l -> p.matcher(numbered(l.text())).find()).map(l -> (l.nanos() - first) / 1e9).toList();
+            List<StartedProcess.Line> lines = process.lines();
+            long first = lines.stream().filter(l -> SPAWN.matcher(l.text()).matches()).findFirst().orElseThrow().atNanos();
+            return lines.stream().filter(l -> p.matcher(numbered(l.text())).find()).map(l -> (l.atNanos() - first) / 1e9).toList();
         }
 
         /** The same, in seconds after the first of them. */
@@ -153,7 +155,7 @@ class StartServerDifferentialIT {
         }
 
         int stop() throws InterruptedException {
-            process.signal(Signals.SIGTERM);
+            process.signal("TERM");
             return process.awaitExit();
         }
 
@@ -309,7 +311,7 @@ class StartServerDifferentialIT {
                 String serving = n + ":#" + n + "\n";
                 int number = n;
                 both.each(s -> s.awaitStatus(serving));
-                both.each(s -> Posix.libc().kill(s.pid(number), Signals.SIGKILL));
+                both.each(s -> Signals.send(s.pid(number), "KILL"));
                 both.each(s -> s.awaitLine("starting new worker #" + (number + 1)));
             }
             both.each(s -> s.awaitStatus("4:#4\n"));

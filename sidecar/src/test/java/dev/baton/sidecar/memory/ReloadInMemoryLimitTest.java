@@ -11,12 +11,13 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
 import dev.baton.sidecar.testing.ControlClient;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.Load;
 import dev.baton.sidecar.testing.MemoryCgroup;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -32,8 +33,8 @@ class ReloadInMemoryLimitTest {
 
     @TempDir
     Path envdir;
-    private final int port = TestFiles.freePort();
-    private final int controlPort = TestFiles.freePort();
+    private final int port = FreePorts.next();
+    private final int controlPort = FreePorts.next();
 
     /**
      * 240 MiB: baton and one generation (~160 MiB) fit, a second does not (~280), and nothing else will
@@ -46,7 +47,7 @@ class ReloadInMemoryLimitTest {
              BatonProcess baton = start(cgroup)) {
             String serving = baton.readyPid(1);
             ControlClient control = new ControlClient(controlPort);
-            try (Load load = Load.start(port, "/", 2)) {
+            try (HttpLoad load = EchoWorker.load(port, "/", 2)) {
                 long id = control.reload(null);
                 JsonObject failed = control.awaitReload(id, "failed");
 
@@ -55,11 +56,11 @@ class ReloadInMemoryLimitTest {
                         + " and no older generation is left to exit: .*; generation 1 keeps serving");
                 assertThat(baton.awaitLog("baton: warning: reload " + id + " failed: generation 2 would not fit in memory"))
                         .as("one line in the log").isNotNull();
-                long before = load.answered();
-                org.awaitility.Awaitility.await().atMost(BatonProcess.PATIENCE).until(() -> load.answered() > before + 50);
+                long before = load.completed();
+                org.awaitility.Awaitility.await().atMost(BatonProcess.PATIENCE).until(() -> load.completed() > before + 50);
                 load.close();
                 assertThat(load.failures()).as("%s", load).isEmpty();
-                assertThat(load.answeredBy(serving)).isEqualTo(load.answered());
+                assertThat(load.answeredBy(Long.parseLong(serving))).isEqualTo(load.completed());
             }
             assertThat(cgroup.oomKills()).isZero();
             assertThat(Http.body(port, "/")).startsWith(serving + ":1");
@@ -82,7 +83,7 @@ class ReloadInMemoryLimitTest {
              BatonProcess baton = start(cgroup, "--memory-margin", "16M", "--drain-timeout", "4s")) {
             baton.readyPid(1);
             ControlClient control = new ControlClient(controlPort);
-            try (Load load = Load.start(port, "/", 2)) {
+            try (HttpLoad load = EchoWorker.load(port, "/", 2)) {
                 Files.writeString(envdir.resolve("WORKER_HANG_ON_TERM"), "1"); // generation 2 will hang when retired
                 assertThat(control.awaitReload(control.reload(null), r -> r.getString("state").matches("succeeded|failed"))
                         .getString("state")).as("two generations fit").isEqualTo("succeeded");
@@ -113,7 +114,7 @@ class ReloadInMemoryLimitTest {
                 "--interval", "0.5", "--envdir", envdir.toString()));
         args.addAll(List.of(options));
         args.add("--");
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         return BatonProcess.start(cgroup.prefix(), args, null);
     }
 }

@@ -13,10 +13,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.posix.Signals;
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.annotations.Out;
 
@@ -47,9 +47,9 @@ class SystemdNotifyTest {
         try (NotifyEndpoint systemd = NotifyEndpoint.open(tmp.resolve("systemd.sock"));
              NotifyReceiver<String> receiver = new NotifyReceiver<>((k, m) -> received.add(m))) {
             receiver.register(systemd, "systemd");
-            int port = TestFiles.freePort();
+            int port = FreePorts.next();
             List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--"));
-            args.addAll(BatonProcess.echoWorker());
+            args.addAll(EchoWorker.command());
             BatonProcess baton = BatonProcess.start(List.of(), args, Map.of("NOTIFY_SOCKET", systemd.path().toString(),
                     "WORKER_READY", "notify")); // each worker says STATUS= and READY=1 on its own socket
             try {
@@ -69,7 +69,7 @@ class SystemdNotifyTest {
                 await().until(() -> received.stream().anyMatch(m -> "generation 2 serving".equals(m.status())));
                 baton.awaitGone(baton.readyPid(1));
                 assertThat(Http.body(port, "/env/NOTIFY_SOCKET")).isEqualTo(Path.of(workerSocket).resolveSibling("notify-2.sock").toString());
-                baton.signal(Signals.SIGTERM);
+                baton.signal("TERM");
                 await().until(() -> received.stream().anyMatch(NotifyMessage::stopping));
                 assertThat(baton.awaitExit()).isZero();
                 assertThat(received).as("only baton's own messages reached systemd's socket")
@@ -93,9 +93,9 @@ class SystemdNotifyTest {
         try (NotifyEndpoint systemd = NotifyEndpoint.open(tmp.resolve("systemd.sock"));
              NotifyReceiver<String> receiver = new NotifyReceiver<>((k, m) -> received.add(m))) {
             receiver.register(systemd, "systemd");
-            List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + TestFiles.freePort(),
+            List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + FreePorts.next(),
                     "--envdir", envdir.toString(), "--"));
-            args.addAll(BatonProcess.echoWorker());
+            args.addAll(EchoWorker.command());
             try (BatonProcess baton = BatonProcess.start(List.of(), args, Map.of("NOTIFY_SOCKET", systemd.path().toString()))) {
                 await().until(() -> received.stream().anyMatch(NotifyMessage::ready));
 

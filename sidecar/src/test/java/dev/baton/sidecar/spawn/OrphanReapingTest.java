@@ -13,9 +13,11 @@ import java.util.List;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
+import dev.baton.testkit.signal.Signals;
 
 /**
  * As PID 1 (in a container, here a fresh PID namespace), baton reaps every child the kernel hands
@@ -26,9 +28,9 @@ class OrphanReapingTest {
     @Test
     void asPid1BatonReapsOrphansItNeverStarted() throws Exception {
         Assumptions.assumeTrue(canUnsharePidNamespace(), "needs root and unshare(1) to run baton as PID 1 of a PID namespace");
-        int port = TestFiles.freePort();
+        int port = FreePorts.next();
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--", "sh", "-c",
-                "(sleep 3 &); exec " + String.join(" ", BatonProcess.echoWorker())));
+                "(sleep 3 &); exec " + String.join(" ", EchoWorker.command())));
         try (BatonProcess unshare = BatonProcess.start(List.of("unshare", "--pid", "--fork", "--kill-child"), args, null)) {
             unshare.readyPid(1);
             long baton = await().atMost(Duration.ofSeconds(10))
@@ -40,7 +42,7 @@ class OrphanReapingTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> childrenNamed(baton, "sleep").isEmpty());
             assertThat(Http.get(port, "/").status()).isEqualTo(200);
             // unshare itself ignores TERM while it waits: stop baton directly, as a container runtime would
-            dev.baton.sidecar.posix.Posix.libc().kill((int) baton, dev.baton.sidecar.posix.Signals.SIGTERM);
+            Signals.send(baton, "TERM");
             assertThat(unshare.awaitExit()).isZero();
         }
     }

@@ -10,9 +10,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 
 /** What a worker receives: the env strings exactly as Perl writes them, its fds, its signal state. */
 class WorkerEnvironmentTest {
@@ -22,12 +23,12 @@ class WorkerEnvironmentTest {
 
     @Test
     void serverStarterPortListsEverySocketAsGivenWithTheWorkersFdNumbers() throws Exception {
-        int first = TestFiles.freePort();
-        int second = TestFiles.freePort();
+        int first = FreePorts.next();
+        int second = FreePorts.next();
         Path sock = tmp.resolve("app.sock");
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + first, "--port", second + "=5",
                 "--path", sock.toString(), "--kill-old-delay", "0", "--envdir", tmp.resolve("env").toString(), "--"));
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args)) {
             baton.awaitLog("accepting on fd 3");
             assertThat(Http.body(first, "/env/SERVER_STARTER_PORT"))
@@ -47,9 +48,9 @@ class WorkerEnvironmentTest {
 
     @Test
     void theWorkerGetsItsSocketsAndStdioAndNothingElse() throws Exception {
-        int port = TestFiles.freePort();
+        int port = FreePorts.next();
         try (BatonProcess baton = BatonProcess.start(List.of("--port", "127.0.0.1:" + port, "--", "sh", "-c",
-                "echo fds: $(ls /proc/self/fd | sort -n | tr '\\n' ' '); exec " + String.join(" ", BatonProcess.echoWorker())))) {
+                "echo fds: $(ls /proc/self/fd | sort -n | tr '\\n' ' '); exec " + String.join(" ", EchoWorker.command())))) {
             // 0-2 stdio, 3 the socket, 4 BATON_NOTIFY_FD, 5 BATON_LIFELINE_FD; the last one is ls's own directory handle
             assertThat(baton.awaitLog("^fds: ")).isEqualTo("fds: 0 1 2 3 4 5 6");
         }
@@ -57,9 +58,9 @@ class WorkerEnvironmentTest {
 
     @Test
     void aWorkerStartsWithNoBlockedAndNoIgnoredSignalsEvenUnderNohup() throws Exception {
-        int port = TestFiles.freePort();
+        int port = FreePorts.next();
         List<String> args = List.of("--port", "127.0.0.1:" + port, "--", "sh", "-c",
-                "grep -E '^Sig(Blk|Ign)' /proc/self/status; exec " + String.join(" ", BatonProcess.echoWorker()));
+                "grep -E '^Sig(Blk|Ign)' /proc/self/status; exec " + String.join(" ", EchoWorker.command()));
         // nohup starts baton with SIGHUP ignored; neither that nor anything the JVM blocks may reach the worker
         try (BatonProcess baton = BatonProcess.start(List.of("nohup"), args, Map.of())) {
             baton.awaitLog("accepting on fd 3");
@@ -76,9 +77,9 @@ class WorkerEnvironmentTest {
 
     @Test
     void theDefaultBacklogIsTheKernelsSomaxconnAsInStartServer() throws Exception {
-        int port = TestFiles.freePort();
+        int port = FreePorts.next();
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--"));
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args);
              var somaxconn = java.nio.file.Files.newBufferedReader(Path.of("/proc/sys/net/core/somaxconn"))) {
             baton.readyPid(1);
@@ -92,12 +93,12 @@ class WorkerEnvironmentTest {
     @Test
     void udpAndIpv6SocketsAppearAsPerlWritesThem() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(ipv6Loopback(), "no IPv6 loopback (::1) on this machine");
-        int udp = TestFiles.freePort();
-        int v6 = TestFiles.freePort();
-        int http = TestFiles.freePort();
+        int udp = FreePorts.next();
+        int v6 = FreePorts.next();
+        int http = FreePorts.next();
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + http, "--port", "u" + udp,
                 "--port", "[::1]:" + v6, "--"));
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args)) {
             baton.readyPid(1);
             // the UDP 'u' is not part of the env string, and IPv6 hosts keep their brackets

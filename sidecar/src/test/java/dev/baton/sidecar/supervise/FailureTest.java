@@ -14,11 +14,12 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.posix.Posix;
-import dev.baton.sidecar.posix.Signals;
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.ProcessTable;
+import dev.baton.testkit.sample.EchoWorker;
+import dev.baton.testkit.signal.Signals;
 
 /** Bad input and bad workers: one clear line, the right exit, nothing left behind, nothing lost. */
 class FailureTest {
@@ -26,7 +27,7 @@ class FailureTest {
     @TempDir
     Path tmp;
 
-    private final int port = TestFiles.freePort();
+    private final int port = FreePorts.next();
 
     private List<String> args(List<String> options, List<String> worker) {
         List<String> args = new ArrayList<>(options);
@@ -46,7 +47,7 @@ class FailureTest {
         try (ServerSocket taken = new ServerSocket(port, 50, InetAddress.getByName("127.0.0.1"))) {
             BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
                     "--pid-file", tmp.resolve("pid").toString(), "--status-file", tmp.resolve("status").toString(),
-                    "--path", tmp.resolve("app.sock").toString()), BatonProcess.echoWorker()));
+                    "--path", tmp.resolve("app.sock").toString()), EchoWorker.command()));
             assertThat(baton.awaitExit()).isEqualTo(1);
             assertThat(baton.log()).containsExactly("start_server (pid:" + baton.pid() + ") starting now...",
                     "baton: error: cannot listen on 127.0.0.1:" + port
@@ -57,11 +58,11 @@ class FailureTest {
 
     @Test
     void aControlAddressInUseIsOneLineAndExit1WithNoFilesLeftAndNoWorkerStarted() throws Exception {
-        int control = TestFiles.freePort();
+        int control = FreePorts.next();
         try (ServerSocket taken = new ServerSocket(control, 50, InetAddress.getByName("127.0.0.1"))) {
             BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--control", "127.0.0.1:" + control,
                     "--pid-file", tmp.resolve("pid").toString(), "--status-file", tmp.resolve("status").toString(),
-                    "--path", tmp.resolve("app.sock").toString()), BatonProcess.echoWorker()));
+                    "--path", tmp.resolve("app.sock").toString()), EchoWorker.command()));
             assertThat(baton.awaitExit()).isEqualTo(1);
             assertThat(baton.log()).containsExactly("start_server (pid:" + baton.pid() + ") starting now...",
                     "baton: error: cannot serve the control API on 127.0.0.1:" + control
@@ -108,7 +109,7 @@ class FailureTest {
         Path marker = tmp.resolve("attempts");
         // fails twice, then serves
         String script = "echo x >> " + marker + "; [ $(wc -l < " + marker + ") -ge 3 ] || exit 1; exec "
-                + String.join(" ", BatonProcess.echoWorker());
+                + String.join(" ", EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--start-retries", "3",
                 "--interval", "0.3"), List.of("sh", "-c", script)))) {
             baton.readyPid(3);
@@ -122,7 +123,7 @@ class FailureTest {
         Path envdir = Files.createDirectory(tmp.resolve("env"));
         Path status = tmp.resolve("status");
         try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
-                "--envdir", envdir.toString(), "--status-file", status.toString()), BatonProcess.echoWorker()))) {
+                "--envdir", envdir.toString(), "--status-file", status.toString()), EchoWorker.command()))) {
             String first = baton.readyPid(1);
             Files.writeString(envdir.resolve("WORKER_EXIT_AT_START"), "7");
             baton.hup();
@@ -141,10 +142,10 @@ class FailureTest {
     @Test
     void aCrashedWorkerIsRestartedAndACrashLoopBacksOffAndIsReported() throws Exception {
         try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--interval", "0.2"),
-                BatonProcess.echoWorker()))) {
+                EchoWorker.command()))) {
             for (int gen = 1; gen <= 3; gen++) {
                 String pid = baton.readyPid(gen);
-                Posix.libc().kill(Integer.parseInt(pid), Signals.SIGKILL);
+                Signals.send(Integer.parseInt(pid), "KILL");
                 baton.awaitLog("worker " + pid + " died unexpectedly with status:9 = killed by SIGKILL, restarting");
             }
             assertThat(baton.awaitLog("worker crash loop: 3 ")).endsWith("3 failures in a row; next start in 2 s");
@@ -158,7 +159,7 @@ class FailureTest {
         Path envdir = Files.createDirectory(tmp.resolve("env"));
         Files.writeString(envdir.resolve("WORKER_IGNORE_TERM"), "1");
         try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
-                "--envdir", envdir.toString(), "--drain-timeout", "1s"), BatonProcess.echoWorker()))) {
+                "--envdir", envdir.toString(), "--drain-timeout", "1s"), EchoWorker.command()))) {
             String first = baton.readyPid(1);
             Files.delete(envdir.resolve("WORKER_IGNORE_TERM"));
             baton.hup();
@@ -180,7 +181,7 @@ class FailureTest {
         Path envdir = Files.createDirectory(tmp.resolve("env"));
         Files.writeString(envdir.resolve("WORKER_IGNORE_TERM"), "1");
         try (BatonProcess baton = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port,
-                "--envdir", envdir.toString(), "--drain-timeout", "2s", "--interval", "0.2"), BatonProcess.echoWorker()))) {
+                "--envdir", envdir.toString(), "--drain-timeout", "2s", "--interval", "0.2"), EchoWorker.command()))) {
             String first = baton.readyPid(1);
             // Generation g is ready at least 0.2 s after its HUP, so the first worker is signalled again every
             // few hundred ms, far more often than every 2 s; 20 generations take 4 s at the very least.
@@ -202,10 +203,10 @@ class FailureTest {
     void aSecondBatonOnTheSamePidFileIsRefused() throws Exception {
         Path pid = tmp.resolve("pid");
         try (BatonProcess first = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + port, "--pid-file", pid.toString()),
-                BatonProcess.echoWorker()))) {
+                EchoWorker.command()))) {
             first.readyPid(1);
-            BatonProcess second = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + TestFiles.freePort(),
-                    "--pid-file", pid.toString()), BatonProcess.echoWorker()));
+            BatonProcess second = BatonProcess.start(args(List.of("--port", "127.0.0.1:" + FreePorts.next(),
+                    "--pid-file", pid.toString()), EchoWorker.command()));
             assertThat(second.awaitExit()).isEqualTo(1);
             assertThat(second.logText()).contains("pid file " + pid + " is locked by a running supervisor (pid " + first.pid() + ")");
             assertThat(Files.readString(pid)).isEqualTo(first.pid() + "\n");
@@ -222,7 +223,7 @@ class FailureTest {
         String watcher = "perl -e 'open(my $l, \"<&=\", $ENV{BATON_LIFELINE_FD}) or die \"no lifeline: $!\"; "
                 + "1 while sysread($l, my $b, 64); open(my $o, \">\", \"$ENV{MARK}.$ENV{SERVER_STARTER_GENERATION}\"); "
                 + "print $o qq(closed\\n)'";
-        String worker = watcher + " & exec " + String.join(" ", BatonProcess.echoWorker());
+        String worker = watcher + " & exec " + String.join(" ", EchoWorker.command());
         Path mark = tmp.resolve("lifeline");
         BatonProcess killed = BatonProcess.start(List.of(), args(List.of("--port", "127.0.0.1:" + port, "--interval", "0.3"),
                 List.of("sh", "-c", worker)), java.util.Map.of("MARK", mark.toString()));
@@ -233,11 +234,11 @@ class FailureTest {
         try {
             assertThat(Http.body(port, "/")).isEqualTo(second + ":2");
             assertThat(filesLeft()).as("no worker saw the lifeline close while baton lives").isEmpty();
-            killed.signal(Signals.SIGKILL);
+            killed.signal("KILL");
             killed.awaitExit();
             await().atMost(BatonProcess.PATIENCE).until(() -> Files.exists(Path.of(mark + ".1")) && Files.exists(Path.of(mark + ".2")));
         } finally {
-            Posix.libc().kill(Integer.parseInt(second), Signals.SIGKILL); // the orphaned echo worker
+            Signals.send(Integer.parseInt(second), "KILL"); // the orphaned echo worker
         }
     }
 
@@ -248,20 +249,20 @@ class FailureTest {
         Path sock = tmp.resolve("app.sock");
         List<String> options = List.of("--port", "127.0.0.1:" + port, "--path", sock.toString(), "--pid-file", pid.toString(),
                 "--status-file", status.toString());
-        BatonProcess killed = BatonProcess.start(args(options, BatonProcess.echoWorker()));
+        BatonProcess killed = BatonProcess.start(args(options, EchoWorker.command()));
         String orphan = killed.readyPid(1);
-        killed.signal(Signals.SIGKILL);
+        killed.signal("KILL");
         killed.awaitExit();
         // the worker lives on, holding the port; pid, status and socket files are stale
         assertThat(Http.body(port, "/")).isEqualTo(orphan + ":1");
         assertThat(pid).exists();
         assertThat(sock).exists();
         // this time the worker serves the Unix socket too, to show it was taken over as well as the port
-        try (BatonProcess again = BatonProcess.start(List.of(), args(options, BatonProcess.echoWorker()),
+        try (BatonProcess again = BatonProcess.start(List.of(), args(options, EchoWorker.command()),
                 java.util.Map.of("WORKER_LISTEN", "all"))) {
             assertThat(again.awaitLog("previous supervisor that died")).contains("[" + orphan + "]");
             String worker = again.readyPid(1);
-            assertThat(TestFiles.exited(Long.parseLong(orphan))).isTrue();
+            assertThat(ProcessTable.exited(Long.parseLong(orphan))).isTrue();
             assertThat(Files.readString(pid)).isEqualTo(again.pid() + "\n");
             assertThat(Http.body(port, "/")).isEqualTo(worker + ":1");
             again.awaitLog("worker " + worker + " \\(generation 1\\) accepting on fd 4");

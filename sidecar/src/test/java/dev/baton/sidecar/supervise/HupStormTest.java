@@ -9,8 +9,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,10 +16,12 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
 import dev.baton.sidecar.testing.ProcessCost;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -33,11 +33,11 @@ class HupStormTest {
 
     @Test
     void aStormOfHupsStartsAtMostOneGenerationAtATimeAndLosesNothing() throws Exception {
-        int port = TestFiles.freePort();
-        int control = TestFiles.freePort();
+        int port = FreePorts.next();
+        int control = FreePorts.next();
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port, "--control", "127.0.0.1:" + control,
                 "--interval", "0.3", "--"));
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args)) {
             baton.readyPid(1);
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -45,25 +45,8 @@ class HupStormTest {
                     HttpResponse.BodyHandlers.ofString()); // the control server's first request is behind it
             ProcessCost before = ProcessCost.of(baton.pid());
             AtomicBoolean running = new AtomicBoolean(true);
-            AtomicInteger served = new AtomicInteger();
-            Set<Integer> answeringGenerations = ConcurrentHashMap.newKeySet();
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
-            List<Thread> clients = new ArrayList<>();
-            for (int i = 0; i < 4; i++) {
-                Thread t = new Thread(() -> {
-                    while (running.get()) {
-                        try {
-                            String pidAndGeneration = Http.body(port, "/");
-                            answeringGenerations.add(Integer.parseInt(pidAndGeneration.substring(pidAndGeneration.indexOf(':') + 1)));
-                            served.incrementAndGet();
-                        } catch (Exception e) {
-                            failures.add(e.toString());
-                        }
-                    }
-                });
-                t.start();
-                clients.add(t);
-            }
+            HttpLoad load = EchoWorker.load(port, "/", 4);
             AtomicInteger mostStarting = new AtomicInteger();
             Thread watcher = new Thread(() -> {
                 while (running.get()) {
@@ -95,11 +78,10 @@ class HupStormTest {
                 return s.getJsonArray("workers").size() == 1;
             });
             running.set(false);
-            for (Thread t : clients) {
-                t.join();
-            }
+            load.close();
             watcher.join();
 
+            assertThat(load.failures()).as("%s", load).isEmpty();
             assertThat(failures).isEmpty();
             assertThat(mostStarting.get()).isLessThanOrEqualTo(1);
             long spawned = baton.countLog("^starting new worker");
@@ -107,7 +89,7 @@ class HupStormTest {
             assertThat(spawned).isBetween(3L, 60L);
             // and each took over: every generation served the clients in its turn (each serves at least the
             // 0.3 s --interval of the next one), up to the last, which serves now
-            assertThat(answeringGenerations).as("generations that answered, of %d, after %d requests", spawned, served.get())
+            assertThat(load.generations().keySet()).as("generations that answered, of %d, after %d requests", spawned, load.completed())
                     .containsExactlyInAnyOrderElementsOf(IntStream.rangeClosed(1, (int) spawned).boxed().toList());
             assertThat(Http.body(port, "/")).endsWith(":" + spawned);
 

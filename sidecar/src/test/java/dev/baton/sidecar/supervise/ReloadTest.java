@@ -12,9 +12,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 
 /** Reloads with real processes: status and pid files, envdir, Unix sockets, readiness, coalescing. */
 class ReloadTest {
@@ -22,13 +23,13 @@ class ReloadTest {
     @TempDir
     Path tmp;
 
-    private final int port = TestFiles.freePort();
+    private final int port = FreePorts.next();
 
     private BatonProcess baton(String... options) throws IOException {
         List<String> args = new ArrayList<>(List.of("--port", "127.0.0.1:" + port));
         args.addAll(List.of(options));
         args.add("--");
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         return BatonProcess.start(args);
     }
 
@@ -95,7 +96,7 @@ class ReloadTest {
     void aUnixSocketIsServedAndItsFileRemovedOnExit() throws Exception {
         Path sock = tmp.resolve("app.sock");
         List<String> args = new ArrayList<>(List.of("--path", sock.toString(), "--"));
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         try (BatonProcess baton = BatonProcess.start(args)) {
             baton.awaitLog("accepting on fd 3");
             assertThat(Http.get(sock, "/env/SERVER_STARTER_PORT").body()).isEqualTo(sock + "=3");

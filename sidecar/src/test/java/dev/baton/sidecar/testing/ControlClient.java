@@ -12,6 +12,8 @@ import java.util.function.Predicate;
 
 import io.vertx.core.json.JsonObject;
 
+import dev.baton.testkit.baton.BatonProcess;
+
 /** baton's control API through a real HTTP client, for tests that drive reloads and read their outcome. */
 public final class ControlClient {
     private final int port;

@@ -10,8 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.awaitility.Awaitility;
 
 import dev.baton.sidecar.memory.CgroupMemory;
-import dev.baton.sidecar.posix.Posix;
-import dev.baton.sidecar.posix.Signals;
+import dev.baton.testkit.signal.Signals;
 
 /**
  * A memory-limited cgroup (v1) for a test: made below this JVM's own memory cgroup (so its usage is
@@ -85,7 +84,7 @@ public final class MemoryCgroup implements AutoCloseable {
     @Override
     public void close() throws IOException {
         for (long pid : pids()) {
-            Posix.libc().kill((int) pid, Signals.SIGKILL);
+            Signals.send(pid, "KILL");
         }
         Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> pids().isEmpty());
         Files.delete(dir);

@@ -1,12 +1,10 @@
 package dev.baton.sidecar.testing;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 
-/** Test resources and free ports. */
+/** Test resources and the files a supervisor writes. */
 public final class TestFiles {
     private TestFiles() {
     }
@@ -25,25 +23,6 @@ public final class TestFiles {
             return java.nio.file.Files.readString(file);
         } catch (IOException e) {
             return "<absent>";
-        }
-    }
-
-    /** A port that was free a moment ago. */
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The process has exited: no /proc entry, or a zombie waiting for whoever adopted it to reap it. */
-    public static boolean exited(long pid) {
-        try {
-            String stat = java.nio.file.Files.readString(Path.of("/proc/" + pid + "/stat"));
-            return stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");
-        } catch (IOException gone) {
-            return true;
         }
     }
 }

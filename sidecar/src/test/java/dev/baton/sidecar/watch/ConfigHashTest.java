@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.baton.sidecar.gate.LiveGenerations;
 import dev.baton.sidecar.gate.Verdict;
 import dev.baton.sidecar.gate.WaitBound;
-import dev.baton.sidecar.testing.KubeletVolume;
+import dev.baton.testkit.kubelet.KubeletVolume;
 
 /**
  * The config hash, three ways that must agree: from a ConfigMap's data (as the operator computes it),

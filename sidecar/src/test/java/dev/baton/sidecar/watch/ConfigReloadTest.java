@@ -13,11 +13,12 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.BatonProcess;
 import dev.baton.sidecar.testing.ControlClient;
-import dev.baton.sidecar.testing.Http;
-import dev.baton.sidecar.testing.KubeletVolume;
-import dev.baton.sidecar.testing.TestFiles;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.http.Http;
+import dev.baton.testkit.kubelet.KubeletVolume;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.sample.EchoWorker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -31,8 +32,8 @@ import io.vertx.core.json.JsonObject;
 class ConfigReloadTest {
     @TempDir
     Path tmp;
-    private final int port = TestFiles.freePort();
-    private final int controlPort = TestFiles.freePort();
+    private final int port = FreePorts.next();
+    private final int controlPort = FreePorts.next();
     private final ControlClient control = new ControlClient(controlPort);
     private BatonProcess baton;
     private KubeletVolume volume;
@@ -135,7 +136,7 @@ class ConfigReloadTest {
                 "--interval", "0.3"));
         args.addAll(List.of(options));
         args.add("--");
-        args.addAll(BatonProcess.echoWorker());
+        args.addAll(EchoWorker.command());
         baton = BatonProcess.start(List.of(), args, Map.of("WORKER_CONFIG", volume.path().resolve("app.conf").toString()));
         baton.readyPid(1);
     }

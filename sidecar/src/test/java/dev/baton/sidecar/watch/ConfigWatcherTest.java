@@ -17,7 +17,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.baton.sidecar.testing.KubeletVolume;
+import dev.baton.testkit.kubelet.KubeletVolume;
 
 /**
  * {@code --watch} on real files: the kubelet's atomic {@code ..data} swap, a file edited in place, a file

@@ -60,6 +60,12 @@ public final class ProcessTable {
     }
   }
 
+  /** The process has exited: no {@code /proc} entry, or a zombie waiting for whoever adopted it to reap it. */
+  public static boolean exited(long pid) {
+    Entry e = read(pid);
+    return e == null || e.zombie();
+  }
+
   /** Every process on the machine. */
   public static Map<Long, Entry> scan() {
     Map<Long, Entry> all = new HashMap<>();

@@ -1,5 +1,6 @@
 package dev.baton.testkit.sample;
 
+import dev.baton.testkit.load.HttpLoad;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -25,6 +26,21 @@ public final class EchoWorker {
   /** {@code perl .../echo-worker.pl}. */
   public static List<String> command() {
     return List.of("perl", script().toString());
+  }
+
+  /**
+   * {@code clients} threads sending {@code GET path} to 127.0.0.1:port in HTTP/1.0, one connection per request,
+   * as the echo worker serves, until closed: each answer must name its worker ({@code PID:GEN}, whose length
+   * varies with the pid). Also for any worker that answers the same way (the sidecar's Go worker).
+   */
+  public static HttpLoad load(int port, String path, int clients) {
+    return HttpLoad.start(loadOptions(port, path, clients));
+  }
+
+  /** The options of {@link #load}, to start it with a {@link dev.baton.testkit.load.RequestLog}. */
+  public static HttpLoad.Options loadOptions(int port, String path, int clients) {
+    return HttpLoad.Options.of(port, clients, HttpLoad.Client.HTTP_1_0).path(path)
+        .replies(Replies.PID_AND_GENERATION).anyLength();
   }
 
   /** The script as a file: where it is on a class path of directories, else a copy out of the kit's jar. */
