@@ -2,8 +2,10 @@ package dev.baton.operator;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.sample.EchoWorker;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Real baton supervisors (sidecar/target/baton.jar) running the Perl echo worker on loopback: the
@@ -25,7 +29,7 @@ public final class Batons implements AutoCloseable {
   private static final Path ROOT = findRoot();
   private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  public record Baton(Process process, int port, int controlPort, Path envdir) {
+  public record Baton(StartedProcess process, int port, int controlPort, Path envdir) {
     public String controlAddress() {
       return "127.0.0.1:" + controlPort;
     }
@@ -103,14 +107,13 @@ public final class Batons implements AutoCloseable {
       // Ready only on READY=1: with "alive after --interval", a worker told to exit at start that is slow
       // to get there (a loaded CI machine) passes for ready, and a reload meant to fail succeeds.
       Files.writeString(envdir.resolve("WORKER_READY"), "notify");
-      int port = freePort();
-      int control = freePort();
-      ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("bin/baton").toString(), "--port=127.0.0.1:" + port,
+      int port = FreePorts.next();
+      int control = FreePorts.next();
+      List<String> command = new ArrayList<>(List.of(ROOT.resolve("bin/baton").toString(), "--port=127.0.0.1:" + port,
           "--control=127.0.0.1:" + control, "--control-token-file=" + token, "--envdir=" + envdir,
-          "--interval=0.2", "--readiness=notify", "--", "perl", ROOT.resolve("sidecar/src/test/resources/workers/echo-worker.pl").toString())
-          .redirectErrorStream(true).redirectOutput(dir.resolve("baton" + i + ".log").toFile());
-      pb.environment().putAll(workerEnv);
-      Process p = pb.start();
+          "--interval=0.2", "--readiness=notify", "--"));
+      command.addAll(EchoWorker.command());
+      StartedProcess p = StartedProcess.command(command).env(workerEnv).logTo(dir.resolve("baton" + i + ".log")).start();
       all.batons.add(new Baton(p, port, control, envdir));
     }
     for (Baton b : all.batons) {
@@ -128,12 +131,6 @@ public final class Batons implements AutoCloseable {
     return batons;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private static Path findRoot() {
     Path p = Path.of("").toAbsolutePath();
     while (p != null && !Files.exists(p.resolve("bin/baton"))) {
@@ -148,17 +145,17 @@ public final class Batons implements AutoCloseable {
   @Override
   public void close() {
     for (Baton b : batons) {
-      b.process().destroy();
+      b.process().signalIfAlive("TERM");
     }
     for (Baton b : batons) {
       try {
-        if (!b.process().waitFor(10, TimeUnit.SECONDS)) {
-          b.process().destroyForcibly();
-        }
+        b.process().handle().onExit().get(10, TimeUnit.SECONDS);
+      } catch (TimeoutException | ExecutionException e) {
+        // killed below
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        b.process().destroyForcibly();
       }
+      b.process().stop(Duration.ZERO); // KILL whatever is left of it and its echo workers
     }
   }
 

@@ -10,6 +10,7 @@ import dev.baton.operator.Fixtures;
 import dev.baton.operator.api.Reload;
 import dev.baton.operator.api.ReloadStatus;
 import dev.baton.operator.api.ReloadTarget;
+import dev.baton.testkit.port.FreePorts;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -93,10 +94,7 @@ class InvalidSpecTest {
         .withNewStatus().withPodIP("10.0.0.2").addNewCondition().withType("Ready").withStatus("True").endCondition()
         .endStatus().build()).create();
     Fixtures.deployment(client, "gone");
-    int closedPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
+    int closedPort = FreePorts.next();
     Fixtures.pod(client, "gone-0", "gone", "127.0.0.1:" + closedPort, true);
     Fixtures.deployment(client, "empty");
 

@@ -2,7 +2,8 @@ package dev.baton.operator.reconcile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.baton.operator.KubeletVolume;
+import dev.baton.testkit.kubelet.KubeletVolume;
+import dev.baton.testkit.process.Commands;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -13,12 +14,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -136,12 +137,9 @@ class MountedConfigHashTest {
 
   /** The definition's shell one-liner, run by bash with find and sha256sum. */
   private static String shellHash(Path dir) throws Exception {
-    Process p = new ProcessBuilder("bash", "-c", "cd \"$1\" && find -L . -mindepth 1 -path './..*' -prune -o -type f"
-        + " -printf '%P\\n' | LC_ALL=C sort | while read -r f; do sha256sum \"$f\"; done | sha256sum", "hash", dir.toString())
-        .redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as(out).isZero();
+    String out = Commands.run(Duration.ofSeconds(30), "bash", "-c", "cd \"$1\" && find -L . -mindepth 1 -path './..*' -prune"
+        + " -o -type f -printf '%P\\n' | LC_ALL=C sort | while read -r f; do sha256sum \"$f\"; done | sha256sum", "hash",
+        dir.toString()).ok().output();
     return "sha256:" + out.strip().split("\\s+")[0];
   }
 }

@@ -58,7 +58,7 @@ class RolloutFaultsTest {
         });
         // What deleting a pod does: the object goes, and the kubelet stops its containers (baton too).
         client.pods().inNamespace(NS).withName("web-0").delete();
-        batons.get(0).process().destroyForcibly();
+        batons.get(0).process().stop(Duration.ZERO); // KILL, baton and its worker
 
         ReloadStatus st = awaitDone("web-1");
         assertThat(st.getPhase()).isEqualTo(ReloadStatus.FAILED);
