@@ -1,7 +1,7 @@
 package dev.baton.e2e;
 
-import dev.baton.e2e.proc.BatonHome;
 import dev.baton.e2e.server.SupervisedServer;
+import dev.baton.testkit.baton.BatonHome;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;

@@ -3,10 +3,10 @@ package dev.baton.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.baton.e2e.load.HttpLoad;
-import dev.baton.e2e.load.LoadResult;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.server.WorkerKind;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.load.LoadResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Helm;
-import dev.baton.e2e.load.HttpLoad;
-import dev.baton.e2e.load.LoadResult;
-import dev.baton.e2e.proc.BatonHome;
+import dev.baton.testkit.baton.BatonHome;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.load.LoadResult;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -158,8 +158,8 @@ class K3sReloadIT {
       assertThat(p.getSpec().getContainers().get(0).getCommand()).contains("/opt/baton/baton.jar", "--port=8080");
     });
 
-    HttpLoad load = HttpLoad.start(new HttpLoad.Options(k3s.getHost(), k3s.getMappedPort(NODE_PORT), "/", 16, 0, true,
-        Duration.ofSeconds(30)));
+    HttpLoad load = HttpLoad.start(new HttpLoad.Options(k3s.getHost(), k3s.getMappedPort(NODE_PORT), 16, 0, true)
+        .timeout(Duration.ofSeconds(30)));
     try {
       await().atMost(Duration.ofSeconds(60)).until(() -> load.completed() > 200);
       // The plugin as users run it (kubectl finds kubectl-baton on PATH), aimed at this test's cluster.

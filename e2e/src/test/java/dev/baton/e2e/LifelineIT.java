@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.e2e.control.ControlClient;
-import dev.baton.e2e.load.HttpLoad;
-import dev.baton.e2e.load.LoadResult;
-import dev.baton.e2e.proc.BatonHome;
-import dev.baton.e2e.proc.FreePort;
-import dev.baton.e2e.proc.SupervisorProcess;
+import dev.baton.testkit.baton.BatonHome;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.load.LoadResult;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,10 +30,10 @@ class LifelineIT {
   @TempDir
   Path dir;
 
-  private final int port = FreePort.next();
-  private final int controlPort = FreePort.next();
+  private final int port = FreePorts.next();
+  private final int controlPort = FreePorts.next();
 
-  private SupervisorProcess baton(String agentOptions, String logName) {
+  private StartedProcess baton(String agentOptions, String logName) {
     BatonHome home = E2e.home();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     List<String> command = List.of(home.baton().toString(), "--control=127.0.0.1:" + controlPort, "--readiness=notify",
@@ -42,11 +42,11 @@ class LifelineIT {
         // and the orphaned worker's lines after baton's death are what this test is about
         "--log-file=" + dir.resolve(logName),
         "--", java, "-javaagent:" + home.agentJar() + "=" + agentOptions, "-jar", home.sampleJar().toString(), "jdk");
-    return SupervisorProcess.start(command, dir, Map.of("PORT", Integer.toString(port), "SAMPLE_SLEEP_MS", "20",
-        "BATON_JAVA", java), dir.resolve(logName + ".out"), null);
+    return StartedProcess.command(command).dir(dir).env(Map.of("PORT", Integer.toString(port), "SAMPLE_SLEEP_MS", "20",
+        "BATON_JAVA", java)).logTo(dir.resolve(logName + ".out")).stopGrace(Duration.ofSeconds(20)).startUnchecked();
   }
 
-  private long servingWorker(ControlClient control, SupervisorProcess baton, String logName) {
+  private long servingWorker(ControlClient control, StartedProcess baton, String logName) {
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       if (!baton.isAlive()) {
         throw new AssertionError("baton exited:\n" + baton.output() + log(logName));
@@ -56,7 +56,7 @@ class LifelineIT {
     return control.workers().get(0).pid();
   }
 
-  private static void sigkill(SupervisorProcess baton) {
+  private static void sigkill(StartedProcess baton) {
     baton.signal("KILL"); // through the process object: it remembers the workers, so close() can still kill them
     await().atMost(Duration.ofSeconds(10)).until(() -> !baton.isAlive());
   }
@@ -84,7 +84,7 @@ class LifelineIT {
   @Timeout(180)
   void anOrphanedWorkerServesThroughTheGraceThenDrainsAndExitsAndBatonRestartsCleanly() throws Exception {
     ControlClient control = new ControlClient(controlPort);
-    SupervisorProcess killed = baton("lifelineGrace=5s", "killed.log");
+    StartedProcess killed = baton("lifelineGrace=5s", "killed.log");
     long worker;
     try {
       worker = servingWorker(control, killed, "killed.log");
@@ -109,7 +109,7 @@ class LifelineIT {
     }
 
     // the stale pid and status files do not block a new baton on the same files and port
-    try (SupervisorProcess again = baton("lifelineGrace=5s", "again.log")) {
+    try (StartedProcess again = baton("lifelineGrace=5s", "again.log")) {
       long next = servingWorker(control, again, "again.log");
       assertThat(next).isNotEqualTo(worker);
       assertThat(Files.readString(dir.resolve("pid")).trim()).isEqualTo(Long.toString(again.pid()));
@@ -126,7 +126,7 @@ class LifelineIT {
   @Timeout(180)
   void withLifelineServeTheOrphanServesOnUntilANewBatonRetiresIt() throws Exception {
     ControlClient control = new ControlClient(controlPort);
-    SupervisorProcess killed = baton("lifeline=serve", "killed.log");
+    StartedProcess killed = baton("lifeline=serve", "killed.log");
     long worker;
     try {
       worker = servingWorker(control, killed, "killed.log");
@@ -141,7 +141,7 @@ class LifelineIT {
       assertThat(result.failed()).as("failed %s, e.g. %s", result.failedBy(), load.failureSamples()).isZero();
       assertThat(alive(worker)).isTrue();
 
-      try (SupervisorProcess again = baton("lifeline=serve", "again.log")) {
+      try (StartedProcess again = baton("lifeline=serve", "again.log")) {
         long next = servingWorker(control, again, "again.log");
         assertThat(again.output()).contains("previous supervisor that died").contains("[" + worker + "]");
         assertThat(alive(worker)).isFalse();

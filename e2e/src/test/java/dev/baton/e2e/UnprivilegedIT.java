@@ -3,7 +3,7 @@ package dev.baton.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.baton.e2e.proc.FreePort;
+import dev.baton.testkit.port.FreePorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,7 +71,7 @@ class UnprivilegedIT {
   void anUnreadableEnvdirIsOneLineAndExit1() throws Exception {
     Path envdir = Files.createDirectory(dir.resolve("env"), PosixFilePermissions.asFileAttribute(
         PosixFilePermissions.fromString("---------")));
-    Run run = baton("--port=127.0.0.1:" + FreePort.next(), "--envdir=" + envdir);
+    Run run = baton("--port=127.0.0.1:" + FreePorts.next(), "--envdir=" + envdir);
     assertThat(run.exit()).isEqualTo(1);
     assertThat(run.lines()).containsExactly("baton: error: cannot read envdir " + envdir
         + ": permission denied (make it readable by this user)");

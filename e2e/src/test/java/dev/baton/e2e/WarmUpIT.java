@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.e2e.control.ControlClient;
 import dev.baton.e2e.control.Reload;
-import dev.baton.e2e.load.HttpLoad;
-import dev.baton.e2e.load.LoadResult;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.server.WorkerKind;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.load.LoadResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

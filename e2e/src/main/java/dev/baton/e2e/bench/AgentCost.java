@@ -1,9 +1,9 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.load.LoadResult;
-import dev.baton.e2e.load.Wrk;
-import dev.baton.e2e.proc.BatonHome;
-import dev.baton.e2e.proc.FreePort;
+import dev.baton.testkit.baton.BatonHome;
+import dev.baton.testkit.load.LoadResult;
+import dev.baton.testkit.load.Wrk;
+import dev.baton.testkit.port.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -207,7 +207,7 @@ public final class AgentCost implements Callable<Integer> {
   }
 
   private long timeToFirstResponse(BatonHome home, String java, String worker, boolean withAgent) throws Exception {
-    int port = FreePort.next();
+    int port = FreePorts.next();
     long start = System.nanoTime();
     Path log = Files.createTempFile("agent-cost-", ".log");
     Process server = start(home, java, worker, port, withAgent, log);
@@ -232,7 +232,7 @@ public final class AgentCost implements Callable<Integer> {
   }
 
   private LoadResult throughput(BatonHome home, String java, String worker, boolean withAgent) throws Exception {
-    int port = FreePort.next();
+    int port = FreePorts.next();
     Path log = Files.createTempFile("agent-cost-", ".log");
     Process server = start(home, java, worker, port, withAgent, log);
     try {

@@ -1,9 +1,9 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.proc.BatonHome;
-import dev.baton.e2e.proc.FreePort;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.server.WorkerKind;
+import dev.baton.testkit.baton.BatonHome;
+import dev.baton.testkit.port.FreePorts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -61,7 +61,7 @@ final class AppCds {
     Path archive = dir.resolve(name).toAbsolutePath();
     Files.deleteIfExists(archive);
     Path log = dir.resolve(name + ".log");
-    int port = FreePort.next();
+    int port = FreePorts.next();
     List<String> command = new ArrayList<>(List.of(java));
     command.addAll(jvmArgs);
     command.add(outputOption + archive);

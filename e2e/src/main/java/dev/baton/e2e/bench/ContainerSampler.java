@@ -1,7 +1,7 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.proc.ProcessTable;
-import dev.baton.e2e.proc.ProcessTable.Entry;
+import dev.baton.testkit.process.ProcessTable.Entry;
+import dev.baton.testkit.process.ProcessTable;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;

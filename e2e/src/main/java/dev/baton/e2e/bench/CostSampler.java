@@ -1,6 +1,6 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.proc.ProcStats;
+import dev.baton.testkit.process.ProcStats;
 
 /** Samples a process's RSS every 200 ms while running; CPU is the difference of the first and last reading. */
 final class CostSampler implements AutoCloseable {

@@ -1,6 +1,6 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.load.LoadResult;
+import dev.baton.testkit.load.LoadResult;
 import java.nio.file.Path;
 import java.util.List;
 

@@ -1,9 +1,9 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.load.HttpLoad;
-import dev.baton.e2e.proc.SupervisorProcess.Line;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.timeline.GenerationLives;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.process.StartedProcess.Line;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,19 +1,19 @@
 package dev.baton.e2e.bench;
 
 import dev.baton.e2e.control.Reload;
-import dev.baton.e2e.load.Ab;
-import dev.baton.e2e.load.HttpLoad;
-import dev.baton.e2e.load.LoadResult;
-import dev.baton.e2e.load.RequestLog;
-import dev.baton.e2e.load.Wrk;
-import dev.baton.e2e.proc.BatonHome;
-import dev.baton.e2e.proc.SupervisorProcess;
 import dev.baton.e2e.server.GoWorker;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.server.WorkerKind;
 import dev.baton.e2e.timeline.GenerationLives;
 import dev.baton.e2e.timeline.Timeline;
 import dev.baton.e2e.timeline.TimelinePicture;
+import dev.baton.testkit.baton.BatonHome;
+import dev.baton.testkit.load.Ab;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.load.LoadResult;
+import dev.baton.testkit.load.RequestLog;
+import dev.baton.testkit.load.Wrk;
+import dev.baton.testkit.process.StartedProcess;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -554,7 +554,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   private void settle(SupervisedServer server) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
     while (System.nanoTime() < deadline) {
-      List<SupervisorProcess.Line> lines = server.process().lines();
+      List<StartedProcess.Line> lines = server.process().lines();
       long quietFor = lines.isEmpty() ? Long.MAX_VALUE : System.currentTimeMillis() - lines.get(lines.size() - 1).atMillis();
       if (server.statusLines().size() == 1 && quietFor > 1500) {
         return;

@@ -1,9 +1,9 @@
 package dev.baton.e2e.bench;
 
 import dev.baton.e2e.control.Reload;
-import dev.baton.e2e.load.Ab;
-import dev.baton.e2e.load.LoadResult;
-import dev.baton.e2e.load.Wrk;
+import dev.baton.testkit.load.Ab;
+import dev.baton.testkit.load.LoadResult;
+import dev.baton.testkit.load.Wrk;
 import java.nio.file.Path;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;

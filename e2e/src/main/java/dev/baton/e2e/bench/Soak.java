@@ -1,11 +1,11 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.load.HttpLoad;
-import dev.baton.e2e.load.LoadResult;
-import dev.baton.e2e.proc.BatonHome;
-import dev.baton.e2e.proc.ProcStats;
 import dev.baton.e2e.server.SupervisedServer;
 import dev.baton.e2e.server.WorkerKind;
+import dev.baton.testkit.baton.BatonHome;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.load.LoadResult;
+import dev.baton.testkit.process.ProcStats;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.baton.e2e.bench;
 
-import dev.baton.e2e.load.Latencies;
-import dev.baton.e2e.load.RequestLog;
+import dev.baton.testkit.load.Latencies;
+import dev.baton.testkit.load.RequestLog;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

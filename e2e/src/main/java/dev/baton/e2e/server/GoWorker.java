@@ -1,6 +1,6 @@
 package dev.baton.e2e.server;
 
-import dev.baton.e2e.proc.BatonHome;
+import dev.baton.testkit.baton.BatonHome;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package dev.baton.e2e.server;
 
 import dev.baton.e2e.control.ControlClient;
-import dev.baton.e2e.proc.BatonHome;
-import dev.baton.e2e.proc.FreePort;
-import dev.baton.e2e.proc.SupervisorProcess;
+import dev.baton.testkit.baton.BatonHome;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -33,15 +33,15 @@ public final class SupervisedServer implements AutoCloseable {
   private final int port;
   private final int controlPort;
   private final ControlClient control;
-  private final SupervisorProcess process;
+  private final StartedProcess process;
   private final boolean keepDir;
 
   private SupervisedServer(Builder b) throws IOException {
     this.kind = b.kind;
     this.dir = Files.createTempDirectory("baton-e2e-" + kind.id() + "-");
     this.keepDir = b.keepDir;
-    this.port = FreePort.next();
-    this.controlPort = kind.baton() ? FreePort.next() : -1;
+    this.port = FreePorts.next();
+    this.controlPort = kind.baton() ? FreePorts.next() : -1;
     this.control = kind.baton() ? new ControlClient(controlPort) : null;
     List<String> command = new ArrayList<>();
     Map<String, String> env = new HashMap<>();
@@ -87,7 +87,8 @@ public final class SupervisedServer implements AutoCloseable {
     } else {
       command.addAll(workerCommand(b.home, kind, b.goWorker, b.starletWorkers));
     }
-    this.process = SupervisorProcess.start(command, dir, env, dir.resolve("supervisor.log"), b.echo);
+    this.process = StartedProcess.command(command).dir(dir).env(env).logTo(dir.resolve("supervisor.log")).echo(b.echo)
+        .stopGrace(Duration.ofSeconds(20)).start();
   }
 
   /**
@@ -140,7 +141,7 @@ public final class SupervisedServer implements AutoCloseable {
     return control;
   }
 
-  public SupervisorProcess process() {
+  public StartedProcess process() {
     return process;
   }
 

@@ -1,6 +1,6 @@
 package dev.baton.e2e.timeline;
 
-import dev.baton.e2e.proc.SupervisorProcess.Line;
+import dev.baton.testkit.process.StartedProcess.Line;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;

@@ -3,7 +3,7 @@ package dev.baton.e2e.timeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.e2e.timeline.GenerationLives.Life;
-import dev.baton.e2e.proc.SupervisorProcess.Line;
+import dev.baton.testkit.process.StartedProcess.Line;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;

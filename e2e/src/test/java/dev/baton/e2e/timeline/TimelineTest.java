@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.baton.e2e.load.RequestLog.Outcome;
-import dev.baton.e2e.load.RequestLog.Request;
+import dev.baton.testkit.load.RequestLog.Outcome;
+import dev.baton.testkit.load.RequestLog.Request;
 import java.awt.Color;
 import java.awt.GraphicsEnvironment;
 import java.awt.image.BufferedImage;
