@@ -2,6 +2,7 @@ package dev.baton.dist;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.testkit.process.Commands;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,25 +23,33 @@ final class Buildah {
 
     /** Skips the calling test, with the reason, where images cannot be built here. */
     static void assumeAvailable() {
-        assumeTrue(Proc.onPath("buildah"), "buildah is missing (apt-get install buildah; .ci/run installs it): image tests skipped");
-        assumeTrue(Proc.onPath("debootstrap"), "debootstrap is missing (apt-get install debootstrap): image tests skipped");
-        assumeTrue(Proc.root(), "buildah's chroot isolation and debootstrap need root: image tests skipped");
+        assumeTrue(Commands.onPath("buildah") != null, "buildah is missing (apt-get install buildah; .ci/run installs it): image tests skipped");
+        assumeTrue(Commands.onPath("debootstrap") != null, "debootstrap is missing (apt-get install debootstrap): image tests skipped");
+        assumeTrue(root(), "buildah's chroot isolation and debootstrap need root: image tests skipped");
+    }
+
+    private static boolean root() {
+        try {
+            return "0".equals(Commands.run(Duration.ofSeconds(10), "id", "-u").output().strip());
+        } catch (IOException | InterruptedException e) {
+            return false;
+        }
     }
 
     /** The cached Debian bookworm + JRE 17 base (docker/debian-base makes it once), as an OCI archive. */
     static Path debianBase() throws IOException, InterruptedException {
-        return Path.of(Proc.run(SLOW, Dirs.root().resolve("docker/debian-base").toString()).ok().output().strip()
+        return Path.of(Commands.run(SLOW, Dirs.root().resolve("docker/debian-base").toString()).ok().output().strip()
                 .lines().reduce((a, b) -> b).orElseThrow());
     }
 
     /** A working container from {@code image} (an image name, or oci-archive:FILE). */
     static String from(String image) throws IOException, InterruptedException {
-        String out = Proc.run(SLOW, "buildah", "from", "-q", image).ok().output().strip();
+        String out = Commands.run(SLOW, "buildah", "from", "-q", image).ok().output().strip();
         return out.lines().reduce((a, b) -> b).orElseThrow();
     }
 
-    static Proc.Result run(String container, String... command) throws IOException, InterruptedException {
-        return Proc.run(SLOW, Map.of(), runCommand(container, List.of(), List.of(command)));
+    static Commands.Result run(String container, String... command) throws IOException, InterruptedException {
+        return Commands.run(SLOW, Map.of(), runCommand(container, List.of(), List.of(command)));
     }
 
     /** {@code buildah run} argv: {@code options} are buildah run's own (-v, -e, --user …). */
@@ -54,17 +63,17 @@ final class Buildah {
     }
 
     static void copy(String container, Path source, String destination) throws IOException, InterruptedException {
-        Proc.run(SLOW, "buildah", "copy", "-q", container, source.toString(), destination).ok();
+        Commands.run(SLOW, "buildah", "copy", "-q", container, source.toString(), destination).ok();
     }
 
     /** Where the container's root is on the host (for its pid file, say). */
     static Path mount(String container) throws IOException, InterruptedException {
-        return Path.of(Proc.run(SLOW, "buildah", "mount", container).ok().output().strip());
+        return Path.of(Commands.run(SLOW, "buildah", "mount", container).ok().output().strip());
     }
 
     static void remove(String container) throws IOException, InterruptedException {
         if (container != null) {
-            Proc.run(SLOW, "buildah", "rm", container);
+            Commands.run(SLOW, "buildah", "rm", container);
         }
     }
 }

@@ -3,6 +3,9 @@ package dev.baton.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.Commands;
+import dev.baton.testkit.process.StartedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,12 +54,12 @@ class DebianPackageIT {
                         "/usr/share/baton/baton-agent.jar", "/lib/systemd/system/baton@.service");
 
         // baton from its installed path, the agent from its stable one, a HUP reload
-        int port = Http.freePort();
+        int port = FreePorts.next();
         Path pidFile = root.resolve("tmp/baton.pid");
-        try (Proc.Running baton = new Proc.Running(Buildah.runCommand(container, List.of(), List.of("baton",
+        try (StartedProcess baton = StartedProcess.command(Buildah.runCommand(container, List.of(), List.of("baton",
                 "--port=127.0.0.1:" + port, "--pid-file=/tmp/baton.pid", "--", "java",
                 "-javaagent:/usr/share/baton/baton-agent.jar", "-jar", "/tmp/baton-sample.jar", "jdk",
-                "--port", Integer.toString(port), "--host", "127.0.0.1")), Map.of())) {
+                "--port", Integer.toString(port), "--host", "127.0.0.1"))).start()) {
             SampleReload.servesThroughAHup("the installed baton", baton, port, pidFile);
         }
 
@@ -96,8 +99,8 @@ class DebianPackageIT {
         assertThat(shell("ls /usr/share/man/man1/baton.1.gz /usr/share/zsh/vendor-completions/_baton; " + COMPLETIONS))
                 .contains("/usr/share/man/man1/baton.1.gz", "/usr/share/zsh/vendor-completions/_baton",
                         "complete -o default -F _baton baton", "complete -o default -F _baton start_server");
-        if (Proc.onPath("man")) {
-            Proc.Result man = Proc.run(Duration.ofMinutes(1), Map.of("MANPAGER", "cat"),
+        if (Commands.onPath("man") != null) {
+            Commands.Result man = Commands.run(Duration.ofMinutes(1), Map.of("MANPAGER", "cat"),
                     List.of("man", "-l", root.resolve("usr/share/man/man1/baton.1.gz").toString())).ok();
             assertThat(man.output()).contains("BATON(1)", "--readiness=MODE", "ENVIRONMENT");
         }
@@ -111,27 +114,27 @@ class DebianPackageIT {
      * (SystemdNotifyTest), not a unit using it.
      */
     private void verifyTheUnit(Path root) throws Exception {
-        assumeTrue(Proc.onPath("systemd-analyze"), "systemd-analyze is missing (Debian's systemd package): unit not verified");
+        assumeTrue(Commands.onPath("systemd-analyze") != null, "systemd-analyze is missing (Debian's systemd package): unit not verified");
         Path units = Files.createDirectory(tmp.resolve("units"));
         String unit = Files.readString(root.resolve("lib/systemd/system/baton@.service"))
                 .replace("/usr/bin/baton", root.resolve("usr/bin/baton").toString());
-        if (!Proc.onPath("man")) {
+        if (Commands.onPath("man") == null) {
             System.out.println("man is missing (Debian's man-db): Documentation=man:baton(1) not looked up");
             unit = unit.replace("man:baton(1) ", "");
         }
         Files.writeString(units.resolve("baton@.service"), unit);
-        Proc.Result verify = Proc.run(Duration.ofMinutes(1), Map.of("MANPATH", root.resolve("usr/share/man").toString()),
+        Commands.Result verify = Commands.run(Duration.ofMinutes(1), Map.of("MANPATH", root.resolve("usr/share/man").toString()),
                 List.of("systemd-analyze", "verify", units.resolve("baton@app.service").toString()));
         assertThat(verify.output()).as("systemd-analyze verify").isBlank();
         assertThat(verify.exit()).isZero();
     }
 
     private String apt(String command) throws Exception {
-        return Proc.run(APT, Map.of(), Buildah.runCommand(container, List.of("-e", "DEBIAN_FRONTEND=noninteractive"),
+        return Commands.run(APT, Map.of(), Buildah.runCommand(container, List.of("-e", "DEBIAN_FRONTEND=noninteractive"),
                 List.of("sh", "-c", command))).ok().output();
     }
 
     private String shell(String command) throws Exception {
-        return Proc.run(Duration.ofMinutes(1), Map.of(), Buildah.runCommand(container, List.of(), List.of("sh", "-c", command))).ok().output();
+        return Commands.run(Duration.ofMinutes(1), Map.of(), Buildah.runCommand(container, List.of(), List.of("sh", "-c", command))).ok().output();
     }
 }

@@ -11,6 +11,10 @@ import dev.baton.operator.api.ReloadTarget;
 import dev.baton.operator.inject.ClusterFacts;
 import dev.baton.operator.inject.InjectConfig;
 import dev.baton.operator.inject.PodInjector;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.Commands;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
@@ -61,7 +65,7 @@ class ImagesIT {
     static void buildBothImages() throws Exception {
         Buildah.assumeAvailable();
         Path out = Dirs.dist().resolve("images-it");
-        String built = Proc.run(Buildah.SLOW, Map.of(), List.of(Dirs.root().resolve("docker/build-images").toString(),
+        String built = Commands.run(Buildah.SLOW, Map.of(), List.of(Dirs.root().resolve("docker/build-images").toString(),
                 "--tag", TAG, "--out", out.toString())).ok().output();
         batonArchive = out.resolve("baton-" + TAG + ".oci.tar");
         operatorArchive = out.resolve("baton-operator-" + TAG + ".oci.tar");
@@ -75,7 +79,7 @@ class ImagesIT {
         }
         if (batonArchive != null) {
             // the built images, and the copies that running from the archives pulled (named after their tag)
-            Proc.run(Buildah.SLOW, "buildah", "rmi", "localhost/baton:" + TAG, "localhost/baton-operator:" + TAG,
+            Commands.run(Buildah.SLOW, "buildah", "rmi", "localhost/baton:" + TAG, "localhost/baton-operator:" + TAG,
                     "localhost/" + TAG + ":latest");
         }
     }
@@ -117,7 +121,7 @@ class ImagesIT {
         Path emptyDir = Files.createDirectory(tmp.resolve("emptydir"));
         Files.setPosixFilePermissions(emptyDir, PosixFilePermissions.fromString("rwxrwxrwx"));
         String c = container("oci-archive:" + batonArchive);
-        Proc.run(Buildah.SLOW, Map.of(), Buildah.runCommand(c, List.of("-v", emptyDir + ":" + mountPath), command)).ok();
+        Commands.run(Buildah.SLOW, Map.of(), Buildah.runCommand(c, List.of("-v", emptyDir + ":" + mountPath), command)).ok();
         Path root = Buildah.mount(c);
         for (String jar : List.of("baton.jar", "baton-agent.jar")) {
             assertThat(Files.mismatch(emptyDir.resolve(jar), root.resolve("opt/baton/" + jar))).as(jar).isEqualTo(-1L);
@@ -147,7 +151,7 @@ class ImagesIT {
             }, "load");
             load.start();
             try {
-                Proc.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(baton.pid())).ok();
+                Commands.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(baton.pid())).ok();
                 await().atMost(Duration.ofMinutes(2)).until(() -> {
                     String body = Http.bodyOrNull(baton.port, "/");
                     return body != null && body.startsWith("gen=000002");
@@ -207,16 +211,16 @@ class ImagesIT {
                     current-context: mock
                     """.formatted(server.getPort(), NS));
             Files.setPosixFilePermissions(kube.resolve("config"), PosixFilePermissions.fromString("rw-r--r--"));
-            int metrics = Http.freePort();
+            int metrics = FreePorts.next();
             List<String> command = new ArrayList<>(strings(imageConfig(operatorArchive).path("config").path("Entrypoint")));
             // --token-secret=: the Baton image's baton here runs without a control token.
             command.addAll(List.of("--metrics-address=127.0.0.1:" + metrics, "--no-leader-election", "--identity=it",
                     "--token-secret="));
             String c = container("oci-archive:" + operatorArchive);
-            try (Proc.Running operator = new Proc.Running(Buildah.runCommand(c,
-                    List.of("-v", kube + ":/kube:ro", "-e", "KUBECONFIG=/kube/config"), command), Map.of())) {
+            try (StartedProcess operator = StartedProcess.command(Buildah.runCommand(c,
+                    List.of("-v", kube + ":/kube:ro", "-e", "KUBECONFIG=/kube/config"), command)).start()) {
                 await().atMost(Duration.ofMinutes(2)).until(() -> Http.bodyOrNull(metrics, "/healthz") != null
-                        || !operator.process.isAlive());
+                        || !operator.isAlive());
                 assertThat(Http.get(metrics, "/healthz").statusCode()).as("operator's output:%n%s", operator.output()).isEqualTo(200);
 
                 Reload reload = new Reload();
@@ -236,8 +240,9 @@ class ImagesIT {
                 assertThat(Http.get(metrics, "/metrics").body()).contains("baton_operator_reloads_total");
 
                 // A normal run, its shutdown included: a TERM is not a lost Lease.
-                operator.signalJava("TERM");
+                signalJava(operator, "TERM");
                 operator.awaitExit(Duration.ofMinutes(1));
+                operator.awaitOutputEnd(Duration.ofSeconds(10));
                 Quiet.assertNoWarnings("the operator image", operator.output());
                 assertThat(operator.output()).contains("stopped: shutting down");
             }
@@ -246,34 +251,44 @@ class ImagesIT {
 
     // ------------------------------------------------------------------ helpers
 
+    /** Signals the JVM under {@code process} (an image's entrypoint, under buildah run's own processes). */
+    private static void signalJava(StartedProcess process, String signal) {
+        for (ProcessHandle h : process.handle().descendants().toList()) {
+            if (h.info().command().map(c -> c.endsWith("/java")).orElse(false)) {
+                Signals.require(h.pid(), signal);
+            }
+        }
+    }
+
     /** baton started from the Baton image's entrypoint, serving the sample worker (mounted at /sample). */
     private RunningBaton startBaton() throws Exception {
         JsonNode config = imageConfig(batonArchive).path("config");
         String c = container("oci-archive:" + batonArchive);
-        int port = Http.freePort();
-        int control = Http.freePort();
+        int port = FreePorts.next();
+        int control = FreePorts.next();
         List<String> command = new ArrayList<>(strings(config.path("Entrypoint")));
         command.addAll(List.of("--port=127.0.0.1:" + port, "--control=127.0.0.1:" + control, "--",
                 "java", "-javaagent:/opt/baton/baton-agent.jar", "-jar", "/sample/" + Dirs.sampleJar().getFileName(),
                 "jdk", "--port", Integer.toString(port), "--host", "127.0.0.1"));
-        Proc.Running p = new Proc.Running(Buildah.runCommand(c,
-                List.of("-v", Dirs.sampleJar().getParent() + ":/sample:ro"), command), Map.of());
+        StartedProcess p = StartedProcess.command(Buildah.runCommand(c,
+                List.of("-v", Dirs.sampleJar().getParent() + ":/sample:ro"), command)).start();
         RunningBaton baton = new RunningBaton(p, port, control);
-        await().atMost(Duration.ofMinutes(2)).until(() -> Http.bodyOrNull(port, "/") != null || !p.process.isAlive());
+        await().atMost(Duration.ofMinutes(2)).until(() -> Http.bodyOrNull(port, "/") != null || !p.isAlive());
         assertThat(Http.bodyOrNull(port, "/")).as("baton's output:%n%s", p.output()).startsWith("gen=000001");
         return baton;
     }
 
-    record RunningBaton(Proc.Running process, int port, int control) implements AutoCloseable {
+    record RunningBaton(StartedProcess process, int port, int control) implements AutoCloseable {
         long pid() throws Exception {
             return JSON.readTree(Http.get(control, "/status").body()).path("pid").asLong();
         }
 
         @Override
         public void close() throws Exception {
-            if (process.process.isAlive()) {
-                Proc.run(Duration.ofSeconds(10), "kill", "-TERM", Long.toString(pid()));
+            if (process.isAlive()) {
+                Commands.run(Duration.ofSeconds(10), "kill", "-TERM", Long.toString(pid()));
                 assertThat(process.awaitExit(Duration.ofMinutes(1))).as("baton's exit; output:%n%s", process.output()).isZero();
+                process.awaitOutputEnd(Duration.ofSeconds(10));
             }
             process.close();
             Quiet.assertNoWarnings("the Baton image", process.output());
@@ -298,7 +313,7 @@ class ImagesIT {
     }
 
     private static String extract(Path archive, String member) throws Exception {
-        return Proc.run(Duration.ofMinutes(1), "tar", "-xOf", archive.toString(), member).ok().output();
+        return Commands.run(Duration.ofMinutes(1), "tar", "-xOf", archive.toString(), member).ok().output();
     }
 
     private static List<String> strings(JsonNode array) {

@@ -2,6 +2,9 @@ package dev.baton.dist;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.Commands;
+import dev.baton.testkit.process.StartedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,7 +27,7 @@ class ReleaseArchiveIT {
     void runsFromASymlinkOnPathWithTheArchivesOwnJars() throws Exception {
         Path archive = Dirs.dist().resolve("baton-" + Dirs.version() + ".tar.gz");
         Path opt = Files.createDirectory(tmp.resolve("opt"));
-        Proc.run(Duration.ofMinutes(2), "tar", "-xzf", archive.toString(), "-C", opt.toString()).ok();
+        Commands.run(Duration.ofMinutes(2), "tar", "-xzf", archive.toString(), "-C", opt.toString()).ok();
         Path home = opt.resolve("baton-" + Dirs.version());
         for (String f : List.of("bin/baton", "bin/start_server", "bin/kubectl-baton", "baton.jar", "baton-agent.jar",
                 "baton-operator.jar", "LICENSE", "NOTICE", "README.md", "docs/usage.md", "share/man/man1/baton.1",
@@ -44,24 +47,24 @@ class ReleaseArchiveIT {
         assertThat(inDir(elsewhere, env, "bash", "--norc", "-c", "source " + home.resolve("share/bash-completion/completions/start_server")
                 + "; COMP_WORDS=(start_server --rea); COMP_CWORD=1; _baton 2>/dev/null; echo \"${COMPREPLY[*]}\"; complete -p start_server")
                 .ok().output()).contains("--readiness --ready-timeout", "complete -o default -F _baton start_server");
-        if (Proc.onPath("man")) {
+        if (Commands.onPath("man") != null) {
             // man-db looks in DIR/share/man for each DIR/bin on PATH: the archive's bin/ there is enough
-            Proc.Result man = inDir(elsewhere, Map.of("PATH", home.resolve("bin") + ":" + System.getenv("PATH"), "MANPAGER", "cat"),
+            Commands.Result man = inDir(elsewhere, Map.of("PATH", home.resolve("bin") + ":" + System.getenv("PATH"), "MANPAGER", "cat"),
                     "man", "baton").ok();
             assertThat(man.output()).contains("BATON(1)", "--readiness=MODE");
         }
 
-        int port = Http.freePort();
+        int port = FreePorts.next();
         Path pidFile = tmp.resolve("baton.pid");
-        try (Proc.Running baton = new Proc.Running(List.of("sh", "-c", "cd " + elsewhere + " && exec baton --port=127.0.0.1:" + port
+        try (StartedProcess baton = StartedProcess.command(List.of("sh", "-c", "cd " + elsewhere + " && exec baton --port=127.0.0.1:" + port
                 + " --pid-file=" + pidFile + " -- java -javaagent:" + home.resolve("baton-agent.jar") + " -jar "
-                + Dirs.sampleJar() + " jdk --port " + port + " --host 127.0.0.1"), env)) {
+                + Dirs.sampleJar() + " jdk --port " + port + " --host 127.0.0.1")).env(env).start()) {
             SampleReload.servesThroughAHup("baton from the release archive", baton, port, pidFile);
         }
     }
 
-    private static Proc.Result inDir(Path dir, Map<String, String> env, String... command) throws Exception {
-        return Proc.run(Duration.ofMinutes(1), env, withArgs(dir, command));
+    private static Commands.Result inDir(Path dir, Map<String, String> env, String... command) throws Exception {
+        return Commands.run(Duration.ofMinutes(1), env, withArgs(dir, command));
     }
 
     private static List<String> withArgs(Path dir, String... command) {

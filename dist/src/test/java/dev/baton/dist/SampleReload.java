@@ -3,6 +3,8 @@ package dev.baton.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.testkit.process.Commands;
+import dev.baton.testkit.process.StartedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,13 +17,14 @@ final class SampleReload {
     private SampleReload() {
     }
 
-    static void servesThroughAHup(String what, Proc.Running baton, int port, Path pidFile) throws Exception {
-        await().atMost(Duration.ofMinutes(1)).until(() -> Http.bodyOrNull(port, "/") != null || !baton.process.isAlive());
+    static void servesThroughAHup(String what, StartedProcess baton, int port, Path pidFile) throws Exception {
+        await().atMost(Duration.ofMinutes(1)).until(() -> Http.bodyOrNull(port, "/") != null || !baton.isAlive());
         assertThat(Http.bodyOrNull(port, "/")).as("%s's output:%n%s", what, baton.output()).startsWith("gen=000001");
-        Proc.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pidFile).strip()).ok();
+        Commands.run(Duration.ofSeconds(10), "kill", "-HUP", Files.readString(pidFile).strip()).ok();
         await().atMost(Duration.ofMinutes(1)).until(() -> String.valueOf(Http.bodyOrNull(port, "/")).startsWith("gen=000002"));
-        Proc.run(Duration.ofSeconds(10), "kill", "-TERM", Files.readString(pidFile).strip()).ok();
+        Commands.run(Duration.ofSeconds(10), "kill", "-TERM", Files.readString(pidFile).strip()).ok();
         assertThat(baton.awaitExit(Duration.ofMinutes(1))).as("%s's exit; output:%n%s", what, baton.output()).isZero();
+        baton.awaitOutputEnd(Duration.ofSeconds(10)); // every line it wrote, its last ones too, is checked below
         assertThat(baton.output()).contains("baton-agent: adopted 127.0.0.1:" + port);
         Quiet.assertNoWarnings(what, baton.output());
     }
