@@ -211,7 +211,9 @@ public class StartedProcess implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    process.destroyForcibly();
+    // Through the handle: Process.destroyForcibly() also closes the pipes, and a reader that has not yet read
+    // the process's last lines (say, what it printed on TERM) would lose them to a "Stream closed".
+    process.toHandle().destroyForcibly();
     seen.forEach(ProcessHandle::destroyForcibly);
     try {
       process.waitFor(5, TimeUnit.SECONDS);
