@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -55,9 +56,9 @@ class LogFileAndDaemonizeTest {
         List<String> stop = new ArrayList<>(BatonProcess.javaCommand());
         stop.addAll(List.of("--stop", "--pid-file", pid.toString()));
         assertThat(new ProcessBuilder(stop).start().waitFor()).isZero();
-        // --stop returned when the flock was released, i.e. when the daemon had exited (a zombie until
-        // whoever adopted it reaps it)
-        assertThat(ProcessTable.exited(handle.pid())).isTrue();
+        // --stop returned when the flock was released, i.e. as the daemon exits: the kernel closes a dying
+        // process's files before it becomes a zombie (until whoever adopted it reaps it), so that takes a moment
+        await().atMost(Duration.ofSeconds(10)).until(() -> ProcessTable.exited(handle.pid()));
         assertThat(read(log)).contains("received TERM, sending TERM to all workers", "exiting");
         assertThat(pid).doesNotExist();
     }
