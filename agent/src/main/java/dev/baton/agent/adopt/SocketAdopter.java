@@ -253,6 +253,15 @@ public final class SocketAdopter {
   }
 
   /**
+   * Hook for a blocking accept whose thread was interrupted after accept(2) had taken a connection: true, for an
+   * adopted listener, keeps that connection (the JDK would drop it unclosed: its client gets a reset when the process
+   * exits, while the connections still queued are the next generation's).
+   */
+  public boolean keepsInterruptedAccept(Object listenerObject) {
+    return ownedBy(listenerObject) != null;
+  }
+
+  /**
    * Hook for an accepted connection (for a foreign listener: the framework's objects for the listening socket and
    * the connection): connections of adopted listeners are waited for by the drain.
    */

@@ -35,6 +35,8 @@ public final class BatonHooks {
   public static volatile Function<Object[], Object> isAdopted;
   /** {@code [listener]}: the application is about to accept on that listener. */
   public static volatile Function<Object[], Object> accepting;
+  /** {@code [listener]} to TRUE when that listener is adopted (an accept's connection is kept though interrupted). */
+  public static volatile Function<Object[], Object> interruptedAccept;
   /** {@code [listener, connection]}: a connection was accepted. */
   public static volatile Function<Object[], Object> accepted;
   /** {@code [fd, family, option]} to the protocol family to use for that option. */
@@ -72,6 +74,14 @@ public final class BatonHooks {
 
   public static void onAccepting(Object listener) {
     apply(accepting, null, listener);
+  }
+
+  /**
+   * In {@code ServerSocketChannelImpl.end(blocking, completed)}, when the accept's thread was interrupted: true keeps
+   * the connection the accept took (when it took one) instead of throwing {@code ClosedByInterruptException}.
+   */
+  public static boolean keepsInterruptedAccept(boolean completed, Object listener) {
+    return completed && apply(interruptedAccept, null, listener) == Boolean.TRUE;
   }
 
   /** At the start of {@code SelectionKeyImpl.interestOps(int)}, called all the time by event loops. */

@@ -29,6 +29,7 @@ final class HookBindings {
     set(hooks, "socketImplBind", new SocketImplBind(adopter));
     set(hooks, "isAdopted", new IsAdopted(adopter));
     set(hooks, "accepting", new Accepting(adopter));
+    set(hooks, "interruptedAccept", new InterruptedAccept(adopter));
     set(hooks, "accepted", new Accepted(adopter));
     set(hooks, "optionFamily", new OptionFamily(adopter));
   }
@@ -73,6 +74,13 @@ final class HookBindings {
     public Object apply(Object[] a) {
       adopter.accepting(a[0]);
       return null;
+    }
+  }
+
+  private record InterruptedAccept(SocketAdopter adopter) implements Function<Object[], Object> {
+    @Override
+    public Object apply(Object[] a) {
+      return adopter.keepsInterruptedAccept(a[0]);
     }
   }
 

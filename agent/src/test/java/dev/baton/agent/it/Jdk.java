@@ -43,8 +43,14 @@ enum Jdk {
     return home.resolve("bin").resolve("java").toString();
   }
 
-  /** Skips the calling test, with the reason, when this JDK is not here or is the default one again. */
+  /**
+   * Skips the calling test, with the reason, when this JDK is not here, is the default one again, or is not among
+   * the JDKs {@code -Dbaton.test.jdks=JDK_25,...} names (to run one JDK's cases of a class, e.g. in a loop).
+   */
   void assumeInstalled() {
+    String only = System.getProperty("baton.test.jdks", "");
+    assumeTrue(only.isBlank() || List.of(only.split(",")).contains(name()),
+        () -> this + " cases skipped: -Dbaton.test.jdks=" + only);
     assumeTrue(Files.isExecutable(Path.of(java())), () -> java() + " not found (" + howToGet + "): " + this
         + " cases skipped");
     if (this != JDK_17) {
