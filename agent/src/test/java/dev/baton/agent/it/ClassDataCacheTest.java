@@ -164,7 +164,7 @@ class ClassDataCacheTest {
       try (Load load = new Load(port)) {
         await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
         servedBy.addAll(load.pids());
-        int generationBefore = ReloadUnderLoad.onlyGeneration(statusFile);
+        int generationBefore = ReloadUnderLoad.awaitOnlyWorker(statusFile).generation();
         supervisor.signal("HUP");
         await().atMost(Duration.ofSeconds(90))
             .until(() -> ReloadUnderLoad.onlyGeneration(statusFile) > generationBefore);

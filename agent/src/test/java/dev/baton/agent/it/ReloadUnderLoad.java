@@ -90,15 +90,19 @@ interface ReloadUnderLoad extends ServerUnderTest {
       Set<Long> servedBy = new HashSet<>();
       try (Load load = listener.load().get()) {
         for (int reload = 1; reload <= reloads; reload++) {
-          int generationBefore = onlyGeneration(statusFile);
+          // The worker to retire, once the status file lists it: a HUP sent before start_server first wrote
+          // the file made that first write (the old worker alone) look like the newer generation.
+          ListedWorker before = awaitOnlyWorker(statusFile);
           await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
           servedBy.addAll(load.pids());
           process.signal("HUP");
-          // Done when the status file lists one worker again, of a newer generation: the old one has exited.
-          // Perl's start_server retires the old worker one second after spawning the new one, ready or not:
+          // Done when the supervisor said the old worker died and the status file lists one worker again, of a
+          // newer generation. Both supervisors print that line after reaping it, on the stderr they share with
+          // their workers: whatever the old worker wrote (its drain line) has been read before it. Perl's start_server retires the old worker one second after spawning the new one, ready or not:
           // a Spring Boot worker may still be starting (well over 20 s on two cores shared with other
           // builds), its clients waiting in the backlog; baton waits for READY=1.
-          await().atMost(Duration.ofSeconds(90)).until(() -> onlyGeneration(statusFile) > generationBefore);
+          process.awaitStderr(line -> line.contains("old worker " + before.pid() + " died"), Duration.ofSeconds(90));
+          await().atMost(Duration.ofSeconds(10)).until(() -> onlyGeneration(statusFile) > before.generation());
           await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
           servedBy.addAll(load.pids());
         }
@@ -122,13 +126,31 @@ interface ReloadUnderLoad extends ServerUnderTest {
     }
   }
 
+  /** A worker as the status file lists it ({@code gen:pid} lines, one per live worker, as both supervisors write it). */
+  record ListedWorker(int generation, long pid) {}
+
   /**
-   * The generation of the one worker the status file lists ({@code gen:pid} lines, one per live worker,
-   * as both supervisors write it), or -1 while it lists none or several.
+   * The one worker the status file lists, once it lists exactly one: Perl's start_server writes the file one
+   * second ({@code --interval}) after spawning a worker, which may answer requests before that.
    */
+  static ListedWorker awaitOnlyWorker(Path statusFile) {
+    return await().atMost(Duration.ofSeconds(30)).until(() -> onlyWorker(statusFile), worker -> worker != null);
+  }
+
+  /** The generation of the one worker the status file lists, or -1 while it lists none or several. */
   static int onlyGeneration(Path statusFile) throws java.io.IOException {
+    ListedWorker worker = onlyWorker(statusFile);
+    return worker == null ? -1 : worker.generation();
+  }
+
+  /** The one worker the status file lists, or null while it lists none or several. */
+  private static ListedWorker onlyWorker(Path statusFile) throws java.io.IOException {
     List<String> lines = Files.isRegularFile(statusFile)
         ? Files.readAllLines(statusFile).stream().filter(line -> !line.isBlank()).toList() : List.of();
-    return lines.size() == 1 ? Integer.parseInt(lines.get(0).substring(0, lines.get(0).indexOf(':'))) : -1;
+    if (lines.size() != 1) {
+      return null;
+    }
+    String[] genPid = lines.get(0).trim().split(":", 2);
+    return new ListedWorker(Integer.parseInt(genPid[0]), Long.parseLong(genPid[1]));
   }
 }
