@@ -144,6 +144,7 @@ public final class Drainer {
     int open = connections.notFinishedCount();
     while (open > 0 && System.nanoTime() - limit < 0) {
       pause();
+      frameworks.forEach(FrameworkDrain::noticeLateHttp2);
       int stillOpen = connections.notFinishedCount();
       if (stillOpen < open) {
         limit = Math.min(deadline, System.nanoTime() + grace.toNanos());

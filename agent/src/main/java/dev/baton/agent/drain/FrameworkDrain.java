@@ -28,6 +28,13 @@ public interface FrameworkDrain {
   default void sendShutdownNotice() {}
 
   /**
+   * Called at each poll of the keep-alive grace: a framework whose connections can turn HTTP/2 after the notice
+   * went out, and that nothing else tells in time (Jetty cuts their idle timeout with its connector's shutdown),
+   * gives them the notice here.
+   */
+  default void noticeLateHttp2() {}
+
+  /**
    * True when the framework answers with {@code Connection: close} (or, on HTTP/2, has sent the shutdown
    * notice) while draining but its stop closes idle connections at once: the Drainer then first gives
    * keep-alive clients the agent's {@code keepAliveGrace} to send one more request and be told to close

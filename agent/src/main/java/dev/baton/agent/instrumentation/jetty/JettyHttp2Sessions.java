@@ -5,7 +5,10 @@ import dev.baton.agent.log.Log;
 import dev.baton.agent.reflect.Internal;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.WeakHashMap;
 
 /**
  * The HTTP/2 sessions of a Jetty 12 {@code Server} ({@code org.eclipse.jetty.http2.HTTP2Session}, one per
@@ -25,13 +28,22 @@ import java.util.List;
  * Jetty's session then waits for the client's own GOAWAY or for the idle timeout before it closes; clients
  * such as Vert.x's send neither, so once a session has no stream left its connection gets the connector's
  * {@code shutdownIdleTimeout}, which closes it through Jetty's idle path (GOAWAY already sent, no stream to
- * reset). Reached by reflection: the agent does not depend on Jetty.
+ * reset). A connection that turns HTTP/2 after the notice went out (accepted before the listener closed, its
+ * preface or ALPN done since) gets the connector's idle timeout back and the notice at the drain's next poll, and
+ * its graceful close comes no sooner than {@link #NOTICE_BEFORE_CLOSE_MILLIS} after that: with the connector's
+ * {@code shutdownIdleTimeout} it was reset as idle, its first GOAWAY Jetty's with the real last stream id.
+ * Reached by reflection: the agent does not depend on Jetty.
  */
 final class JettyHttp2Sessions {
 
   /** Used when the application set the connector's shutdownIdleTimeout to 0 or less (no idle close at all). */
   private static final long FALLBACK_CLOSE_IDLE_MILLIS = 1_000;
   private static final long POLL_MILLIS = 10;
+  /**
+   * The least time between a session's notice and its graceful close, for a connection that turned HTTP/2 after
+   * the drain began (its notice comes late); the others had the keep-alive grace. Far more than a round trip.
+   */
+  private static final long NOTICE_BEFORE_CLOSE_MILLIS = 1_000;
   private static final String JETTY = "Jetty";
   private static final String CONNECTOR = "org.eclipse.jetty.server.Connector";
   private static final String END_POINT = "org.eclipse.jetty.io.EndPoint";
@@ -59,6 +71,8 @@ final class JettyHttp2Sessions {
       .method("getSession").lost(LOST);
   private static final Internal SESSION_SHUTDOWN = Internal.of(JETTY, SESSION).method("shutdown").lost(LOST);
   private static final Internal SESSION_STREAM_COUNT = Internal.of(JETTY, SESSION).method("getStreamCount").lost(LOST);
+  private static final Internal SESSION_BYTES_WRITTEN = Internal.of(JETTY, SESSION).method("getBytesWritten")
+      .lost(LOST);
   private static final Internal SESSION_FRAMES = Internal.of(JETTY, SESSION)
       .method("frames", "org.eclipse.jetty.http2.HTTP2Stream", List.class, "org.eclipse.jetty.util.Callback").lost(LOST);
   private static final Internal NO_CALLBACK = Internal.of(JETTY, "org.eclipse.jetty.util.Callback").field("NOOP")
@@ -72,6 +86,8 @@ final class JettyHttp2Sessions {
   private final Class<?> http2Connection;
   private final Class<?> sslConnection;
   private final Class<?> abstractConnector;
+  /** When each session was told ({@link System#nanoTime()}), held weakly: a closed connection's is not kept. */
+  private final Map<Object, Long> told = Collections.synchronizedMap(new WeakHashMap<>());
 
   private JettyHttp2Sessions(Object server, ClassLoader loader, AbstractFrameworkDrain drain) {
     this.server = server;
@@ -145,30 +161,45 @@ final class JettyHttp2Sessions {
   }
 
   /**
-   * HTTP/2's shutdown notice (RFC 9113, section 6.8: GOAWAY, NO_ERROR, last stream 2^31-1) on every session,
-   * written as a bare frame: Jetty's session state is left alone, so the streams the client sends until it
-   * reads the notice are served, and no GOAWAY with the real last stream id follows yet.
+   * HTTP/2's shutdown notice (RFC 9113, section 6.8: GOAWAY, NO_ERROR, last stream 2^31-1) on every session not
+   * told yet, written as a bare frame: Jetty's session state is left alone, so the streams the client sends until
+   * it reads the notice are served, and no GOAWAY with the real last stream id follows yet. Called again at each
+   * poll of the keep-alive grace, for the connections that turn HTTP/2 meanwhile.
    */
   void sendShutdownNotice() {
-    keepIdleTimeout(); // connections that turned HTTP/2 (prior knowledge, Upgrade: h2c) since the connector's shutdown
-    int told = 0;
     try {
-      for (Http2EndPoint open : open()) {
-        sessionFrames(open.session());
-        told++;
-      }
+      tellNew(open());
     } catch (Throwable t) {
       drain.failed("sending GOAWAY on Jetty's HTTP/2 connections", t);
     }
-    if (told > 0) {
-      Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + told
+  }
+
+  /**
+   * The notice on each of {@code open} not told yet whose server preface went out (a GOAWAY before Jetty's
+   * SETTINGS frame would break the protocol; such a session is told at a later call), its idle timeout the
+   * connector's again: the connector's shutdown cut it to {@code shutdownIdleTimeout} while the connection
+   * was not HTTP/2 yet.
+   */
+  private void tellNew(List<Http2EndPoint> open) throws ReflectiveOperationException {
+    int now = 0;
+    for (Http2EndPoint connection : open) {
+      if (!told.containsKey(connection.session()) && (long) SESSION_BYTES_WRITTEN.invoke(connection.session()) > 0) {
+        setIdleTimeout(connection.endPoint(), (long) CONNECTOR_IDLE_TIMEOUT.invoke(connection.connector()));
+        sessionFrames(connection.session());
+        told.put(connection.session(), System.nanoTime());
+        now++;
+      }
+    }
+    if (now > 0) {
+      Log.info("sent GOAWAY (NO_ERROR, last stream " + Integer.MAX_VALUE + ") on " + now
           + " Jetty HTTP/2 connection(s): their clients open new streams on new connections");
     }
   }
 
   /**
-   * Jetty's graceful close of every session ({@code HTTP2Session.shutdown()}: GOAWAY 2^31-1 again, harmless,
-   * then the GOAWAY with the real last stream id once no stream is open), then each connection with no stream
+   * Jetty's graceful close of every session told {@link #NOTICE_BEFORE_CLOSE_MILLIS} ago ({@code
+   * HTTP2Session.shutdown()}: GOAWAY 2^31-1 again, harmless, then the GOAWAY with the real last stream id once no
+   * stream is open; a session told late waits, with the connector's idle timeout), then each connection with no stream
    * left is closed through the connector's {@code shutdownIdleTimeout}. Blocks until no connection speaks
    * HTTP/2 or the deadline ({@link System#nanoTime()}) passes.
    */
@@ -176,7 +207,13 @@ final class JettyHttp2Sessions {
     try {
       List<Http2EndPoint> open = open();
       while (!open.isEmpty() && System.nanoTime() - deadline < 0) {
+        tellNew(open);
+        long now = System.nanoTime();
         for (Http2EndPoint connection : open) {
+          Long noticed = told.get(connection.session());
+          if (noticed == null || now - noticed < NOTICE_BEFORE_CLOSE_MILLIS * 1_000_000) {
+            continue; // told late, or not yet: its client gets the time to read the notice first
+          }
           SESSION_SHUTDOWN.invoke(connection.session()); // the same future after the first call
           // A stream may still start on a session with none (the client had not read the GOAWAY yet): it then
           // gets the long idle timeout back, and the short one once it is done.

@@ -78,6 +78,12 @@ final class JettyServerDrain extends AbstractFrameworkDrain {
     }
   }
 
+  /** Connections that turned HTTP/2 since the notice, which the connector's shutdown gave the short idle timeout. */
+  @Override
+  public void noticeLateHttp2() {
+    sendShutdownNotice();
+  }
+
   /** Only with HTTP/2 connections open: HTTP/1 connections have Jetty's own idle grace. */
   @Override
   public boolean awaitsKeepAliveClients() {
