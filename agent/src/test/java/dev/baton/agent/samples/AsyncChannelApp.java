@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.AsynchronousServerSocketChannel;
 import java.nio.channels.AsynchronousSocketChannel;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.CompletionHandler;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
@@ -29,9 +29,14 @@ public final class AsyncChannelApp {
         new Thread(() -> serve(connection)).start();
       }
 
+      /**
+       * The channel's end once it is closed (the drain closes it): a pending accept fails with
+       * AsynchronousCloseException, one begun after the close (in completed, above) with ClosedChannelException.
+       * A failure while the channel is open is the sample's failure.
+       */
       @Override
       public void failed(Throwable t, Void unused) {
-        if (!(t instanceof AsynchronousCloseException)) {
+        if (server.isOpen() || !(t instanceof ClosedChannelException)) {
           System.out.println("accept failed: " + t);
         }
         closed.countDown();
