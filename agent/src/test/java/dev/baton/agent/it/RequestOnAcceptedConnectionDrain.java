@@ -1,5 +1,6 @@
 package dev.baton.agent.it;
 
+import static dev.baton.agent.it.PromptAwait.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -34,7 +35,10 @@ interface RequestOnAcceptedConnectionDrain extends ServerUnderTest {
           socket.setSoTimeout(10_000);
           sockets.add(socket);
         }
-        Thread.sleep(20); // an idle worker accepts at once; its listener is still open
+        // Accepted by the worker before the TERM: a connection still in the supervisor's accept queue when the
+        // drain closed the worker's listener was reset when the fake supervisor exited after the worker (a
+        // fixed 20 ms here was not always enough on a loaded machine).
+        await().atMost(Duration.ofSeconds(10)).until(() -> Workers.acceptQueueLength(port) == 0);
         Signals.send("TERM", worker);
         // The drain has started (listener closed, framework shutdown called a moment later): the requests
         // now arrive on connections the worker accepted but has not read anything from.

@@ -148,5 +148,21 @@ final class Workers {
     }
   }
 
+  /**
+   * Connections waiting to be accepted on the listener at 127.0.0.1:{@code port}: its accept queue, which
+   * {@code /proc/net/tcp} shows as the rx_queue of a socket in state LISTEN (0A); -1 when there is no such
+   * listener. Zero once the worker, the one process that accepts there, took every connection made so far.
+   */
+  static int acceptQueueLength(int port) throws IOException {
+    String local = String.format("0100007F:%04X", port); // 127.0.0.1 as the kernel prints it (little-endian)
+    for (String line : Files.readAllLines(Path.of("/proc/net/tcp"))) {
+      String[] fields = line.trim().split("\\s+");
+      if (fields.length > 4 && fields[1].equals(local) && fields[3].equals("0A")) {
+        return Integer.parseInt(fields[4].substring(fields[4].indexOf(':') + 1), 16);
+      }
+    }
+    return -1;
+  }
+
   private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }
