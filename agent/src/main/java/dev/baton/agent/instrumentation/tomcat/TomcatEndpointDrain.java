@@ -61,11 +61,6 @@ final class TomcatEndpointDrain extends AbstractFrameworkDrain {
     return TOMCAT;
   }
 
-  /** True once draining, so every response ends its connection ({@code Connection: close}). */
-  boolean isDraining() {
-    return !notAccepting.isEmpty();
-  }
-
   /** An endpoint was constructed. */
   void register(Object endpoint) {
     endpoints.add(endpoint);

@@ -1,5 +1,6 @@
 package dev.baton.agent.instrumentation.tomcat;
 
+import dev.baton.agent.drain.FrameworkDrains;
 import dev.baton.agent.drain.LazyDrain;
 import dev.baton.agent.notify.WarmUp;
 
@@ -45,9 +46,13 @@ public final class TomcatSingletons {
     return draining();
   }
 
-  /** Before each {@code Upgrade: h2c} taken ({@code Http2Protocol.accept}): true while draining, so the upgrade is declined. */
+  /**
+   * Before each {@code Upgrade: h2c} taken ({@code Http2Protocol.accept}): true while draining, so the upgrade is
+   * declined. The agent's drain flag, set before {@code STOPPING=1} goes out, not the endpoints' own state, which
+   * turns only when their accepts stop a moment later: a client that asked in between was upgraded (seen on JDK 25
+   * under load).
+   */
   public static boolean draining() {
-    TomcatEndpointDrain drain = DRAIN.ifCreated();
-    return drain != null && drain.isDraining();
+    return FrameworkDrains.isDraining();
   }
 }
