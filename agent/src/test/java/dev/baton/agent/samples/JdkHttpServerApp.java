@@ -10,6 +10,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.concurrent.Executors;
 
 /**
@@ -72,14 +73,23 @@ public final class JdkHttpServerApp {
    */
   private static void freezeDispatcher(Path release, String lockedSet) {
     Object locked;
+    Collection<?> responding;
     try {
       Object serverImpl = field(server, "server");
       locked = field(serverImpl, lockedSet);
+      responding = (Collection<?>) field(serverImpl, "rspConnections");
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot reach ServerImpl.locked (run with --add-opens "
           + "jdk.httpserver/sun.net.httpserver=ALL-UNNAMED): " + e, e);
     }
     Thread freezer = new Thread(() -> {
+      // This very exchange's connection leaves rspConnections (for idleConnections) once its response is
+      // done, on the dispatcher: frozen before that, the server's books would show a response in progress
+      // until the release, and a test could not tell "nothing in flight but a request unread" from it.
+      long settled = System.nanoTime() + 5_000_000_000L;
+      while (!"rspConnections".equals(lockedSet) && !responding.isEmpty() && System.nanoTime() - settled < 0) {
+        Sample.sleep(5);
+      }
       synchronized (locked) {
         System.out.println("dispatcher frozen");
         long deadline = System.nanoTime() + 60_000_000_000L;
