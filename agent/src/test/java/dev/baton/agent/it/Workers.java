@@ -1,8 +1,8 @@
 package dev.baton.agent.it;
 
+import dev.baton.testkit.port.FreePorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -137,16 +137,9 @@ final class Workers {
    * the first one's supervisor bound it.
    */
   static int freePort() {
-    while (true) {
-      try (ServerSocket socket = new ServerSocket(0)) {
-        if (HANDED_OUT.add(socket.getLocalPort())) {
-          return socket.getLocalPort();
-        }
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
+    return FreePorts.next();
   }
+
 
   /**
    * Connections waiting to be accepted on the listener at 127.0.0.1:{@code port}: its accept queue, which
@@ -164,5 +157,4 @@ final class Workers {
     return -1;
   }
 
-  private static final java.util.Set<Integer> HANDED_OUT = java.util.concurrent.ConcurrentHashMap.newKeySet();
 }
