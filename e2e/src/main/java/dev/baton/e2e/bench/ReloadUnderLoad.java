@@ -300,16 +300,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       throw new IllegalArgumentException("--cache baton: " + kind.title() + " does not run under baton");
     }
     say("baton --jvm-cache: training run of the " + kind.title() + " sample (generation 1 under load, then a HUP)");
-    SupervisedServer.Builder builder = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
-        .workerJvmArgs(setup.jvmArgs().toArray(new String[0])).goWorker(goWorker)
-        .supervisorArgs("--ready-timeout=180s", "--jvm-cache=" + dir);
-    if (setup.java() != null) {
-      builder.workerJava(setup.java());
-    }
-    if (setup.killOldDelay() != null) {
-      builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
-    }
-    builder.agentOptions(setup.agentOptions());
+    SupervisedServer.Builder builder = builder(home, setup, goWorker, setup.jvmArgs()).supervisorArgs("--jvm-cache=" + dir);
     try (SupervisedServer server = builder.start()) {
       server.awaitServing(Duration.ofSeconds(240));
       HttpLoad training = HttpLoad.start(HttpLoad.Options.of(server.port(), 50, 0, false));
@@ -330,6 +321,23 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     }
   }
 
+  /** The setup's server: its java, JVM options, supervisor flags and agent options; not started. */
+  private SupervisedServer.Builder builder(BatonHome home, WorkerSetup setup, Path goWorker, List<String> jvmOptions) {
+    SupervisedServer.Builder builder = SupervisedServer.builder(home, setup.kind()).sleepMillis(sleepMillis)
+        .workerJvmArgs(jvmOptions.toArray(new String[0])).starletWorkers(starletWorkers).goWorker(goWorker);
+    if (setup.java() != null) {
+      builder.workerJava(setup.java());
+    }
+    if (setup.kind().baton()) {
+      // A busy machine can take a minute to start a Spring Boot generation: slow, not failed.
+      builder.supervisorArgs("--ready-timeout=180s");
+    }
+    if (setup.killOldDelay() != null) {
+      builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
+    }
+    return builder.agentOptions(setup.agentOptions());
+  }
+
   private WorkerRun measure(BatonHome home, WorkerSetup setup, Path goWorker, Sizes sizes, Path pictures) throws Exception {
     WorkerKind kind = setup.kind();
     say("== " + setup.worker() + (kind.jvm() ? ", " + setup.jvm() : "") + (setup.handover().isEmpty() ? "" : ", " + setup.handover()));
@@ -348,19 +356,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
             + AppCds.aotCache(home, setup.java(), kind.id(), setup.jvmArgs(), home.agentJar(), dir)));
       }
     }
-    SupervisedServer.Builder builder = SupervisedServer.builder(home, kind).sleepMillis(sleepMillis)
-        .workerJvmArgs(jvmOptions.toArray(new String[0])).starletWorkers(starletWorkers).goWorker(goWorker);
-    if (setup.java() != null) {
-      builder.workerJava(setup.java());
-    }
-    if (kind.baton()) {
-      // A busy machine can take a minute to start a Spring Boot generation: slow, not failed.
-      builder.supervisorArgs("--ready-timeout=180s");
-    }
-    if (setup.killOldDelay() != null) {
-      builder.supervisorArgs("--kill-old-delay=" + WorkerSetup.seconds(setup.killOldDelay()));
-    }
-    builder.agentOptions(setup.agentOptions());
+    SupervisedServer.Builder builder = builder(home, setup, goWorker, jvmOptions);
     if (batonCache != null) {
       builder.supervisorArgs("--jvm-cache=" + batonCache);
     }
