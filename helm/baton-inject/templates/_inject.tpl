@@ -326,7 +326,7 @@ A size as the JVM takes it (512m, 1g, 2048k, bytes) in bytes; -1 when malformed.
 The memory check, the same as the webhook's (operator: MemoryFit): during a reload the container holds
 baton and two generations of the app's JVM, each sizing its heap as if it were alone. It fits when
 
-  limit >= 2 x (max heap + 64Mi non-heap) + 100Mi (baton) + 64Mi margin
+  limit >= 2 x (max heap + 64Mi non-heap) + 100Mi (baton) + 10% of the limit (baton's --memory-margin)
 
 (helm/README.md, "Memory: sizing for a reload"). Renders the one-line warning when the container's
 resources.limits.memory cannot hold that, else nothing (also without a limit, or when the command is not
@@ -384,9 +384,47 @@ chart's NOTES.txt; memoryCheck "fail" makes baton-inject.command fail the render
 {{- if gt $b 0 }}{{ $maxRam = $b }}{{ end -}}
 {{- end -}}
 {{- end -}}
-{{- /* HotSpot's ergonomics (Arguments::set_heap_size); its own picks aligned up to 2 MiB. */ -}}
-{{- $heap := $maxHeap -}}{{- $why := $maxHeapFlag -}}
-{{- if le $maxHeap 0 -}}
+{{- $flags := dict "maxHeap" $maxHeap "maxHeapFlag" $maxHeapFlag "initial" $initial "maxPct" $maxPct "minPct" $minPct "maxRam" $maxRam -}}
+{{- $h := include "baton-inject.heapAt" (dict "flags" $flags "limit" $limit) | fromJson -}}
+{{- $heap := int64 $h.bytes -}}{{- $why := $h.why -}}
+{{- /* 2 x (heap + 64Mi) + 100Mi + baton's --memory-margin default, 10% of the limit (rounded as baton does). */ -}}
+{{- $margin := add (mul (div $limit 100) 10) (div (mul (mod $limit 100) 10) 100) -}}
+{{- $need := add (mul 2 (add $heap (mul 64 $MiB))) (mul 100 $MiB) $margin -}}
+{{- if lt $limit $need -}}
+{{- $needMi := div (add $need (sub $MiB 1)) $MiB -}}
+{{- $fits := sub (div (sub (sub $limit $margin) (mul 100 $MiB)) 2) (mul 64 $MiB) -}}
+{{- /* The smallest limit that fits with the heap the JVM picks there (operator: MemoryFit.smallestLimit). */ -}}
+{{- $smallest := -1 -}}{{- $at := $limit -}}
+{{- range until 64 -}}
+{{- if and (lt $smallest 0) (le $at 1099511627776) -}}
+{{- $base := add (mul 2 (add (int64 (include "baton-inject.heapAt" (dict "flags" $flags "limit" $at) | fromJson).bytes) (mul 64 $MiB))) (mul 100 $MiB) -}}
+{{- $next := mul (div (add (add (div (mul (sub $base 1) 100) 90) 1) (sub $MiB 1)) $MiB) $MiB -}}
+{{- if le $next $at }}{{ $smallest = $at }}{{ else }}{{ $at = $next }}{{ end -}}
+{{- end -}}
+{{- end -}}
+{{- $cap := "" -}}{{- $raise := "" -}}
+{{- if ge $fits (mul 16 $MiB) }}{{ $cap = printf "cap the heap at %dMi (-Xmx%dm)" (div $fits $MiB) (div $fits $MiB) }}{{ end -}}
+{{- if gt $smallest 0 }}{{ $raise = printf "raise the limit to %dMi" (div $smallest $MiB) }}{{ end -}}
+{{- $fix := printf "cap the heap with -Xmx and raise the limit: a heap of %s grows with the limit" $why -}}
+{{- if and $cap $raise }}{{ $fix = printf "%s or %s" $cap $raise }}{{ else if $cap }}{{ $fix = $cap }}{{ else if $raise }}{{ $fix = $raise }}{{ end -}}
+{{- $name := $s.name | default "app" -}}
+{{- printf "container %s: a reload needs %dMi but the memory limit is %dMi: 2 JVMs x (%dMi heap (%s) + 64Mi non-heap) + baton 100Mi + margin %dMi (10%% of the limit); %s (sizing rule: helm/README.md)" $name $needMi (div (add $limit (sub $MiB 1)) $MiB) (div (add $heap (sub $MiB 1)) $MiB) $why (div (add $margin (sub $MiB 1)) $MiB) $fix -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
+
+{{/*
+The max heap HotSpot's ergonomics (Arguments::set_heap_size) give a JVM with these flags in this limit, as
+JSON {"bytes": N, "why": "..."}: -Xmx, else MaxRAMPercentage of the limit (or of MaxRAM), MinRAMPercentage
+of it below the built-in ~125Mi, never below that otherwise; its own picks aligned up to 2 MiB; -Xms raises
+it. Internal: baton-inject.memoryWarning calls it at the container's limit and at the limits it suggests.
+*/}}
+{{- define "baton-inject.heapAt" -}}
+{{- $f := .flags -}}{{- $limit := int64 .limit -}}
+{{- $heap := int64 $f.maxHeap -}}{{- $why := $f.maxHeapFlag -}}
+{{- $maxRam := int64 $f.maxRam -}}{{- $maxPct := float64 $f.maxPct -}}{{- $minPct := float64 $f.minPct -}}
+{{- if le $heap 0 -}}
 {{- $builtin := 130862280 -}}
 {{- $phys := ternary $maxRam $limit (gt $maxRam 0) -}}
 {{- $of := ternary " of MaxRAM" " of the limit" (gt $maxRam 0) -}}
@@ -402,19 +440,9 @@ chart's NOTES.txt; memoryCheck "fail" makes baton-inject.command fail the render
 {{- $heap = $builtin -}}{{- $why = "the JVM's smallest default heap" -}}
 {{- end -}}
 {{- $heap = mul (div (add $heap 2097151) 2097152) 2097152 -}}
-{{- if gt $initial $heap }}{{ $heap = $initial }}{{ $why = "-Xms" }}{{ end -}}
+{{- if gt (int64 $f.initial) $heap }}{{ $heap = int64 $f.initial }}{{ $why = "-Xms" }}{{ end -}}
 {{- end -}}
-{{- $need := add (mul 2 (add $heap (mul 64 $MiB))) (mul 164 $MiB) -}}
-{{- if lt $limit $need -}}
-{{- $needMi := div (add $need (sub $MiB 1)) $MiB -}}
-{{- $fits := sub (div (sub $limit (mul 164 $MiB)) 2) (mul 64 $MiB) -}}
-{{- $fix := printf "raise the limit to %dMi" $needMi -}}
-{{- if ge $fits (mul 16 $MiB) }}{{ $fix = printf "cap the heap at %dMi (-Xmx%dm) or raise the limit to %dMi" (div $fits $MiB) (div $fits $MiB) $needMi }}{{ end -}}
-{{- $name := $s.name | default "app" -}}
-{{- printf "container %s: a reload needs %dMi but the memory limit is %dMi: 2 JVMs x (%dMi heap (%s) + 64Mi non-heap) + baton 100Mi + margin 64Mi; %s (sizing rule: helm/README.md)" $name $needMi (div (add $limit (sub $MiB 1)) $MiB) (div (add $heap (sub $MiB 1)) $MiB) $why $fix -}}
-{{- end -}}
-{{- end -}}
-{{- end -}}
+{{- dict "bytes" $heap "why" $why | toJson -}}
 {{- end }}
 
 {{/* A percentage as the webhook writes it: 25, 12.5. Internal. */}}

@@ -99,7 +99,9 @@ class InjectParityTest {
   @CsvSource(delimiter = '|', nullValues = "-", value = {
       "512Mi|-|-|-|true", "1Gi|-|-|-|false", "200Mi|-|-|-|true", "1Gi|-Xmx700m|-|-|true",
       "2Gi|-|-XX:MaxRAMPercentage=70|-|true", "2G|-|-|-Xmx1g|true", "2.5Gi|-|-|-Xmx1g|false",
-      "1Gi|-|-|-XX:MaxRAMPercentage=37.5|true", "1Gi|-XX:MaxRAM=4g|-|-|true", "1Gi|-Xmx2g|-|-Xms600m -Xmx300m|false"})
+      "1Gi|-|-|-XX:MaxRAMPercentage=37.5|true", "1Gi|-XX:MaxRAM=4g|-|-|true", "1Gi|-Xmx2g|-|-Xms600m -Xmx300m|false",
+      "1Gi|-|-|-XX:MaxRAMPercentage=50|true", "2Gi|-|-|-XX:MaxRAMPercentage=40|true", "300Mi|-|-|-XX:MaxRAMPercentage=40|true",
+      "2Gi|-|-|-Xmx850m|true", "100Mi|-|-|-XX:MaxRAMPercentage=70|true"})
   void theMemoryWarningIsTheWebhooksWarning(String limit, String toolOptions, String jdkOptions, String flags, boolean warns)
       throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of("java"));

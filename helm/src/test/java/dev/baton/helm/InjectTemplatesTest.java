@@ -189,9 +189,9 @@ class InjectTemplatesTest {
   void aMemoryLimitTooSmallForAReloadIsInTheNotesOrFailsTheRenderOrIsIgnored() {
     String notes = new Helm(app).install().withName("rel").withNamespace("shop").dryRun().clientOnly()
         .set("baton.resources.limits.memory", "512Mi").call().getOutput();
-    assertThat(notes).contains("WARNING: container web: a reload needs 548Mi but the memory limit is 512Mi: 2 JVMs x"
-        + " (128Mi heap (MaxRAMPercentage=25 of the limit, the JVM's default) + 64Mi non-heap) + baton 100Mi + margin 64Mi;"
-        + " cap the heap at 110Mi (-Xmx110m) or raise the limit to 548Mi (sizing rule: helm/README.md)");
+    assertThat(notes).contains("WARNING: container web: a reload needs 536Mi but the memory limit is 512Mi: 2 JVMs x"
+        + " (128Mi heap (MaxRAMPercentage=25 of the limit, the JVM's default) + 64Mi non-heap) + baton 100Mi + margin 52Mi"
+        + " (10% of the limit); cap the heap at 116Mi (-Xmx116m) or raise the limit to 574Mi (sizing rule: helm/README.md)");
     assertThat(new Helm(app).install().withName("rel").withNamespace("shop").dryRun().clientOnly()
         .set("baton.resources.limits.memory", "1Gi").call().getOutput()).doesNotContain("WARNING");
     assertThat(new Helm(app).install().withName("rel").withNamespace("shop").dryRun().clientOnly()
@@ -199,7 +199,7 @@ class InjectTemplatesTest {
         .doesNotContain("WARNING");
 
     assertThatThrownBy(() -> Charts.render(app, c -> c.set("baton.resources.limits.memory", "512Mi")
-        .set("baton.memoryCheck", "fail"))).hasMessageContaining("baton-inject: container web: a reload needs 548Mi");
+        .set("baton.memoryCheck", "fail"))).hasMessageContaining("baton-inject: container web: a reload needs 536Mi");
     assertThatThrownBy(() -> Charts.render(app, c -> c.set("baton.memoryCheck", "maybe")))
         .hasMessageContaining("baton-inject: memoryCheck is maybe: give warn, fail or off");
   }

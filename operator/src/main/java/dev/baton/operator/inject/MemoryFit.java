@@ -15,11 +15,14 @@ import java.util.regex.Pattern;
  * one helm/README.md ("Memory: sizing for a reload") and baton-inject's {@code baton-inject.memoryWarning}
  * state:
  *
- * <pre>limit >= 2 x (max heap + 64 MiB non-heap) + 100 MiB (baton) + 64 MiB margin</pre>
+ * <pre>limit >= 2 x (max heap + 64 MiB non-heap) + 100 MiB (baton) + 10% of the limit (margin)</pre>
  *
  * It is the static form of baton's own check before a reload (current usage + one more generation + margin
  * within the limit): at rest the container uses baton plus one generation, and a generation uses at most
- * its heap plus its non-heap memory. The non-heap figure is a small service's (metaspace, code cache,
+ * its heap plus its non-heap memory. The margin is baton's own default ({@code --memory-margin 10%}, sidecar
+ * {@code MemoryMargin.DEFAULT}, compared by the e2e module's MemoryRuleAgreementTest): with a fixed margin
+ * here the webhook would pass a large container that baton then refuses to reload (2Gi: 64 MiB here, 205 MiB
+ * there). The non-heap figure is a small service's (metaspace, code cache,
  * thread stacks): larger apps need more, so passing this check is necessary, not sufficient.
  *
  * <p>The max heap is read the way HotSpot's ergonomics set it ({@code Arguments::set_heap_size}):
@@ -36,8 +39,8 @@ public final class MemoryFit {
   public static final long BATON_BYTES = 100 * MIB;
   /** Non-heap memory of one app JVM: metaspace, code cache, GC structures, thread stacks. */
   public static final long NON_HEAP_BYTES = 64 * MIB;
-  /** Kept free: page cache, kernel memory charged to the container, allocation bursts. */
-  public static final long MARGIN_BYTES = 64 * MIB;
+  /** Kept free, in percent of the limit: baton's default {@code --memory-margin}. */
+  public static final int MARGIN_PERCENT = 10;
   /** HotSpot's built-in MaxHeapSize default: 96 MB scaled for 64-bit words (x 13/10, 8-byte aligned). */
   static final long BUILTIN_MAX_HEAP = (96 * MIB * 13 / 10) & ~7L;
   /** HotSpot rounds a heap size it picks itself up to its heap alignment (2 MiB here, JDK 17 and 25). */
@@ -127,7 +130,7 @@ public final class MemoryFit {
     if (jvmOptions != null) {
       jvmOptions.forEach(flags::read);
     }
-    return verdict(container, limit, heap(flags, limit));
+    return verdict(container, limit, flags);
   }
 
   /** The heap HotSpot's ergonomics give a JVM with these flags in a container limited to {@code limit} bytes. */
@@ -158,24 +161,60 @@ public final class MemoryFit {
     return heap;
   }
 
-  /** What a reload needs with this heap: two JVMs, baton and the margin. */
-  public static long needed(long heapBytes) {
-    return 2 * (heapBytes + NON_HEAP_BYTES) + BATON_BYTES + MARGIN_BYTES;
+  /** What a reload needs with this heap in this limit: two JVMs, baton and the margin. */
+  public static long needed(long heapBytes, long limitBytes) {
+    return 2 * (heapBytes + NON_HEAP_BYTES) + BATON_BYTES + margin(limitBytes);
   }
 
-  static String verdict(String container, long limit, Heap heap) {
-    long need = needed(heap.bytes());
+  /** baton's {@code --memory-margin 10%} of this limit, rounded as baton rounds it. */
+  public static long margin(long limitBytes) {
+    return limitBytes / 100 * MARGIN_PERCENT + limitBytes % 100 * MARGIN_PERCENT / 100;
+  }
+
+  static String verdict(String container, long limit, Flags flags) {
+    Heap heap = heap(flags, limit);
+    long need = needed(heap.bytes(), limit);
     if (limit >= need) {
       return null;
     }
-    long fits = (limit - BATON_BYTES - MARGIN_BYTES) / 2 - NON_HEAP_BYTES;
-    String fix = fits >= SMALLEST_USEFUL_HEAP
-        ? "cap the heap at " + fits / MIB + "Mi (-Xmx" + fits / MIB + "m) or raise the limit to " + mibUp(need) + "Mi"
-        : "raise the limit to " + mibUp(need) + "Mi";
+    long fits = (limit - margin(limit) - BATON_BYTES) / 2 - NON_HEAP_BYTES;
+    String cap = fits >= SMALLEST_USEFUL_HEAP ? "cap the heap at " + fits / MIB + "Mi (-Xmx" + fits / MIB + "m)" : null;
+    long smallest = smallestLimit(flags, limit);
+    String raise = smallest > 0 ? "raise the limit to " + smallest / MIB + "Mi" : null;
+    String fix = cap != null && raise != null ? cap + " or " + raise
+        : cap != null ? cap : raise != null ? raise
+        : "cap the heap with -Xmx and raise the limit: a heap of " + heap.why() + " grows with the limit";
     return "container " + container + ": a reload needs " + mibUp(need) + "Mi but the memory limit is " + mibUp(limit)
         + "Mi: 2 JVMs x (" + mibUp(heap.bytes()) + "Mi heap (" + heap.why() + ") + 64Mi non-heap) + baton 100Mi"
-        + " + margin 64Mi; " + fix + " (sizing rule: helm/README.md)";
+        + " + margin " + mibUp(margin(limit)) + "Mi (10% of the limit); " + fix + " (sizing rule: helm/README.md)";
   }
+
+  /**
+   * The smallest limit, in whole MiB, at which a reload fits, with the heap the JVM would pick in that limit
+   * (a percentage heap grows with it), or -1 when none is found within {@link #LIMIT_ROUNDS} rounds (a heap
+   * near half the limit, whose rounds climb past {@link #LARGEST_LIMIT}: raising the limit cannot make room). Each round raises the limit to what the heap at
+   * the previous one needs; the heap never shrinks as the limit grows, so the rounds climb to the smallest
+   * limit that fits and never past it. The chart's template (baton-inject.memoryWarning) takes the same rounds.
+   */
+  static long smallestLimit(Flags flags, long from) {
+    long limit = from;
+    for (int round = 0; round < LIMIT_ROUNDS && limit <= LARGEST_LIMIT; round++) {
+      long heap = heap(flags, limit).bytes();
+      // The smallest L with L - margin(L) >= base: L - floor(L/10) >= base, i.e. L > (base - 1) * 10 / 9.
+      long base = 2 * (heap + NON_HEAP_BYTES) + BATON_BYTES;
+      long next = mibUp((base - 1) * 100 / (100 - MARGIN_PERCENT) + 1) * MIB;
+      if (next <= limit) {
+        return limit;
+      }
+      limit = next;
+    }
+    return -1;
+  }
+
+  /** Rounds of {@link #smallestLimit}: enough for MaxRAMPercentage up to ~40. */
+  static final int LIMIT_ROUNDS = 64;
+  /** Past this (1 TiB) the rounds stop: a heap that keeps pace with the limit. */
+  static final long LARGEST_LIMIT = 1024 * 1024 * MIB;
 
   /**
    * The JVM options of a {@code java} command line: the tokens after {@code java} up to the main class, the

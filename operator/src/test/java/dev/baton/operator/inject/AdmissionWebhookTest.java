@@ -186,7 +186,7 @@ class AdmissionWebhookTest {
     JsonNode response = review("3f0c6d2e-10", pod, false).path("response");
     assertThat(response.path("patchType").asText()).isEqualTo("JSONPatch");
     assertThat(response.path("warnings")).extracting(JsonNode::asText).satisfiesExactlyInAnyOrder(
-        w -> assertThat(w).startsWith("baton: container web: a reload needs 548Mi but the memory limit is 512Mi"),
+        w -> assertThat(w).startsWith("baton: container web: a reload needs 536Mi but the memory limit is 512Mi"),
         w -> assertThat(w).startsWith("baton: terminationGracePeriodSeconds raised from 30 to 42"));
 
     await().atMost(Duration.ofSeconds(30)).until(() -> client.v1().events().inNamespace("shop").list().getItems().size() == 2);

@@ -405,14 +405,16 @@ class PodInjectorTest {
 
   @Test
   void aMemoryLimitThatCannotHoldTwoGenerationsIsAWarningOnAnInjectedPod() throws Exception {
-    // JVM defaults in 512Mi: a 128Mi heap (25%) each; 2 x (128 + 64) + 100 + 64 = 548Mi.
+    // JVM defaults in 512Mi: a 128Mi heap (25%) each; 2 x (128 + 64) + 100 + 51.2 (10%) = 536Mi. In 574Mi
+    // the heap is 144Mi and the reload fits.
     PodInjector.Result tight = injector.inject(json(pod(limited(app("web", "java", "-jar", "/app/app.jar"), "512Mi")).build()));
     assertThat(tight.injected()).isTrue();
     assertThat(tight.notices()).filteredOn(n -> n.reason().equals(PodInjector.MEMORY)).singleElement().satisfies(n -> {
       assertThat(n.warning()).isTrue();
-      assertThat(n.message()).isEqualTo("baton: container web: a reload needs 548Mi but the memory limit is 512Mi:"
+      assertThat(n.message()).isEqualTo("baton: container web: a reload needs 536Mi but the memory limit is 512Mi:"
           + " 2 JVMs x (128Mi heap (MaxRAMPercentage=25 of the limit, the JVM's default) + 64Mi non-heap) + baton 100Mi"
-          + " + margin 64Mi; cap the heap at 110Mi (-Xmx110m) or raise the limit to 548Mi (sizing rule: helm/README.md)");
+          + " + margin 52Mi (10% of the limit); cap the heap at 116Mi (-Xmx116m) or raise the limit to 574Mi"
+          + " (sizing rule: helm/README.md)");
     });
     assertThat(injector.inject(json(pod(limited(app("web", "java", "-jar", "/app/app.jar"), "1Gi")).build())).notices())
         .noneMatch(n -> n.reason().equals(PodInjector.MEMORY));
@@ -420,7 +422,7 @@ class PodInjectorTest {
     // The app's own JAVA_TOOL_OPTIONS count (not the agent the webhook appends), and the command line wins over it.
     Container viaEnv = limited(app("web", "java", "-jar", "/app/app.jar"), "1Gi");
     viaEnv.getEnv().add(new io.fabric8.kubernetes.api.model.EnvVar("JAVA_TOOL_OPTIONS", "-Xmx700m", null));
-    assertThat(memoryNotice(viaEnv)).contains("700Mi heap (-Xmx700m)").contains("a reload needs 1692Mi");
+    assertThat(memoryNotice(viaEnv)).contains("700Mi heap (-Xmx700m)").contains("a reload needs 1731Mi");
     Container overridden = limited(app("web", "java", "-Xmx256m", "-jar", "/app/app.jar"), "1Gi");
     overridden.getEnv().add(new io.fabric8.kubernetes.api.model.EnvVar("JAVA_TOOL_OPTIONS", "-Xmx700m", null));
     assertThat(memoryNotice(overridden)).isNull();
