@@ -3,6 +3,7 @@ package dev.baton.operator.api;
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /**
@@ -24,6 +25,7 @@ public class ReloadRetry {
   @ValidationRule(value = ReloadSpec.DURATION_RULE,
       message = "spec.retry.backoff must be a positive duration such as 10s or 1m",
       messageExpression = "\"spec.retry.backoff must be a positive duration such as 10s or 1m, not '\" + self + \"'\"")
+  @Size(max = 64)
   private String backoff;
 
   public ReloadRetry() {}

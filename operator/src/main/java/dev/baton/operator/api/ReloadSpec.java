@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
@@ -49,6 +50,7 @@ public class ReloadSpec {
   @ValidationRule(value = DURATION_RULE,
       message = "spec.podTimeout must be a positive duration such as 90s or 5m",
       messageExpression = "\"spec.podTimeout must be a positive duration such as 90s or 5m, not '\" + self + \"'\"")
+  @Size(max = 64)
   private String podTimeout;
 
   @JsonPropertyDescription("Stop (default) ends the Reload at the first failed pod; Continue goes on with the rest.")
@@ -56,6 +58,7 @@ public class ReloadSpec {
   @ValidationRule(value = "self in ['Stop', 'Continue']",
       message = "spec.failurePolicy must be Stop or Continue",
       messageExpression = "\"spec.failurePolicy must be Stop or Continue, not '\" + self + \"'\"")
+  @Size(max = 32)
   private String failurePolicy;
 
   @JsonPropertyDescription("Retries of a pod whose reload failed (baton reported failure, timed out or did not"

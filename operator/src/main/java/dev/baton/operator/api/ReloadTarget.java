@@ -3,6 +3,7 @@ package dev.baton.operator.api;
 import com.fasterxml.jackson.annotation.JsonClassDescription;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 
 /** A workload whose pods are reloaded: Deployment, StatefulSet or DaemonSet in the Reload's namespace. */
@@ -15,8 +16,10 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(value = "has(self.name) && self.name.trim() != ''", message = "spec.target.name is missing")
 public class ReloadTarget {
   @JsonPropertyDescription("Deployment, StatefulSet or DaemonSet.")
+  @Size(max = 32)
   private String kind;
   @JsonPropertyDescription("The workload's name.")
+  @Size(max = 253) // a DNS subdomain, as Deployment names are
   private String name;
 
   public ReloadTarget() {}
