@@ -10,13 +10,13 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -222,9 +222,28 @@ public class ReloadReconciler implements AutoCloseable {
     if (spec.getTarget() != null) {
       return spec.getTarget().getKind() + " " + spec.getTarget().getName();
     }
-    Function<Map<String, String>, String> labels = m -> m == null ? "" : m.entrySet().stream()
-        .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
-    return "selector " + labels.apply(spec.getSelector().getMatchLabels());
+    return "selector " + selectorText(spec.getSelector());
+  }
+
+  /** A label selector as kubectl writes it: {@code app=web,tier in (web,api),!canary}. */
+  static String selectorText(io.fabric8.kubernetes.api.model.LabelSelector selector) {
+    List<String> parts = new ArrayList<>();
+    if (selector.getMatchLabels() != null) {
+      selector.getMatchLabels().forEach((k, v) -> parts.add(k + "=" + v));
+    }
+    if (selector.getMatchExpressions() != null) {
+      for (var e : selector.getMatchExpressions()) {
+        String values = e.getValues() == null ? "" : String.join(",", e.getValues());
+        parts.add(switch (String.valueOf(e.getOperator())) {
+          case "In" -> e.getKey() + " in (" + values + ")";
+          case "NotIn" -> e.getKey() + " notin (" + values + ")";
+          case "Exists" -> e.getKey();
+          case "DoesNotExist" -> "!" + e.getKey();
+          default -> e.getKey() + " " + e.getOperator() + " (" + values + ")";
+        });
+      }
+    }
+    return String.join(",", parts);
   }
 
   private static String key(Reload reload) {
