@@ -293,6 +293,10 @@ public class StartedProcess implements AutoCloseable {
     reader.start();
   }
 
+  /** What {@link Spec#withoutSupervisorEnv()} leaves out. */
+  public static final List<String> SUPERVISOR_ENV = List.of("SERVER_STARTER_PORT", "BATON_NOTIFY_FD", "NOTIFY_SOCKET",
+      "BATON_LOG_FORMAT", "BATON_LOG_TIMESTAMPS");
+
   /** How to start a process. */
   public static final class Spec {
     private final List<String> command;
@@ -330,6 +334,16 @@ public class StartedProcess implements AutoCloseable {
     public Spec withoutEnv(String... names) {
       removedEnv.addAll(List.of(names));
       return this;
+    }
+
+    /**
+     * Leaves out of the inherited environment what a supervisor hands its worker ({@code SERVER_STARTER_PORT},
+     * {@code BATON_NOTIFY_FD}, systemd's {@code NOTIFY_SOCKET}) and a developer's own choice of baton's log format
+     * ({@code BATON_LOG_FORMAT}, {@code BATON_LOG_TIMESTAMPS}): a test run from a shell under baton or systemd, or
+     * with a log format exported, starts its supervisors and workers as on a clean machine.
+     */
+    public Spec withoutSupervisorEnv() {
+      return withoutEnv(SUPERVISOR_ENV.toArray(String[]::new));
     }
 
     /** Reads standard error apart from standard output ({@link #stderr()}). */

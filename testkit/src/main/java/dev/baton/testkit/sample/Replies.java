@@ -1,5 +1,9 @@
 package dev.baton.testkit.sample;
 
+import dev.baton.testkit.http.Http;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,6 +19,27 @@ public interface Replies {
   record Who(long pid, int generation) {}
 
   Who read(String body);
+
+  /**
+   * Who answered {@code GET path} sent to {@code address} (TCP or Unix-domain) in HTTP/1.1 with {@code Connection:
+   * close}, 10 s to connect and 20 s per read on TCP: an {@link IOException} (a {@link Http.ConnectFailed} when no
+   * connection was made) unless the answer is a whole {@code HTTP/1.1 200} whose body names its worker in this
+   * form. What a test asks of one request: who served it, or why nobody did.
+   */
+  default Who ask(SocketAddress address, String path) throws IOException {
+    Http.Response response = Http.get(address, path, Http.Version.HTTP_1_1, 20_000);
+    Who who = read(response.body());
+    if (!response.version().equals("HTTP/1.1") || response.status() != 200 || who == null) {
+      throw new IOException("bad response " + response.version() + " " + response.status() + ": '"
+          + response.body() + "'");
+    }
+    return who;
+  }
+
+  /** {@link #ask} on 127.0.0.1:port. */
+  default Who ask(int port, String path) throws IOException {
+    return ask(new InetSocketAddress("127.0.0.1", port), path);
+  }
 
   /**
    * e2e's sample ({@code baton-sample.jar}, {@code bench/go}, {@code bench/starlet}):
