@@ -1,11 +1,13 @@
 package dev.baton.agent.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static dev.baton.agent.it.PromptAwait.await;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.UnixSocketApp;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -41,7 +43,7 @@ class AddressFormsTest {
   @Test
   void ipv6LoopbackSpecIsAdoptedByAWildcardBind() throws Exception {
     assumeTrue(ipv6Loopback(), "no IPv6 loopback on this machine");
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     assertReloads("--port=[::1]:" + port, JdkHttpServerApp.class, Integer.toString(port),
         () -> get(new InetSocketAddress("::1", port)));
   }
@@ -56,7 +58,7 @@ class AddressFormsTest {
     List<String> command = new ArrayList<>(List.of(Workers.START_SERVER.toString(), listen,
         "--pid-file=" + tempDir.resolve("pid"), "--"));
     command.addAll(Workers.java(Workers.JAVA_17, "", sample.getName(), arg));
-    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
+    try (StartedProcess supervisor = Workers.start(command, Map.of())) {
       long first = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(request, pid -> pid > 0);
       supervisor.signal("HUP");
       long second = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(request, pid -> pid != first);

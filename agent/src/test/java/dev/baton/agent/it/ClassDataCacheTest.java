@@ -1,10 +1,15 @@
 package dev.baton.agent.it;
 
 import static dev.baton.agent.it.PromptAwait.await;
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.SpringBootApp;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -114,12 +119,12 @@ class ClassDataCacheTest {
     Jdk.JDK_25.assumeInstalled();
     Path cache = trainedAlone("jdk25-without-agent.aot", JAVA_25, List.of("-XX:AOTCacheOutput=%s"),
         JDK_HTTP_SERVER);
-    int port = Workers.freePort();
+    int port = FreePorts.next();
 
-    try (ServerProcess supervisor = ServerProcess.start(underBaton(port, JAVA_25, List.of("-XX:AOTCache=" + cache),
+    try (StartedProcess supervisor = Workers.start(underBaton(port, JAVA_25, List.of("-XX:AOTCache=" + cache),
         JDK_HTTP_SERVER), Map.of())) {
       awaitReady(supervisor);
-      assertThat(Http.closeGet(port, "/")).isPositive();
+      assertThat(PID.ask(port, "/").pid()).isPositive();
       assertThat(supervisor.stderr()).as(supervisor.transcript())
           .contains("baton-agent: adopted " + port + " (fd 3)")
           .filteredOn(line -> line.startsWith("baton-agent: warning: the JVM does not use the archive -XX:AOTCache="))
@@ -154,21 +159,21 @@ class ClassDataCacheTest {
    * warning or thrown.
    */
   private void reloadAndDrain(String java, List<String> cacheOptions, String mainClass) throws Exception {
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     Path statusFile = tempDir.resolve("status");
     List<String> command = underBaton(port, java, cacheOptions, mainClass);
     command.add(command.indexOf("--"), "--status-file=" + statusFile);
-    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
+    try (StartedProcess supervisor = Workers.start(command, Map.of())) {
       awaitServing(supervisor, port);
       Set<Long> servedBy = new HashSet<>();
-      try (Load load = new Load(port)) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
-        servedBy.addAll(load.pids());
+      try (HttpLoad load = ReloadUnderLoad.steadyLoad(port)) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> !load.answeringPids().isEmpty());
+        servedBy.addAll(load.answeringPids());
         int generationBefore = ReloadUnderLoad.awaitOnlyWorker(statusFile).generation();
         supervisor.signal("HUP");
         await().atMost(Duration.ofSeconds(90))
             .until(() -> ReloadUnderLoad.onlyGeneration(statusFile) > generationBefore);
-        await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.answeringPids()));
         load.close();
         assertThat(load.failures()).as(supervisor.transcript()).isEmpty();
       }
@@ -193,15 +198,15 @@ class ClassDataCacheTest {
   }
 
   /** Until {@code baton} says its first worker is ready (by the agent's READY=1); fails at once if baton exits. */
-  private static void awaitReady(ServerProcess supervisor) {
+  private static void awaitReady(StartedProcess supervisor) {
     whileAlive(supervisor, () -> supervisor.transcript().contains(") is ready (READY=1 after "));
   }
 
   /** Until the worker under {@code baton} answers on {@code port}; fails at once if baton exits. */
-  private static void awaitServing(ServerProcess supervisor, int port) {
+  private static void awaitServing(StartedProcess supervisor, int port) {
     whileAlive(supervisor, () -> {
       try {
-        return Http.closeGet(port, "/") > 0;
+        return PID.ask(port, "/").pid() > 0;
       } catch (IOException notYet) {
         return false;
       }
@@ -209,7 +214,7 @@ class ClassDataCacheTest {
   }
 
   /** A worker that cannot start ends {@code baton}: then the test fails with its transcript, not after a minute. */
-  private static void whileAlive(ServerProcess supervisor, java.util.concurrent.Callable<Boolean> condition) {
+  private static void whileAlive(StartedProcess supervisor, java.util.concurrent.Callable<Boolean> condition) {
     try {
       await().atMost(Duration.ofSeconds(60)).failFast("baton exited", () -> !supervisor.isAlive()).until(condition);
     } catch (org.awaitility.core.ConditionTimeoutException | org.awaitility.core.TerminalFailureException e) {
@@ -218,7 +223,7 @@ class ClassDataCacheTest {
   }
 
   private static List<String> underBaton(int port, String java, List<String> cacheOptions, String mainClass) {
-    List<String> command = new ArrayList<>(Workers.baton("--port=" + port, "--"));
+    List<String> command = new ArrayList<>(BatonProcess.jarCommand(Workers.BATON_JAR, "--port=" + port, "--"));
     command.add(java);
     command.add(ERROR_FILE);
     command.addAll(cacheOptions);
@@ -266,13 +271,13 @@ class ClassDataCacheTest {
   }
 
   private void trainAlone(List<String> command, Path cache) throws Exception {
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     List<String> withPort = new ArrayList<>(command);
     withPort.add(Integer.toString(port));
-    try (ServerProcess trainee = ServerProcess.start(withPort, Map.of())) {
-      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Http.closeGet(port, "/") > 0);
+    try (StartedProcess trainee = Workers.start(withPort, Map.of())) {
+      await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> PID.ask(port, "/").pid() > 0);
       for (int request = 0; request < 20; request++) {
-        Http.closeGet(port, "/");
+        PID.ask(port, "/").pid();
       }
       trainee.signal("TERM");
       assertThat(trainee.awaitExit(Duration.ofSeconds(120))).as(trainee.transcript()).isEqualTo(143);
@@ -282,24 +287,24 @@ class ClassDataCacheTest {
   /** A training run that exits by itself (Spring's {@code spring.context.exit=onRefresh}). */
   private void trainToExit(List<String> command, Path cache) throws Exception {
     List<String> withPort = new ArrayList<>(command);
-    withPort.add(Integer.toString(Workers.freePort()));
-    try (ServerProcess trainee = ServerProcess.start(withPort, Map.of())) {
+    withPort.add(Integer.toString(FreePorts.next()));
+    try (StartedProcess trainee = Workers.start(withPort, Map.of())) {
       assertThat(trainee.awaitExit(Duration.ofSeconds(240))).as(trainee.transcript()).isZero();
     }
   }
 
   /** The sample as a worker under {@code baton}, the agent adopting, until TERM; the JVM writes the cache as it exits. */
   private void trainUnderBaton(List<String> command, Path cache) throws Exception {
-    int port = Workers.freePort();
-    List<String> supervised = new ArrayList<>(Workers.baton("--port=" + port, "--"));
+    int port = FreePorts.next();
+    List<String> supervised = new ArrayList<>(BatonProcess.jarCommand(Workers.BATON_JAR, "--port=" + port, "--"));
     supervised.add(command.get(0));
     supervised.add(agentOption());
     supervised.addAll(command.subList(1, command.size()));
     supervised.add(Integer.toString(port));
-    try (ServerProcess supervisor = ServerProcess.start(supervised, Map.of())) {
+    try (StartedProcess supervisor = Workers.start(supervised, Map.of())) {
       awaitReady(supervisor);
       for (int request = 0; request < 20; request++) {
-        Http.closeGet(port, "/");
+        PID.ask(port, "/").pid();
       }
       supervisor.signal("TERM");
       supervisor.awaitExit(Duration.ofSeconds(120));

@@ -1,9 +1,12 @@
 package dev.baton.agent.it;
 
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.config.AgentOptions;
 import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -72,15 +75,15 @@ class EmptyDirRewriteCacheTest {
 
   /** Starts the sample under the fake supervisor, checks it adopts and answers, stops it; its stdout. */
   private List<String> runOnce(String agentOptions) throws Exception {
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
     List<String> worker = new ArrayList<>(Workers.java(Workers.JAVA_17, agentOptions,
         JdkHttpServerApp.class.getName(), Integer.toString(port)));
     worker.add(1, "-verbose:class");
     command.addAll(worker);
-    try (ServerProcess supervisor = ServerProcess.start(command, Map.of())) {
+    try (StartedProcess supervisor = Workers.start(command, Map.of())) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      assertThat(Http.closeGet(port, "/")).isEqualTo(FakeSupervisor.workerPid(supervisor));
+      assertThat(PID.ask(port, "/").pid()).isEqualTo(FakeSupervisor.workerPid(supervisor));
       // "rewrite cache off (...)" is what a pod without a writable directory logs at every start.
       assertThat(supervisor.transcript()).doesNotContain("rewrite cache off", "ERROR", "WARNING", "baton-agent: error", "baton-agent: warning");
       return List.copyOf(supervisor.stdout());

@@ -3,6 +3,9 @@ package dev.baton.agent.it;
 import static dev.baton.agent.it.PromptAwait.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,14 +61,14 @@ interface FreshConnectionsDuringDrain extends ServerUnderTest {
     assumeDrainTestedOnThisJdk();
     List<String> failures = new CopyOnWriteArrayList<>();
     AtomicInteger answered = new AtomicInteger();
-    List<ServerProcess> supervisors = new ArrayList<>();
+    List<StartedProcess> supervisors = new ArrayList<>();
     List<Thread> clients = new ArrayList<>();
     try {
       for (int round = 0; round < rounds(); round++) {
-        int port = Workers.freePort();
+        int port = FreePorts.next();
         // The listener outlives the worker (until closed below): connections it never accepted time out
         // instead of being reset.
-        ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port,
+        StartedProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port,
             worker("drainTimeout=20s", Integer.toString(port)), Map.of("FAKE_SUPERVISOR_LINGER", "60"));
         supervisors.add(supervisor);
         FakeSupervisor.awaitReady(supervisor);
@@ -90,7 +93,7 @@ interface FreshConnectionsDuringDrain extends ServerUnderTest {
         }
         // Load first, then the drain in the middle of it.
         await().atMost(Duration.ofSeconds(20)).until(() -> roundAnswered.get() > 300);
-        Signals.send("TERM", worker);
+        Signals.require(worker, "TERM");
         assertThat(FakeSupervisor.awaitWorkerExit(supervisor, Duration.ofSeconds(30))).as(supervisor.transcript())
             .isEqualTo(143);
         supervisor.stderr().stream().filter(line -> line.contains("waited ") || line.contains("drain"))
@@ -104,7 +107,7 @@ interface FreshConnectionsDuringDrain extends ServerUnderTest {
         client.join(10_000);
       }
     } finally {
-      supervisors.forEach(ServerProcess::close);
+      supervisors.forEach(StartedProcess::close);
     }
     System.out.printf("%s on %s: %d fresh-connection requests answered, %d failed%n", server(), jdk(), answered.get(),
         failures.size());
@@ -112,7 +115,7 @@ interface FreshConnectionsDuringDrain extends ServerUnderTest {
   }
 
   /** True once the fake supervisor saw its worker exit. */
-  private static boolean workerExited(ServerProcess supervisor) {
+  private static boolean workerExited(StartedProcess supervisor) {
     return supervisor.stdout().stream().anyMatch(line -> line.startsWith("exit "));
   }
 

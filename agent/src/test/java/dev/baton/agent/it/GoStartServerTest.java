@@ -1,17 +1,21 @@
 package dev.baton.agent.it;
 
 import static dev.baton.agent.it.PromptAwait.await;
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.VertxApp;
 import dev.baton.agent.samples.VertxEpollApp;
-import java.io.File;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.Commands;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.sample.GoBuild;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,26 +45,14 @@ class GoStartServerTest {
 
   @BeforeAll
   static void buildGoStarter() throws Exception {
-    String go = onPath("go");
-    assumeTrue(go != null, "go is not on the PATH: apt-get install golang-go (the Go start_server tests need it)");
-    goStarter = GO_DIR.resolve("gostarter").toAbsolutePath();
-    ProcessBuilder build = new ProcessBuilder(go, "build", "-o", goStarter.toString(), GO_SOURCE.toString())
-        .redirectErrorStream(true);
-    // Everything Go writes stays under target/; standard library only, so nothing is downloaded.
-    build.environment().put("GOCACHE", GO_DIR.resolve("cache").toAbsolutePath().toString());
-    build.environment().put("GOPATH", GO_DIR.resolve("path").toAbsolutePath().toString());
-    build.environment().put("GOPROXY", "off");
-    build.environment().put("GOTOOLCHAIN", "local");
-    Process process = build.start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("go build finished").isTrue();
-    assertThat(process.exitValue()).as("go build " + GO_SOURCE + ":\n" + output).isZero();
+    assumeTrue(GoBuild.go() != null, "go is not on the PATH: apt-get install golang-go (the Go start_server tests need it)");
+    goStarter = GoBuild.build(GO_SOURCE, GO_DIR, "gostarter");
   }
 
   @Test
   void jdkHttpServerOnATcp4BarePortReloadsUnderLoad() throws Exception {
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
         worker(JdkHttpServerApp.class, List.of(), Integer.toString(port)))) {
       reloadUnderLoad(supervisor, port, 2, false);
     }
@@ -72,9 +64,9 @@ class GoStartServerTest {
    */
   @Test
   void vertxOnADualStackBarePortReloadsUnderLoadWithIpTosOnItsConnections() throws Exception {
-    assumeTrue(onPath("ss") != null, "ss is not on the PATH: apt-get install iproute2");
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = goStarter(List.of("-dual-stack", "-port", Integer.toString(port)),
+    assumeTrue(Commands.onPath("ss") != null, "ss is not on the PATH: apt-get install iproute2");
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = goStarter(List.of("-dual-stack", "-port", Integer.toString(port)),
         worker(VertxApp.class, List.of("-Dsample.trafficClass=16"), Integer.toString(port)))) {
       reloadUnderLoad(supervisor, port, 2, true);
     }
@@ -83,9 +75,9 @@ class GoStartServerTest {
   /** IP_TOS on connections of an inherited AF_INET socket under the JDK's INET6 channel (the agent maps it). */
   @Test
   void vertxOnATcp4BarePortSetsIpTosOnItsConnections() throws Exception {
-    assumeTrue(onPath("ss") != null, "ss is not on the PATH: apt-get install iproute2");
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
+    assumeTrue(Commands.onPath("ss") != null, "ss is not on the PATH: apt-get install iproute2");
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
         worker(VertxApp.class, List.of("-Dsample.trafficClass=16"), Integer.toString(port)))) {
       reloadUnderLoad(supervisor, port, 1, true);
     }
@@ -94,11 +86,11 @@ class GoStartServerTest {
   @Test
   void jdkHttpServerOnIpv6LoopbackReloads() throws Exception {
     assumeTrue(AddressFormsTest.ipv6Loopback(), "no IPv6 loopback on this machine");
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     InetSocketAddress address = new InetSocketAddress("::1", port);
-    try (ServerProcess supervisor = goStarter(List.of("-port", "[::1]:" + port),
+    try (StartedProcess supervisor = goStarter(List.of("-port", "[::1]:" + port),
         worker(JdkHttpServerApp.class, List.of(), Integer.toString(port)))) {
-      sequentialRequestsAcrossReloads(supervisor, () -> Http.closeGet(address, "/"), 2);
+      sequentialRequestsAcrossReloads(supervisor, () -> PID.ask(address, "/").pid(), 2);
     }
   }
 
@@ -111,10 +103,10 @@ class GoStartServerTest {
    */
   @Test
   void vertxAtLowTrafficAnswersEveryRequestAcrossReloads() throws Exception {
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
         worker(VertxApp.class, List.of(), Integer.toString(port)))) {
-      sequentialRequestsAcrossReloads(supervisor, () -> Http.closeGet(port, "/"), 3);
+      sequentialRequestsAcrossReloads(supervisor, () -> PID.ask(port, "/").pid(), 3);
     }
   }
 
@@ -122,44 +114,44 @@ class GoStartServerTest {
   @Test
   void vertxOnEpollAtLowTrafficAnswersEveryRequestAcrossReloads() throws Exception {
     Workers.assumeTransportAvailable(VertxEpollApp.class);
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = goStarter(List.of("-port", Integer.toString(port)),
         worker(VertxEpollApp.class, List.of(), Integer.toString(port)))) {
-      sequentialRequestsAcrossReloads(supervisor, () -> Http.closeGet(port, "/"), 2);
+      sequentialRequestsAcrossReloads(supervisor, () -> PID.ask(port, "/").pid(), 2);
     }
   }
 
-  /** {@code reloads} HUPs under {@link Load}; with {@code ipTos}, the connections' IP_TOS is checked before each and after the last. */
-  private void reloadUnderLoad(ServerProcess supervisor, int port, int reloads, boolean ipTos) throws Exception {
-    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Http.closeGet(port, "/") > 0);
+  /** {@code reloads} HUPs under {@link ReloadUnderLoad#steadyLoad(int)}; with {@code ipTos}, the connections' IP_TOS is checked before each and after the last. */
+  private void reloadUnderLoad(StartedProcess supervisor, int port, int reloads, boolean ipTos) throws Exception {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> PID.ask(port, "/").pid() > 0);
     Set<Long> servedBy = new HashSet<>();
-    try (Load load = new Load(port)) {
+    try (HttpLoad load = ReloadUnderLoad.steadyLoad(port)) {
       for (int reload = 1; reload <= reloads; reload++) {
         int diedBefore = oldWorkersDied(supervisor);
-        await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
-        servedBy.addAll(load.pids());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !load.answeringPids().isEmpty());
+        servedBy.addAll(load.answeringPids());
         if (ipTos) {
           awaitIpTosOnConnections(port);
         }
         supervisor.signal("HUP");
         await().atMost(Duration.ofSeconds(60)).until(() -> oldWorkersDied(supervisor) > diedBefore);
-        await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
-        servedBy.addAll(load.pids());
+        await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.answeringPids()));
+        servedBy.addAll(load.answeringPids());
       }
       if (ipTos) {
         awaitIpTosOnConnections(port);
       }
       load.close();
       System.out.printf("GoStartServerTest under load: %d requests answered, %d failed, pids %s%n",
-          load.successes(), load.failures().size(), servedBy);
+          load.completed(), load.failed(), servedBy);
       assertThat(load.failures()).as(supervisor.transcript()).isEmpty();
-      assertThat(load.successes()).isGreaterThan(reloads * 10);
+      assertThat(load.completed()).isGreaterThan(reloads * 10);
     }
     assertThat(servedBy).as("pids that answered").hasSizeGreaterThanOrEqualTo(reloads + 1);
     assertCleanStop(supervisor);
   }
 
-  private void sequentialRequestsAcrossReloads(ServerProcess supervisor, Callable<Long> request, int reloads)
+  private void sequentialRequestsAcrossReloads(StartedProcess supervisor, Callable<Long> request, int reloads)
       throws Exception {
     long serving = await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(request, pid -> pid > 0);
     List<String> failures = new ArrayList<>();
@@ -192,7 +184,7 @@ class GoStartServerTest {
   }
 
   /** Every old worker drained and exited on its TERM (143), nothing was thrown, no warning but the known one. */
-  private static void assertCleanStop(ServerProcess supervisor) {
+  private static void assertCleanStop(StartedProcess supervisor) {
     supervisor.stderr().stream().filter(line -> line.startsWith("old worker "))
         .forEach(line -> assertThat(line).as(supervisor.transcript()).endsWith("status:143"));
     assertThat(WorkerLog.withoutNettyAcceptCloseNoise(supervisor.transcript()))
@@ -227,12 +219,12 @@ class GoStartServerTest {
     return output.lines().filter(line -> !line.isBlank()).toList();
   }
 
-  private static ServerProcess goStarter(List<String> options, List<String> worker) throws IOException {
+  private static StartedProcess goStarter(List<String> options, List<String> worker) throws IOException {
     List<String> command = new ArrayList<>(List.of(goStarter.toString()));
     command.addAll(options);
     command.add("--");
     command.addAll(worker);
-    return ServerProcess.start(command, Map.of());
+    return Workers.start(command, Map.of());
   }
 
   private static List<String> worker(Class<?> sample, List<String> jvmOptions, String... args) {
@@ -241,17 +233,8 @@ class GoStartServerTest {
     return command;
   }
 
-  private static int oldWorkersDied(ServerProcess supervisor) {
+  private static int oldWorkersDied(StartedProcess supervisor) {
     return (int) supervisor.stderr().stream().filter(line -> line.startsWith("old worker ")).count();
   }
 
-  private static String onPath(String executable) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      Path candidate = Path.of(dir, executable);
-      if (!dir.isEmpty() && Files.isExecutable(candidate)) {
-        return candidate.toString();
-      }
-    }
-    return null;
-  }
 }

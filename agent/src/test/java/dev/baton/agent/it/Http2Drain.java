@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.baton.agent.samples.TlsKeyStore;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import io.vertx.core.http.GoAway;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,14 +35,14 @@ interface Http2Drain extends ServerUnderTest {
   default void streamInFlightIsAnsweredAndEveryConnectionGetsGoAwayThenCloses(H2Client.Mode mode, Path tempDir)
       throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     List<String> sampleArgs = new ArrayList<>(List.of(Integer.toString(port)));
     if (mode == H2Client.Mode.TLS) {
       sampleArgs.add(TlsKeyStore.create(tempDir).toString());
     }
     List<String> worker = server().command(server().http2Sample(), jdk(), List.of(), "drainTimeout=30s",
         sampleArgs.toArray(String[]::new));
-    try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker, Map.of());
+    try (StartedProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker, Map.of());
         H2Client client = new H2Client(port, mode)) {
       FakeSupervisor.awaitReady(supervisor);
       long pid = FakeSupervisor.workerPid(supervisor);
@@ -55,7 +58,7 @@ interface Http2Drain extends ServerUnderTest {
       CompletableFuture<H2Client.Answer> slow = busy.get("/slow?ms=2000");
       supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
 
-      Signals.send("TERM", pid);
+      Signals.require(pid, "TERM");
 
       await().atMost(Duration.ofSeconds(20)).until(() -> supervisor.stderr().stream()
           .anyMatch(line -> line.startsWith("baton-agent: sent GOAWAY")));

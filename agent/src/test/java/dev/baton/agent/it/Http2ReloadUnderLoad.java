@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,11 +42,11 @@ interface Http2ReloadUnderLoad extends ServerUnderTest {
     assumeDrainTestedOnThisJdk();
     assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
     int reloads = http2Reloads();
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     List<String> command = new ArrayList<>(List.of(
         Workers.START_SERVER.toString(), "--port=" + port, "--pid-file=" + tempDir.resolve("pid"), "--"));
     command.addAll(server().command(server().http2Sample(), jdk(), List.of(), "", Integer.toString(port)));
-    try (ServerProcess supervisor = ServerProcess.start(command, Map.of());
+    try (StartedProcess supervisor = Workers.start(command, Map.of());
         H2Client client = new H2Client(port, H2Client.Mode.PRIOR_KNOWLEDGE)) {
       await().atMost(FakeSupervisor.READY_TIMEOUT).ignoreExceptions()
           .until(() -> client.connect().get("/").get(5, TimeUnit.SECONDS).response().startsWith(Http2Drain.OK));

@@ -2,6 +2,9 @@ package dev.baton.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -15,14 +18,14 @@ interface IdleKeepAliveDrain extends ServerUnderTest {
   @Test
   default void idleKeepAliveConnectionIsClosedAfterTheGrace() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
       try (KeepAliveConnection connection = new KeepAliveConnection(port)) {
         long worker = FakeSupervisor.workerPid(supervisor);
         assertThat(connection.get("/").keepsAlive()).as("before the drain").isTrue();
 
-        Signals.send("TERM", worker);
+        Signals.require(worker, "TERM");
         // Within the connection's 20 s read timeout; a reset would throw instead.
         assertThat(connection.closedByServer()).as(supervisor.transcript()).isTrue();
         assertThat(FakeSupervisor.awaitWorkerExit(supervisor, Duration.ofSeconds(10))).as(supervisor.transcript())

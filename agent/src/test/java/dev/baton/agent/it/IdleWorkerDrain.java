@@ -1,7 +1,11 @@
 package dev.baton.agent.it;
 
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -16,16 +20,16 @@ interface IdleWorkerDrain extends ServerUnderTest {
   @Test
   default void reportsAdoptionThenReadyThenExitsPromptlyOnTerm() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
       assertThat(FakeSupervisor.datagrams(supervisor)).as(supervisor.transcript())
           .containsSubsequence("STATUS=adopted 127.0.0.1:" + port + " (fd 3)", "READY=1");
       // Ready means accepting: a request is answered by the worker the supervisor started.
       long worker = FakeSupervisor.workerPid(supervisor);
-      assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
+      assertThat(PID.ask(port, "/").pid()).isEqualTo(worker);
 
-      Signals.send("TERM", worker);
+      Signals.require(worker, "TERM");
       // Nothing in flight, nothing waited for (Spring's graceful shutdown, 30 s at most, included).
       assertThat(FakeSupervisor.awaitWorkerExit(supervisor, Duration.ofSeconds(10))).as(supervisor.transcript())
           .isEqualTo(143);

@@ -1,7 +1,11 @@
 package dev.baton.agent.it;
 
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -12,12 +16,12 @@ final class InFlightRequest {
   private InFlightRequest() {}
 
   /**
-   * The server's sample under the fake supervisor: {@link #answeredThroughTerm(ServerProcess, int, long)}, and a
+   * The server's sample under the fake supervisor: {@link #answeredThroughTerm(StartedProcess, int, long)}, and a
    * Spring Boot sample's context closed after the drain. Returns the fake supervisor, its worker gone.
    */
-  static ServerProcess answeredThroughTerm(ServerUnderTest target) throws Exception {
-    int port = Workers.freePort();
-    ServerProcess supervisor = target.startUnderFakeSupervisor(port, "drainTimeout=60s");
+  static StartedProcess answeredThroughTerm(ServerUnderTest target) throws Exception {
+    int port = FreePorts.next();
+    StartedProcess supervisor = target.startUnderFakeSupervisor(port, "drainTimeout=60s");
     try {
       FakeSupervisor.awaitReady(supervisor);
       answeredThroughTerm(supervisor, port, FakeSupervisor.workerPid(supervisor));
@@ -33,9 +37,9 @@ final class InFlightRequest {
    * Sends {@code /slow?ms=2000} to the worker, TERM once the worker is handling it, and checks that the
    * draining worker answers it and then exits with 143 (the JVM's exit for TERM, after the drain).
    */
-  static void answeredThroughTerm(ServerProcess supervisor, int port, long worker) throws Exception {
+  static void answeredThroughTerm(StartedProcess supervisor, int port, long worker) throws Exception {
     CompletableFuture<Long> slow = sent(supervisor, port, 2000);
-    Signals.send("TERM", worker);
+    Signals.require(worker, "TERM");
 
     assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
     supervisor.awaitStdout(line -> line.startsWith("exit "), Duration.ofSeconds(30));
@@ -46,10 +50,10 @@ final class InFlightRequest {
    * Sends {@code /slow?ms=<millis>} on a connection of its own and returns once the worker is handling it;
    * the future completes with the pid that answered.
    */
-  static CompletableFuture<Long> sent(ServerProcess supervisor, int port, int millis) {
+  static CompletableFuture<Long> sent(StartedProcess supervisor, int port, int millis) {
     CompletableFuture<Long> slow = CompletableFuture.supplyAsync(() -> {
       try {
-        return Http.closeGet(port, "/slow?ms=" + millis);
+        return PID.ask(port, "/slow?ms=" + millis).pid();
       } catch (Exception e) {
         throw new IllegalStateException(e);
       }

@@ -2,6 +2,9 @@ package dev.baton.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -39,14 +42,14 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
    */
   @Test
   void theDrainSignalAgainDuringTheDrainDoesNotCutItShort() throws Exception {
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
       CompletableFuture<Long> slow = InFlightRequest.sent(supervisor, port, 3000);
-      Signals.send("TERM", worker);
+      Signals.require(worker, "TERM");
       supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
-      Signals.send("TERM", worker);
+      Signals.require(worker, "TERM");
 
       assertThat(slow.get(30, TimeUnit.SECONDS)).as("answered by the draining worker").isEqualTo(worker);
       supervisor.awaitStderr(line -> line.contains("again while draining: ignored"), Duration.ofSeconds(10));
@@ -63,8 +66,8 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
    */
   @Test
   void exchangeWhoseClientWentAwayDoesNotHoldTheDrain() throws Exception {
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
       try (Socket impatient = new Socket()) {
@@ -74,7 +77,7 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
         supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
         impatient.setSoLinger(true, 0); // close with a reset: the handler's response then fails
       }
-      Signals.send("TERM", worker);
+      Signals.require(worker, "TERM");
       // Far below the 60 s drain timeout: the exchange ends, failed, about 0.5 s in.
       assertThat(FakeSupervisor.awaitWorkerExit(supervisor, Duration.ofSeconds(20))).as(supervisor.transcript())
           .isEqualTo(143);
@@ -92,18 +95,18 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
    */
   @Test
   void answersARequestWaitingUnreadWhenTheGraceEnds(@TempDir Path tempDir) throws Exception {
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     Path release = tempDir.resolve("release-dispatcher");
     List<String> worker = server().command(jdk(), List.of(FREEZE_ACCESS), "drainTimeout=30s,keepAliveGrace=2s",
         Integer.toString(port));
-    try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker, Map.of())) {
+    try (StartedProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker, Map.of())) {
       FakeSupervisor.awaitReady(supervisor);
       long workerPid = FakeSupervisor.workerPid(supervisor);
       try (KeepAliveConnection client = new KeepAliveConnection(port);
           KeepAliveConnection freezer = new KeepAliveConnection(port)) {
         assertThat(client.get("/").keepsAlive()).as("before the drain").isTrue();
         assertThat(freezer.get("/").keepsAlive()).isTrue();
-        Signals.send("TERM", workerPid);
+        Signals.require(workerPid, "TERM");
         supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
         freezer.get("/freeze-dispatcher?until=" + release);
         supervisor.awaitStdout("dispatcher frozen"::equals, Duration.ofSeconds(10));
@@ -146,15 +149,15 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
    */
   @Test
   void keepAliveGraceRestartsWhileClientsKeepComingBack() throws Exception {
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=30s,keepAliveGrace=2s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=30s,keepAliveGrace=2s")) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
       try (KeepAliveConnection early = new KeepAliveConnection(port);
           KeepAliveConnection late = new KeepAliveConnection(port)) {
         assertThat(early.get("/").keepsAlive()).as("before the drain").isTrue();
         assertThat(late.get("/").keepsAlive()).isTrue();
-        Signals.send("TERM", worker);
+        Signals.require(worker, "TERM");
         supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
 
         Thread.sleep(1_000); // a client's think time, not a wait for the server
@@ -183,10 +186,10 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
    */
   @Test
   void aDrainBlockedPastItsTimeoutEndsSoonAfterWithOneWarning(@TempDir Path tempDir) throws Exception {
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     Path release = tempDir.resolve("release"); // never created: the lock is held for a minute
     List<String> worker = server().command(jdk(), List.of(FREEZE_ACCESS), "drainTimeout=1s", Integer.toString(port));
-    try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker, Map.of());
+    try (StartedProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker, Map.of());
         Socket freezer = new Socket()) {
       FakeSupervisor.awaitReady(supervisor);
       long workerPid = FakeSupervisor.workerPid(supervisor);
@@ -197,7 +200,7 @@ class JdkHttpServerTest extends ServerTest implements ReloadUnderPerlStartServer
       out.flush();
       supervisor.awaitStdout("dispatcher frozen"::equals, Duration.ofSeconds(10));
 
-      Signals.send("TERM", workerPid);
+      Signals.require(workerPid, "TERM");
 
       // 1 s of drain timeout, 2 s of watchdog slack: far less than the minute the lock is held.
       assertThat(FakeSupervisor.awaitWorkerExit(supervisor, Duration.ofSeconds(25))).as(supervisor.transcript())

@@ -2,6 +2,9 @@ package dev.baton.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,8 +26,8 @@ interface KeepAliveInFlightDrain extends ServerUnderTest {
   @Test
   default void responseInFlightDuringTheDrainClosesItsKeepAliveConnection() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=30s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=30s")) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
       try (Socket socket = new Socket()) {
@@ -34,7 +37,7 @@ interface KeepAliveInFlightDrain extends ServerUnderTest {
         assertThat(exchange(socket, "/")).as("before the drain").doesNotContainIgnoringCase("connection: close");
         socket.getOutputStream().write(request("/slow?ms=1500"));
         supervisor.awaitStdout(line -> line.startsWith("handling /slow"), Duration.ofSeconds(10));
-        Signals.send("TERM", worker);
+        Signals.require(worker, "TERM");
         supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
 
         String response = readResponse(socket.getInputStream());

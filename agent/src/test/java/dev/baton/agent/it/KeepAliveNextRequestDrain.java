@@ -2,6 +2,9 @@ package dev.baton.agent.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -15,14 +18,14 @@ interface KeepAliveNextRequestDrain extends ServerUnderTest {
   @Test
   default void keepAliveClientGetsItsNextRequestAnsweredWithConnectionClose() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s,keepAliveGrace=20s");
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s,keepAliveGrace=20s");
         KeepAliveConnection connection = awaitReadyAndConnect(supervisor, port)) {
       long worker = FakeSupervisor.workerPid(supervisor);
       KeepAliveConnection.Response before = connection.get("/");
       assertThat(before.keepsAlive()).as("before the drain: %s", before.head()).isTrue();
 
-      Signals.send("TERM", worker);
+      Signals.require(worker, "TERM");
       supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
       KeepAliveConnection.Response during = connection.get("/");
 
@@ -37,7 +40,7 @@ interface KeepAliveNextRequestDrain extends ServerUnderTest {
     }
   }
 
-  private static KeepAliveConnection awaitReadyAndConnect(ServerProcess supervisor, int port) throws Exception {
+  private static KeepAliveConnection awaitReadyAndConnect(StartedProcess supervisor, int port) throws Exception {
     FakeSupervisor.awaitReady(supervisor);
     return new KeepAliveConnection(port);
   }

@@ -4,6 +4,9 @@ import static dev.baton.agent.it.PromptAwait.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import io.vertx.core.json.JsonObject;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,12 +29,12 @@ class LogFormatTest {
 
   @Test
   void underBatonsJsonLogTheAgentsLinesAreJsonWithTheirWorkersGenerationAndPid() throws Exception {
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     Path status = tempDir.resolve("status");
-    List<String> command = new ArrayList<>(Workers.baton("--log-format=json", "--port=127.0.0.1:" + port,
-        "--status-file=" + status, "--"));
+    List<String> command = new ArrayList<>(BatonProcess.jarCommand(Workers.BATON_JAR, "--log-format=json",
+        "--port=127.0.0.1:" + port, "--status-file=" + status, "--"));
     command.addAll(Workers.java(Workers.JAVA_17, "", JdkHttpServerApp.class.getName(), Integer.toString(port)));
-    try (ServerProcess baton = ServerProcess.start(command, Map.of())) {
+    try (StartedProcess baton = Workers.start(command, Map.of())) {
       await().atMost(Duration.ofSeconds(60)).ignoreExceptions().until(() -> Files.readString(status).startsWith("1:"));
       baton.signal("HUP");
       // generation 2 serves alone: generation 1 has drained and exited

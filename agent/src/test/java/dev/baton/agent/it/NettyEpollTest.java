@@ -1,7 +1,10 @@
 package dev.baton.agent.it;
 
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.io.IOException;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -38,8 +41,8 @@ class NettyEpollTest extends ServerTest implements ReloadUnderLoad, ReloadOnUnix
   @Test
   void adoptedChannelAcceptsReportsReadyAndDrains() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
       assertThat(supervisor.stdout()).as(supervisor.transcript())
           .contains("datagram STATUS=accepting on 127.0.0.1:" + port);
@@ -48,7 +51,7 @@ class NettyEpollTest extends ServerTest implements ReloadUnderLoad, ReloadOnUnix
       supervisor.awaitStdout(("listening on /127.0.0.1:" + port + " (EpollServerSocketChannel)")::equals,
           Duration.ofSeconds(10));
       long worker = FakeSupervisor.workerPid(supervisor);
-      assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
+      assertThat(PID.ask(port, "/").pid()).isEqualTo(worker);
       assertThat(nonBlocking(worker, inheritedFd(supervisor))).as("O_NONBLOCK on the shared listener").isTrue();
 
       InFlightRequest.answeredThroughTerm(supervisor, port, worker);
@@ -63,12 +66,12 @@ class NettyEpollTest extends ServerTest implements ReloadUnderLoad, ReloadOnUnix
   @Test
   void datagramBindOfTheListedPortIsNotAdopted() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port,
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port,
         worker("", Integer.toString(port), "udp"), Map.of())) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
-      assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
+      assertThat(PID.ask(port, "/").pid()).isEqualTo(worker);
       try (DatagramSocket udp = new DatagramSocket()) {
         udp.setSoTimeout(10_000);
         byte[] ping = "ping".getBytes(StandardCharsets.US_ASCII);
@@ -84,7 +87,7 @@ class NettyEpollTest extends ServerTest implements ReloadUnderLoad, ReloadOnUnix
   }
 
   /** The descriptor number in {@code STATUS=adopted <spec> (fd N)}. */
-  private static int inheritedFd(ServerProcess supervisor) {
+  private static int inheritedFd(StartedProcess supervisor) {
     String status = supervisor.awaitStdout(line -> line.startsWith("datagram STATUS=adopted "), Duration.ofSeconds(5));
     Matcher fd = Pattern.compile("\\(fd (\\d+)\\)").matcher(status);
     assertThat(fd.find()).as(status).isTrue();

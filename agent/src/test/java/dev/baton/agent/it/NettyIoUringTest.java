@@ -1,7 +1,10 @@
 package dev.baton.agent.it;
 
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,11 +25,11 @@ class NettyIoUringTest extends ServerTest implements ReloadUnderLoad, ReloadOnUn
   @Test
   void adoptedChannelReportsReadyAndDrains() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=60s")) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
-      assertThat(Http.closeGet(port, "/")).isEqualTo(worker);
+      assertThat(PID.ask(port, "/").pid()).isEqualTo(worker);
 
       InFlightRequest.answeredThroughTerm(supervisor, port, worker);
       assertCleanRunWithOwnDrain(supervisor);

@@ -1,16 +1,19 @@
 package dev.baton.agent.it;
 
-import static org.assertj.core.api.Assertions.assertThat;
 import static dev.baton.agent.it.PromptAwait.await;
+import static dev.baton.testkit.sample.Replies.PID;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
 import dev.baton.agent.samples.JettyApp;
 import dev.baton.agent.samples.NettyEpollApp;
+import dev.baton.agent.samples.PlainServerSocketApp;
 import dev.baton.agent.samples.SpringBootApp;
 import dev.baton.agent.samples.TomcatApp;
 import dev.baton.agent.samples.UndertowApp;
 import dev.baton.agent.samples.UndertowGracefulApp;
-import dev.baton.agent.samples.PlainServerSocketApp;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,10 +67,10 @@ class NormalBindTest {
   @ParameterizedTest
   @ValueSource(classes = {JdkHttpServerApp.class, PlainServerSocketApp.class})
   void unlistedPortBindsNormallyAndSaysSoOnce(Class<?> sample) throws Exception {
-    int listed = Workers.freePort();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + listed, sample, port)) {
-      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> Http.closeGet(port, "/") > 0);
+    int listed = FreePorts.next();
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = FakeSupervisor.start("127.0.0.1:" + listed, sample, port)) {
+      await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> PID.ask(port, "/").pid() > 0);
       supervisor.awaitStderr(line -> line.equals(
           "baton-agent: port " + port + " is not in SERVER_STARTER_PORT; binding it normally"), Duration.ofSeconds(5));
       assertThat(FakeSupervisor.datagrams(supervisor)).doesNotContain("READY=1");
@@ -89,11 +92,11 @@ class NormalBindTest {
   /** Starts the sample directly, awaits an answer on its port, returns its stderr. */
   static List<String> assertBindsNormally(
       Class<?> sample, String agentOptions, Map<String, String> env, List<String> expectedStderr) throws Exception {
-    int port = Workers.freePort();
-    try (ServerProcess worker = ServerProcess.start(
+    int port = FreePorts.next();
+    try (StartedProcess worker = Workers.start(
         Workers.java(Workers.JAVA_17, agentOptions, sample.getName(), Integer.toString(port)), env)) {
       await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
-          .until(() -> Http.closeGet(port, "/") == worker.pid());
+          .until(() -> PID.ask(port, "/").pid() == worker.pid());
       if (expectedStderr != null) {
         assertThat(worker.stderr()).isEqualTo(expectedStderr);
       }

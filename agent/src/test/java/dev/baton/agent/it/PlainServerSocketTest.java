@@ -1,7 +1,10 @@
 package dev.baton.agent.it;
 
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -16,12 +19,12 @@ class PlainServerSocketTest extends ServerTest implements ReloadUnderLoad, IdleW
   /** O_NONBLOCK lives on the shared open file description: a blocking accept must cope with it. */
   @Test
   void blockingAcceptWorksWhenAnotherProcessMadeTheSocketNonBlocking() throws Exception {
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker("", Integer.toString(port)),
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = FakeSupervisor.start("127.0.0.1:" + port, worker("", Integer.toString(port)),
         Map.of("FAKE_SUPERVISOR_NONBLOCK", "1"))) {
       FakeSupervisor.awaitReady(supervisor);
       for (int i = 0; i < 5; i++) {
-        assertThat(Http.closeGet(port, "/")).isPositive();
+        assertThat(PID.ask(port, "/").pid()).isPositive();
       }
       assertThat(supervisor.transcript()).doesNotContain("Exception", "failed");
     }

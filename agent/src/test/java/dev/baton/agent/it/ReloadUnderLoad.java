@@ -1,9 +1,16 @@
 package dev.baton.agent.it;
 
 import static dev.baton.agent.it.PromptAwait.await;
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.testkit.baton.BatonProcess;
+import dev.baton.testkit.load.HttpLoad;
+import dev.baton.testkit.load.HttpLoad.Client;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,38 +53,63 @@ interface ReloadUnderLoad extends ServerUnderTest {
   }
 
   /** Where the supervisor listens and how clients reach it: a TCP port, or a Unix-domain socket path. */
-  record Listener(String option, String workerArgument, Callable<Long> request, Supplier<Load> load) {
+  record Listener(String option, String workerArgument, Callable<Long> request, Supplier<HttpLoad> load) {
 
     static Listener port(int port) {
-      return new Listener("--port=" + port, Integer.toString(port), () -> Http.closeGet(port, "/"),
-          () -> new Load(port));
+      return new Listener("--port=" + port, Integer.toString(port), () -> PID.ask(port, "/").pid(),
+          () -> steadyLoad(port));
     }
 
     static Listener unixSocket(Path socket) {
-      return new Listener("--path=" + socket, socket.toString(), () -> Http.closeGet(socket, "/"),
-          () -> Load.overUnixSocket(socket));
+      UnixDomainSocketAddress address = UnixDomainSocketAddress.of(socket);
+      return new Listener("--path=" + socket, socket.toString(), () -> PID.ask(address, "/").pid(),
+          () -> steadyLoad(socket));
     }
+  }
+
+  /**
+   * Light, steady traffic on 127.0.0.1:port while the supervisor replaces workers: a keep-alive client (the JDK's
+   * HttpClient) and a connection-per-request one, each sending a request every few milliseconds
+   * ({@link #steadyLoad(HttpLoad.Options)}).
+   */
+  static HttpLoad steadyLoad(int port) {
+    return steadyLoad(HttpLoad.Options.of(port, 2, 0, true).clients(Client.JDK_KEEP_ALIVE, Client.HTTP_1_1_CLOSE));
+  }
+
+  /** The same on a Unix-domain socket: two connection-per-request clients (the JDK has no keep-alive one there). */
+  static HttpLoad steadyLoad(Path socket) {
+    return steadyLoad(HttpLoad.Options.of(0, 2, Client.HTTP_1_1_CLOSE).unixSocket(socket));
+  }
+
+  /**
+   * Each client pauses 5 ms after each request, waits up to 20 s for an answer; any answer but a whole 200 in
+   * HTTP/1.1 naming its worker's pid ({@code pid:N}, of any length) is in {@link HttpLoad#failures()}. Bounded:
+   * it stops when closed or after five minutes.
+   */
+  private static HttpLoad steadyLoad(HttpLoad.Options options) {
+    return HttpLoad.start(options.pause(Duration.ofMillis(5)).timeout(Duration.ofSeconds(20))
+        .maxDuration(Duration.ofMinutes(5)).replies(PID).anyLength());
   }
 
   /** {@code reloads} HUPs of the server's sample on a port of its own, its reload checks after them. */
   default void reloadUnderLoad(Supervisor supervisor, int reloads, Path tempDir) throws Exception {
-    reloadUnderLoad(supervisor, reloads, tempDir, Listener.port(Workers.freePort()), server().sample(),
+    reloadUnderLoad(supervisor, reloads, tempDir, Listener.port(FreePorts.next()), server().sample(),
         (process, transcript) -> server().checkReloadTranscript(transcript));
   }
 
   /**
-   * {@code reloads} HUPs under {@link Load}, each done once the status file lists one worker of a newer
+   * {@code reloads} HUPs under {@link #steadyLoad}, each done once the status file lists one worker of a newer
    * generation (the old one has exited) and a pid not seen before answers; then the common checks, and
    * {@code checks} while the supervisor still runs.
    */
   default void reloadUnderLoad(Supervisor supervisor, int reloads, Path tempDir, Listener listener, Class<?> sample,
-      BiConsumer<ServerProcess, String> checks) throws Exception {
+      BiConsumer<StartedProcess, String> checks) throws Exception {
     Path statusFile = tempDir.resolve("status");
     List<String> options = List.of(listener.option(), "--pid-file=" + tempDir.resolve("supervisor.pid"),
         "--status-file=" + statusFile, "--");
     List<String> command = new ArrayList<>();
     if (supervisor == Supervisor.BATON) {
-      command.addAll(Workers.baton(options.toArray(String[]::new)));
+      command.addAll(BatonProcess.jarCommand(Workers.BATON_JAR, options.toArray(String[]::new)));
     } else {
       assumeTrue(Files.isExecutable(Workers.START_SERVER), "Perl start_server (libserver-starter-perl) not installed");
       command.add(Workers.START_SERVER.toString());
@@ -85,16 +117,16 @@ interface ReloadUnderLoad extends ServerUnderTest {
     }
     command.addAll(server().command(sample, jdk(), List.of(), "", listener.workerArgument()));
 
-    try (ServerProcess process = ServerProcess.start(command, Map.of())) {
+    try (StartedProcess process = Workers.start(command, Map.of())) {
       await().atMost(FakeSupervisor.READY_TIMEOUT).ignoreExceptions().until(() -> listener.request().call() > 0);
       Set<Long> servedBy = new HashSet<>();
-      try (Load load = listener.load().get()) {
+      try (HttpLoad load = listener.load().get()) {
         for (int reload = 1; reload <= reloads; reload++) {
           // The worker to retire, once the status file lists it: a HUP sent before start_server first wrote
           // the file made that first write (the old worker alone) look like the newer generation.
           ListedWorker before = awaitOnlyWorker(statusFile);
-          await().atMost(Duration.ofSeconds(20)).until(() -> !load.pids().isEmpty());
-          servedBy.addAll(load.pids());
+          await().atMost(Duration.ofSeconds(20)).until(() -> !load.answeringPids().isEmpty());
+          servedBy.addAll(load.answeringPids());
           process.signal("HUP");
           // Done when the supervisor said the old worker died and the status file lists one worker again, of a
           // newer generation. Both supervisors print that line after reaping it, on the stderr they share with
@@ -103,14 +135,14 @@ interface ReloadUnderLoad extends ServerUnderTest {
           // builds), its clients waiting in the backlog; baton waits for READY=1.
           process.awaitStderr(line -> line.contains("old worker " + before.pid() + " died"), Duration.ofSeconds(90));
           await().atMost(Duration.ofSeconds(10)).until(() -> onlyGeneration(statusFile) > before.generation());
-          await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.pids()));
-          servedBy.addAll(load.pids());
+          await().atMost(Duration.ofSeconds(60)).until(() -> !servedBy.containsAll(load.answeringPids()));
+          servedBy.addAll(load.answeringPids());
         }
         load.close(); // stop the traffic before asserting on it
         System.out.printf("%s %s under %s: %d requests answered, %d failed, pids %s%n", sample.getSimpleName(),
-            who(), supervisor, load.successes(), load.failures().size(), load.pids());
+            who(), supervisor, load.completed(), load.failed(), load.answeringPids());
         assertThat(load.failures()).as(process.transcript()).isEmpty();
-        assertThat(load.successes()).isGreaterThan(reloads * 10);
+        assertThat(load.completed()).isGreaterThan(reloads * 10);
       }
       assertThat(servedBy).as("pids that answered").hasSizeGreaterThanOrEqualTo(reloads + 1);
       if (supervisor == Supervisor.BATON) {

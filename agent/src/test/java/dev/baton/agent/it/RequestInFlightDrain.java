@@ -1,5 +1,6 @@
 package dev.baton.agent.it;
 
+import dev.baton.testkit.process.StartedProcess;
 import org.junit.jupiter.api.Test;
 
 /** The drain's core promise: a request in flight at TERM is answered by the draining worker, then the JVM exits. */
@@ -8,7 +9,7 @@ interface RequestInFlightDrain extends ServerUnderTest {
   @Test
   default void slowRequestInFlightCompletesThenTheJvmExits() throws Exception {
     assumeDrainTestedOnThisJdk();
-    try (ServerProcess supervisor = InFlightRequest.answeredThroughTerm(this)) {
+    try (StartedProcess supervisor = InFlightRequest.answeredThroughTerm(this)) {
       assertCleanRunWithOwnDrain(supervisor);
     }
   }

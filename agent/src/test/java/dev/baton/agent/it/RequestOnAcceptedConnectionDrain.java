@@ -1,8 +1,12 @@
 package dev.baton.agent.it;
 
 import static dev.baton.agent.it.PromptAwait.await;
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -22,11 +26,11 @@ interface RequestOnAcceptedConnectionDrain extends ServerUnderTest {
   @Test
   default void requestSentJustAfterTheDrainSignalOnAnAcceptedConnectionIsAnswered() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=20s")) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startUnderFakeSupervisor(port, "drainTimeout=20s")) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
-      assertThat(Http.closeGet(port, "/")).isEqualTo(worker); // warm: the event loop is accepting
+      assertThat(PID.ask(port, "/").pid()).isEqualTo(worker); // warm: the event loop is accepting
       List<Socket> sockets = new ArrayList<>();
       try {
         for (int i = 0; i < 4; i++) {
@@ -39,7 +43,7 @@ interface RequestOnAcceptedConnectionDrain extends ServerUnderTest {
         // drain closed the worker's listener was reset when the fake supervisor exited after the worker (a
         // fixed 20 ms here was not always enough on a loaded machine).
         await().atMost(Duration.ofSeconds(10)).until(() -> Workers.acceptQueueLength(port) == 0);
-        Signals.send("TERM", worker);
+        Signals.require(worker, "TERM");
         // The drain has started (listener closed, framework shutdown called a moment later): the requests
         // now arrive on connections the worker accepted but has not read anything from.
         supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));

@@ -1,8 +1,11 @@
 package dev.baton.agent.it;
 
+import static dev.baton.testkit.sample.Replies.PID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.baton.agent.samples.JdkHttpServerApp;
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,7 +70,7 @@ class RewriteCacheReuseTest {
 
   /** Starts the sample under the fake supervisor, checks it adopts and answers, stops it; its stdout. */
   private List<String> runOnce(String agentOptions, String... jvmOptions) throws Exception {
-    int port = Workers.freePort();
+    int port = FreePorts.next();
     List<String> command = new ArrayList<>(List.of("perl", Workers.fakeSupervisor(), "127.0.0.1:" + port, "--"));
     List<String> worker = new ArrayList<>(Workers.java(Workers.JAVA_17, agentOptions,
         JdkHttpServerApp.class.getName(), Integer.toString(port)));
@@ -75,9 +78,9 @@ class RewriteCacheReuseTest {
     worker.addAll(2, List.of(jvmOptions));
     command.addAll(worker);
     // XDG_CACHE_HOME empty counts as unset: the default location is the one under test.
-    try (ServerProcess supervisor = ServerProcess.start(command, Map.of("XDG_CACHE_HOME", ""))) {
+    try (StartedProcess supervisor = Workers.start(command, Map.of("XDG_CACHE_HOME", ""))) {
       supervisor.awaitStdout("datagram READY=1"::equals, Duration.ofSeconds(30));
-      assertThat(Http.closeGet(port, "/")).isEqualTo(FakeSupervisor.workerPid(supervisor));
+      assertThat(PID.ask(port, "/").pid()).isEqualTo(FakeSupervisor.workerPid(supervisor));
       assertThat(supervisor.transcript()).doesNotContain("ERROR", "WARNING", "baton-agent: error", "baton-agent: warning");
       return List.copyOf(supervisor.stdout());
     }

@@ -2,6 +2,7 @@ package dev.baton.agent.it;
 
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.baton.testkit.process.StartedProcess;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -38,12 +39,12 @@ interface ServerUnderTest {
   }
 
   /** The sample under the fake supervisor on {@code 127.0.0.1:port}, with the agent. */
-  default ServerProcess startUnderFakeSupervisor(int port, String agentOptions) throws IOException {
+  default StartedProcess startUnderFakeSupervisor(int port, String agentOptions) throws IOException {
     return FakeSupervisor.start("127.0.0.1:" + port, worker(agentOptions, Integer.toString(port)), Map.of());
   }
 
   /** The test-wide rules for a normal run's output ({@link WorkerLog}): clean, and the server's own drains ran. */
-  default void assertCleanRunWithOwnDrain(ServerProcess process) {
+  default void assertCleanRunWithOwnDrain(StartedProcess process) {
     WorkerLog.assertClean(process.transcript(), server(), who());
     WorkerLog.assertOwnDrainRan(process.transcript(), server().ownDrains(), who());
   }

@@ -3,6 +3,9 @@ package dev.baton.agent.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
+import dev.baton.testkit.signal.Signals;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,14 +34,14 @@ class TomcatTest extends ServerTest implements ReloadUnderLoad, IdleWorkerDrain,
   @Test
   void declinesAnUpgradeAskedForDuringTheDrain() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startHttp2Sample(port)) {
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startHttp2Sample(port)) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
       KeepAliveConnection connection = new KeepAliveConnection(port);
       assertThat(connection.get("/").keepsAlive()).as("before the drain").isTrue();
 
-      Signals.send("TERM", worker);
+      Signals.require(worker, "TERM");
       supervisor.awaitStdout("datagram STOPPING=1"::equals, Duration.ofSeconds(10));
       KeepAliveConnection.Response during = connection.exchange("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
           + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n");
@@ -62,8 +65,8 @@ class TomcatTest extends ServerTest implements ReloadUnderLoad, IdleWorkerDrain,
   @Test
   void tellsAConnectionThatTurnsHttp2DuringTheDrain() throws Exception {
     assumeDrainTestedOnThisJdk();
-    int port = Workers.freePort();
-    try (ServerProcess supervisor = startHttp2Sample(port);
+    int port = FreePorts.next();
+    try (StartedProcess supervisor = startHttp2Sample(port);
         H2Client client = new H2Client(port, H2Client.Mode.PRIOR_KNOWLEDGE)) {
       FakeSupervisor.awaitReady(supervisor);
       long worker = FakeSupervisor.workerPid(supervisor);
@@ -72,7 +75,7 @@ class TomcatTest extends ServerTest implements ReloadUnderLoad, IdleWorkerDrain,
       KeepAliveConnection http1 = new KeepAliveConnection(port);
       assertThat(http1.get("/").keepsAlive()).as("before the drain").isTrue();
 
-      Signals.send("TERM", worker);
+      Signals.require(worker, "TERM");
       // The notice has gone out once the connection that was HTTP/2 all along has it.
       await().atMost(Duration.ofSeconds(10)).until(() -> !early.goAways().isEmpty());
       RawH2Connection late = RawH2Connection.startOn(http1.socket());
@@ -88,7 +91,7 @@ class TomcatTest extends ServerTest implements ReloadUnderLoad, IdleWorkerDrain,
     }
   }
 
-  private ServerProcess startHttp2Sample(int port) throws Exception {
+  private StartedProcess startHttp2Sample(int port) throws Exception {
     return FakeSupervisor.start("127.0.0.1:" + port, server().command(server().http2Sample(), jdk(), List.of(),
         "drainTimeout=30s", Integer.toString(port)), Map.of());
   }

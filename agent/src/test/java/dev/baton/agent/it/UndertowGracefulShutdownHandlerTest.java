@@ -1,5 +1,6 @@
 package dev.baton.agent.it;
 
+import dev.baton.testkit.process.StartedProcess;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +22,7 @@ class UndertowGracefulShutdownHandlerTest extends ServerTest implements ReloadUn
   @Test
   void gracefulShutdownHandlerIsShutDownAndAwaitedWithTheRequestInFlight() throws Exception {
     assumeDrainTestedOnThisJdk();
-    try (ServerProcess supervisor = InFlightRequest.answeredThroughTerm(this)) {
+    try (StartedProcess supervisor = InFlightRequest.answeredThroughTerm(this)) {
       supervisor.awaitStderr(line -> line.matches(
           "baton-agent: Undertow GracefulShutdownHandler shut down; its requests in flight finished after \\d+ ms"),
           Duration.ofSeconds(5));

@@ -1,14 +1,15 @@
 package dev.baton.agent.it;
 
-import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.StartedProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** Command lines for the sample servers, run as separate JVMs with the real agent jar. */
+/** Command lines for the sample servers, run as separate JVMs with the real agent jar, and their start. */
 final class Workers {
 
   static final Path AGENT_JAR = Path.of(System.getProperty("baton.agent.jar", "target/baton-agent.jar"));
@@ -24,6 +25,16 @@ final class Workers {
   static final Path BATON_JAR = Path.of(System.getProperty("baton.sidecar.jar", "../sidecar/target/baton.jar"));
 
   private Workers() {}
+
+  /**
+   * Starts {@code command} (a supervisor, or a worker on its own) with {@code env} added to an environment free of
+   * any supervisor's or log format's variables ({@link StartedProcess.Spec#withoutSupervisorEnv()}), its standard
+   * output and error read apart (the fake supervisor's own lines are on standard output, baton's log on standard
+   * error).
+   */
+  static StartedProcess start(List<String> command, Map<String, String> env) throws IOException {
+    return StartedProcess.command(command).withoutSupervisorEnv().env(env).separateStderr().start();
+  }
 
   /** {@code java [-javaagent:baton-agent.jar[=options]] -cp ... mainClass args}. */
   static List<String> java(String java, String agentOptions, String mainClass, String... args) {
@@ -82,20 +93,6 @@ final class Workers {
   }
 
   /**
-   * {@code java -jar baton.jar} with the JVM options {@code bin/baton} gives it, then {@code args}: the real
-   * supervisor, as a user runs it.
-   */
-  static List<String> baton(String... args) {
-    if (!Files.isRegularFile(BATON_JAR)) {
-      throw new IllegalStateException(BATON_JAR + " missing: build the sidecar first (mvn -pl agent -am ...)");
-    }
-    List<String> command = new ArrayList<>(List.of(JAVA_17, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        "-Xmx64m", "-XX:-UsePerfData", "-Djffi.unsafe.disabled=true", "-jar", BATON_JAR.toAbsolutePath().toString()));
-    command.addAll(List.of(args));
-    return command;
-  }
-
-  /**
    * The samples' classes, then every jar in {@code directory} (sorted): a worker on other library versions
    * than the test class path's, which Maven copies there.
    */
@@ -130,16 +127,6 @@ final class Workers {
               + "kernel): " + io.netty.channel.uring.IoUring.unavailabilityCause());
     }
   }
-
-  /**
-   * A port nothing listens on, never the same one twice in this JVM: the tests run concurrently
-   * (junit-platform.properties), and the kernel may hand a port just closed here to the next caller before
-   * the first one's supervisor bound it.
-   */
-  static int freePort() {
-    return FreePorts.next();
-  }
-
 
   /**
    * Connections waiting to be accepted on the listener at 127.0.0.1:{@code port}: its accept queue, which
