@@ -2,38 +2,34 @@ package dev.baton.sidecar.supervise;
 
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
 
 import dev.baton.sidecar.Log;
 import dev.baton.sidecar.files.StatusFile;
 import dev.baton.sidecar.gate.LiveGenerations;
 import dev.baton.sidecar.gate.StartGates;
-import dev.baton.sidecar.gate.Verdict;
 import dev.baton.sidecar.jvmcache.JvmCache;
 import dev.baton.sidecar.listen.Listeners;
 import dev.baton.sidecar.notify.NotifyMessage;
 import dev.baton.sidecar.notify.SystemdReporter;
-import dev.baton.sidecar.posix.Posix;
-import dev.baton.sidecar.posix.PosixException;
 import dev.baton.sidecar.posix.Signals;
 import dev.baton.sidecar.spawn.ExitStatus;
 import dev.baton.sidecar.spawn.SpawnException;
 import dev.baton.sidecar.watch.ExpectedConfig;
 
 /**
- * The supervisor: owns the worker table and the reloads, and turns every event into the next step.
- * One generation at a time is started by a {@link Reload} (the first start and crash restarts too);
- * requests made meanwhile wait as one queued reload; the supervisor restarts when nothing serves,
- * reloads on its own with --enable-auto-restart, and shuts everything down on TERM or INT.
+ * The supervisor: the event loop's dispatcher and the one owner of its state. It turns every event (a
+ * signal, a child's exit, an sd_notify message, a timer, a control request) into the next step, and
+ * keeps the worker table. One generation at a time is started by a {@link Reload} (the first start and
+ * crash restarts too); the policies around it are each their own object, owned here: the
+ * {@link ReloadQueue} (requests made meanwhile wait as one queued reload), the start gates
+ * ({@link GateKeeper}), the crash loop's {@link CrashBackoff}, {@link AutoRestart}, and the
+ * {@link Shutdown} on TERM or INT.
  *
  * <p>All state lives on one thread, the {@link EventLoop}. Signals, child exits and sd_notify
  * messages (from the {@link WorkerProcesses}), timers and control requests all arrive as tasks on
@@ -43,13 +39,6 @@ import dev.baton.sidecar.watch.ExpectedConfig;
 public final class Supervisor {
     /** A worker told to stop because it was not ready in time gets SIGKILL this long after. */
     static final Duration KILL_NOT_READY_AFTER = Duration.ofSeconds(10);
-    /** A worker that served this long before dying was not crash-looping: the backoff starts over. */
-    private static final Duration STABLE_AFTER = Duration.ofSeconds(30);
-    private static final Duration AUTO_RESTART_TICK = Duration.ofSeconds(1);
-    private static final int RECENT_RELOADS = 20;
-    private static final String SHUTTING_DOWN = "the supervisor is shutting down";
-    /** While a queued reload waits at a start gate, the gates are asked again this often (and whenever a worker exits). */
-    private static final Duration GATE_RECHECK = Duration.ofMillis(500);
 
     private final SupervisorConfig config;
     private final EventLoop loop;
@@ -60,40 +49,19 @@ public final class Supervisor {
     private final SystemdReporter systemd;
     private final Retries retries;
     private final SupervisorMetrics metrics = new SupervisorMetrics();
-    private final GateKeeper gateKeeper;
-    private final CountDownLatch exited = new CountDownLatch(1);
     /** Completes when the first worker serves (so "ever served" is {@code isDone()}), or exceptionally when baton gives up first. */
     private final CompletableFuture<Void> started = new CompletableFuture<>();
-    /** 0 after TERM/INT; a fatal failure sets it before the shutdown. */
-    private volatile int exitCode;
 
     // ---- state: loop thread only ----
     private final WorkerTable workers = new WorkerTable();
-    /** The one reload whose generation is starting or waits to try again; null when none is. */
-    private Reload starting;
-    /** The next requested reload: every request made while one is starting joins it. */
-    private Reload queued;
-    /** Reloads whose generation serves, waiting for the older ones to exit. */
-    private final List<Reload> draining = new ArrayList<>();
-    /** The latest requested reloads, for /status and /reloads/{id}. */
-    private final Deque<Reload> recent = new ArrayDeque<>();
-    private long nextReloadId = 1;
-    private int generation;
-    /** Failed starts and crashes since a worker last served for {@link #STABLE_AFTER}: drives the backoff. */
-    private int failuresInARow;
-    /** When a generation last became ready: --auto-restart-interval counts from here (start_server's $last_restart_time). */
-    private long lastReadyNanos;
-    /**
-     * The next auto-restart check. It runs once a second counted from when the last generation became ready,
-     * as start_server's loop does (its {@code alarm(1)} starts over when a new worker is up), so the restart
-     * comes {@code --auto-restart-interval} after ready, not up to a second later.
-     */
-    private EventLoop.Timer autoRestartCheck;
-    /** Asks the start gates again while the queued reload waits at one. */
-    private EventLoop.Timer gateRecheck;
+    private final ReloadQueue reloads = new ReloadQueue();
+    private final StopSignals stops;
+    private final GateKeeper gateKeeper;
+    private final CrashBackoff crashes;
+    private final AutoRestart autoRestart;
+    private final Shutdown shutdown;
     /** Said once: auto readiness waits for the agent's READY=1. */
     private boolean saidAgentReadiness;
-    private boolean shuttingDown;
 
     /**
      * The real supervisor: workers spawned on {@code listeners}, its own thread, systemd told if it asked;
@@ -122,7 +90,6 @@ public final class Supervisor {
     Supervisor(SupervisorConfig config, Map<String, String> baseEnv, String serverStarterPort, WorkerProcesses processes,
                JvmCache jvmCache, EventLoop loop, SystemdReporter systemd, StartGates gates) {
         this.config = config;
-        this.gateKeeper = new GateKeeper(gates, config.configWait(), loop::nanoTime);
         this.loop = loop;
         this.processes = processes;
         this.jvmCache = jvmCache;
@@ -130,7 +97,38 @@ public final class Supervisor {
         this.statusFile = config.statusFile().map(p -> new StatusFile(p, ProcessHandle.current().pid())).orElse(null);
         this.systemd = systemd;
         this.retries = Retries.of(config);
-        this.lastReadyNanos = loop.nanoTime();
+        this.stops = new StopSignals(loop, processes, workers);
+        this.gateKeeper = new GateKeeper(gates, config.configWait(), loop, systemd);
+        this.crashes = new CrashBackoff(retries);
+        this.autoRestart = new AutoRestart(loop, environment, workers, () -> reloads.starting() != null,
+                () -> reloadRequested("auto-restart"));
+        this.shutdown = new Shutdown(config.signalOnTerm(), config.drainTimeout().orElse(null), systemd, workers, started,
+                new Shutdown.Steps() {
+                    @Override
+                    public void stopStarting() {
+                        autoRestart.stop();
+                        gateKeeper.stopRechecking();
+                    }
+
+                    @Override
+                    public void abandonReloads(String why) {
+                        reloads.pending().forEach(r -> r.abandon(why));
+                    }
+
+                    @Override
+                    public void stop(Worker w, int signal, Duration killAfter) {
+                        stops.send(w, signal, killAfter);
+                    }
+
+                    @Override
+                    public void close() {
+                        if (statusFile != null) {
+                            statusFile.remove();
+                        }
+                        processes.close();
+                        jvmCache.close();
+                    }
+                }, loop);
     }
 
     // ---------------------------------------------------------------- public, thread-safe
@@ -138,8 +136,7 @@ public final class Supervisor {
     /** Starts the first worker and blocks until the supervisor has shut down; returns the exit code. */
     public int run() throws InterruptedException {
         begin();
-        exited.await();
-        return exitCode;
+        return shutdown.await();
     }
 
     /** Starts the first worker without waiting; {@link #run()} without the wait. */
@@ -155,7 +152,7 @@ public final class Supervisor {
                 onLoop(() -> onNotify(pid, message));
             }
         });
-        autoRestartCheck = loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
+        autoRestart.begin();
         loop.execute(this::startFirstWorker);
     }
 
@@ -166,11 +163,11 @@ public final class Supervisor {
 
     /** The exit code, once the supervisor has shut down. */
     boolean hasExited() {
-        return exited.getCount() == 0;
+        return shutdown.exited();
     }
 
     int exitCode() {
-        return exitCode;
+        return shutdown.exitCode();
     }
 
     /** A signal delivered to the supervisor (from the JVM's signal thread). */
@@ -196,8 +193,7 @@ public final class Supervisor {
     }
 
     public CompletableFuture<Optional<ReloadView>> reload(long id) {
-        return onLoop(() -> recent.stream().filter(r -> r.id == id).findFirst().map(Reload::view)
-                .or(() -> Optional.ofNullable(queued).filter(r -> r.id == id).map(Reload::view)));
+        return onLoop(() -> reloads.find(id).map(Reload::view));
     }
 
     public CompletableFuture<SupervisorSnapshot> snapshot() {
@@ -231,19 +227,17 @@ public final class Supervisor {
     // ---------------------------------------------------------------- events
 
     private void startFirstWorker() {
-        starting = new Reload(this, 0, Reload.Kind.FIRST_START, "start");
-        starting.start();
+        Reload first = new Reload(this, 0, Reload.Kind.FIRST_START, "start");
+        reloads.start(first);
+        first.start();
     }
 
     private void onSignal(int signal) {
-        if (signal == Signals.SIGHUP) {
-            if (shuttingDown) {
-                return;
-            }
+        if (signal != Signals.SIGHUP) {
+            shutdown.signalled(signal);
+        } else if (!shutdown.underway()) {
             Log.info("received HUP, spawning a new worker");
             reloadRequested("signal");
-        } else {
-            beginShutdown(signal);
         }
     }
 
@@ -269,10 +263,10 @@ public final class Supervisor {
         }
         w.cancelKill();
         processes.reaped(pid);
-        if (shuttingDown) {
+        if (shutdown.underway()) {
             exited(w, status).info("worker " + pid + " died, " + status(status));
             writeStatus();
-            finishShutdownIfDone();
+            shutdown.workerGone();
             return;
         }
         switch (w.state) {
@@ -281,7 +275,7 @@ public final class Supervisor {
             case DRAINING -> {
                 writeStatus();
                 exited(w, status).info("old worker " + pid + " died, " + status(status));
-                List.copyOf(draining).forEach(Reload::oldGone);
+                reloads.draining().forEach(Reload::oldGone);
                 nextMayStart();
             }
         }
@@ -290,11 +284,9 @@ public final class Supervisor {
     private void servingDied(Worker w, ExitStatus status) {
         exited(w, status).info("worker " + w.pid + " died unexpectedly with " + status(status) + ", restarting");
         metrics.workerRestarted();
-        if (loop.nanoTime() - w.readyNanos >= STABLE_AFTER.toNanos()) {
-            failuresInARow = 0;
-        }
-        failuresInARow++;
+        crashes.servingDied(loop.nanoTime() - w.readyNanos);
         writeStatus();
+        Reload starting = reloads.starting();
         if (starting == null) {
             restart();
         } else if (starting.phase() == Reload.Phase.RETRYING && retries.impatient()) {
@@ -313,7 +305,7 @@ public final class Supervisor {
      * generation (or held at a start gate). Its expected configs join that reload's.
      */
     private Reload reloadRequested(String trigger, List<ExpectedConfig> expected, Duration expectTimeout) {
-        if (shuttingDown) {
+        if (shutdown.underway()) {
             return null;
         }
         Reload already = startedWith(expected);
@@ -322,21 +314,18 @@ public final class Supervisor {
                     + " no reload");
             return already;
         }
+        Reload starting = reloads.starting();
         if (starting != null && starting.requested() && starting.phase() == Reload.Phase.RETRYING && retries.impatient()) {
             // Someone asks again while a failed reload waits to be retried: the reason to wait (give a
             // broken deploy time) is gone, they may just have fixed it. Retry now, as the same reload.
-            Reload r = starting;
-            Log.with("reload", r.id).info("reload " + r.id + " was waiting to be retried; retrying it now");
-            r.retryNow();
-            return r;
+            Log.with("reload", starting.id).info("reload " + starting.id + " was waiting to be retried; retrying it now");
+            starting.retryNow();
+            return starting;
         }
-        if (queued == null) {
-            queued = new Reload(this, nextReloadId++, Reload.Kind.REQUESTED, trigger);
-            if (starting != null) {
-                Log.info("a new generation is still starting; the reload will follow it (coalesced)");
-            }
+        if (reloads.queued() == null && starting != null) {
+            Log.info("a new generation is still starting; the reload will follow it (coalesced)");
         }
-        Reload reload = queued;
+        Reload reload = reloads.join(id -> new Reload(this, id, Reload.Kind.REQUESTED, trigger));
         reload.expect(expected, expectTimeout);
         nextMayStart();
         return reload;
@@ -349,7 +338,7 @@ public final class Supervisor {
      */
     private Reload startedWith(List<ExpectedConfig> expected) {
         Worker serving = workers.serving();
-        Reload newest = starting != null ? starting : serving != null ? serving.reload : null;
+        Reload newest = reloads.starting() != null ? reloads.starting() : serving != null ? serving.reload : null;
         return !expected.isEmpty() && newest != null && newest.startedWith().containsAll(expected) ? newest : null;
     }
 
@@ -357,69 +346,23 @@ public final class Supervisor {
      * The one place where a queued reload becomes the starting one: when none is starting, and — while
      * another generation serves — once the start gates let it (GateKeeper: its expected config, the
      * generation cap, the memory budget). A reload they hold back stays queued, coalescing later requests;
-     * this runs again after every ready, failed and exited worker, and every {@link #GATE_RECHECK} while
+     * this runs again after every ready, failed and exited worker, and every {@link GateKeeper#RECHECK} while
      * it waits. A restart when nothing serves is never held back.
      */
     void nextMayStart() {
-        if (shuttingDown || starting != null || queued == null) {
+        Reload next = reloads.next();
+        if (shutdown.underway() || next == null) {
             return;
         }
-        if (workers.serving() != null && !passesGates(queued)) {
+        if (workers.serving() != null && !gateKeeper.admits(next, liveGenerations(), this::nextMayStart)) {
             return;
         }
-        starting = queued;
-        queued = null;
-        starting.start();
-    }
-
-    /** Asks the gates for the queued reload: true to start it; held (asked again later) or refused (failed), false. */
-    private boolean passesGates(Reload r) {
-        String wasWaitingAt = r.waitingAt;
-        Verdict v = gateKeeper.check(r, liveGenerations());
-        switch (v.kind()) {
-            case OPEN -> {
-                if (wasWaitingAt != null) {
-                    Log.info("reload " + r.id + " may start its generation now");
-                }
-                r.admitted();
-                return true;
-            }
-            case WAIT -> {
-                if (wasWaitingAt == null) {
-                    systemd.reloadHeld(v.reason());
-                }
-                if (!r.waitingAt.equals(wasWaitingAt)) { // once per gate: its numbers change at every look
-                    Log.info("reload " + r.id + " waits: " + v.reason());
-                }
-                r.held(v.reason());
-                if (gateRecheck == null) {
-                    gateRecheck = loop.schedule(GATE_RECHECK, () -> {
-                        gateRecheck = null;
-                        nextMayStart();
-                    });
-                }
-                return false;
-            }
-            default -> {
-                queued = null;
-                r.refused(v.reason());
-                if (wasWaitingAt == null) {
-                    systemd.reloadHeld(v.reason());
-                }
-                systemd.reloadFailed(workers.serving().generation);
-                return false;
-            }
-        }
+        reloads.promote().start();
     }
 
     /** What the gates see: the next generation's number, the serving worker, the older ones still alive. */
     private LiveGenerations liveGenerations() {
-        Worker serving = workers.serving();
-        List<LiveGenerations.Generation> older = serving == null ? List.of() : workers.olderThan(serving.generation).stream()
-                .sorted(java.util.Comparator.comparingInt((Worker w) -> w.generation))
-                .map(w -> new LiveGenerations.Generation(w.generation, w.pid)).toList();
-        return new LiveGenerations(generation + 1,
-                serving == null ? null : new LiveGenerations.Generation(serving.generation, serving.pid), older);
+        return workers.live(reloads.generation() + 1);
     }
 
     /**
@@ -428,16 +371,18 @@ public final class Supervisor {
      * config as the new one, so it keeps waiting and follows the restart.
      */
     private void restart() {
-        if (shuttingDown) {
+        if (shutdown.underway()) {
             return;
         }
-        Duration delay = retries.beforeRestart(failuresInARow);
+        Duration delay = crashes.beforeRestart();
+        Reload queued = reloads.queued();
         if (delay.isZero() && queued != null && queued.expected().isEmpty()) {
             nextMayStart();
             return;
         }
-        starting = new Reload(this, 0, Reload.Kind.RESTART, "restart");
-        starting.startIn(delay);
+        Reload restart = new Reload(this, 0, Reload.Kind.RESTART, "restart");
+        reloads.start(restart);
+        restart.startIn(delay);
     }
 
     // ---------------------------------------------------------------- what a reload asks of the supervisor
@@ -447,9 +392,9 @@ public final class Supervisor {
      * meanwhile: that one's generation starts instead (start_server starts the reload after it).
      */
     void attemptDue(Reload r) {
+        Reload queued = reloads.queued();
         if (!r.requested() && queued != null && queued.expected().isEmpty() && retries.impatient()) {
-            r.abandon("superseded by reload " + queued.id);
-            starting = null;
+            r.abandon("superseded by reload " + queued.id); // it leaves the queue: none is starting now
             nextMayStart();
             return;
         }
@@ -458,12 +403,12 @@ public final class Supervisor {
 
     /** Counts every attempt, failed ones too, as start_server does. */
     int nextGeneration() {
-        return ++generation;
+        return reloads.nextGeneration();
     }
 
     void reloadStarting(Reload r) {
         systemd.reloading(r.generation());
-        remember(r);
+        reloads.remember(r);
     }
 
     /** Spawns generation {@code gen} for {@code r}, its environment read anew. */
@@ -500,12 +445,7 @@ public final class Supervisor {
     /** {@code w}, started by {@code r}, is ready: from now on it serves. */
     void serving(Reload r, Worker w, String how) {
         w.readyNanos = loop.nanoTime();
-        lastReadyNanos = w.readyNanos;
-        if (autoRestartCheck != null) {
-            autoRestartCheck.cancel();
-        }
-        autoRestartCheck = loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
-        starting = null;
+        autoRestart.ready(w.readyNanos);
         workers.serve(w);
         writeStatus(); // before the log line: whoever reads "is ready" finds the status file already current
         Log.worker(w.generation, w.pid).info("new worker " + w.pid + " (generation " + w.generation + ") is ready (" + how + " after "
@@ -515,7 +455,7 @@ public final class Supervisor {
             started.complete(null);
         }
         systemd.serving(w.generation, first, ProcessHandle.current().pid());
-        draining.add(r);
+        reloads.serving(r);
         w.launch.ready();
     }
 
@@ -525,7 +465,7 @@ public final class Supervisor {
 
     /** Sends signal-on-hup to every older generation — again to those already told, as start_server does. */
     void retire(List<Worker> old) {
-        if (old.isEmpty() || shuttingDown) {
+        if (old.isEmpty() || shutdown.underway()) {
             return;
         }
         Log.info("killing old workers");
@@ -536,80 +476,46 @@ public final class Supervisor {
     }
 
     void generationFailed() {
-        failuresInARow++;
+        crashes.generationFailed();
     }
 
     /** Whether a worker of {@code w}'s reload that exited before it was ready is started again at once, without the JVM cache. */
     boolean startAgainWithoutJvmCache(Worker w, ExitStatus status) {
-        return !shuttingDown && w.launch.startAgainWithoutCache(status);
+        return !shutdown.underway() && w.launch.startAgainWithoutCache(status);
     }
 
     Retries.Situation situation() {
-        return new Retries.Situation(workers.serving() != null, queued != null, everServed(), failuresInARow);
+        return new Retries.Situation(workers.serving() != null, reloads.queued() != null, everServed(), crashes.failuresInARow());
     }
 
     /** {@code r} gave up: the serving generation goes on, or nothing serves and baton starts again (or exits, at first start). */
     void gaveUp(Reload r, String why) {
-        starting = null;
         Worker serving = workers.serving();
         if (serving != null) {
             systemd.reloadFailed(serving.generation);
             nextMayStart();
             return;
         }
-        if (retries.startGivesUp(everServed(), failuresInARow)) {
+        if (crashes.startGivesUp(everServed())) {
             Log.error("the worker failed to start: " + why + ". Fix the worker command (its output is above) and start again"
                     + (config.startRetries() == 0 ? " (--start-retries lets a first start be retried)" : ""));
-            fatal(1);
+            shutdown.fatal(1);
             return;
         }
         restart();
     }
 
-    /** {@code r} succeeded or failed. */
+    /** {@code r} succeeded or failed: it leaves the queue. */
     void finished(Reload r) {
-        draining.remove(r);
+        reloads.finished(r);
         if (r.requested()) {
-            remember(r);
             metrics.reloadFinished(r.phase() == Reload.Phase.SUCCEEDED, r.seconds());
-        }
-    }
-
-    private void remember(Reload r) {
-        if (!recent.contains(r)) {
-            recent.addLast(r);
-            while (recent.size() > RECENT_RELOADS) {
-                recent.removeFirst();
-            }
         }
     }
 
     /** Sends {@code signal}; when {@code killAfter} is set, SIGKILL follows if the worker is still alive then. */
     void stop(Worker w, int signal, Duration killAfter) {
-        int errno = processes.signal(w.pid, signal);
-        if (errno != 0 && errno != Posix.ESRCH) {
-            Log.worker(w.generation, w.pid).warn("cannot send " + Signals.name(signal) + " to worker " + w.pid + ": " + Posix.describe(errno));
-        }
-        if (killAfter == null) {
-            return;
-        }
-        // The first signal starts the clock. Each new generation signals every old worker again (as
-        // start_server does); restarting the clock then would let a worker that ignores the signal outlive
-        // every deadline while HUPs come faster than --drain-timeout. Only a shorter deadline replaces it.
-        long killAt = loop.nanoTime() + killAfter.toNanos();
-        if (w.kill != null && w.killAtNanos <= killAt) {
-            return;
-        }
-        w.cancelKill();
-        w.killAtNanos = killAt;
-        w.kill = loop.schedule(killAfter, () -> {
-            w.kill = null;
-            if (workers.get(w.pid) == w) {
-                Log.worker(w.generation, w.pid).warn("worker " + w.pid + " (generation " + w.generation + ") still running " + human(killAfter)
-                        + " after " + Signals.name(signal) + "; sending KILL (--drain-timeout)");
-                processes.signal(w.pid, Signals.SIGKILL);
-            }
-        });
+        stops.send(w, signal, killAfter);
     }
 
     /**
@@ -661,101 +567,6 @@ public final class Supervisor {
         }
     }
 
-    // ---------------------------------------------------------------- auto restart (start_server's --enable-auto-restart)
-
-    private void autoRestartTick() {
-        if (shuttingDown) {
-            return;
-        }
-        autoRestartCheck = loop.schedule(AUTO_RESTART_TICK, this::autoRestartTick);
-        Worker serving = workers.serving();
-        if (serving == null || starting != null) {
-            return;
-        }
-        environment.refresh(); // start_server re-reads the envdir on every turn of its loop: it may switch this on
-        if (!environment.autoRestart()) {
-            return;
-        }
-        long interval = environment.autoRestartInterval();
-        long elapsed = (loop.nanoTime() - lastReadyNanos) / 1_000_000_000L;
-        boolean oldRunning = !workers.olderThan(serving.generation).isEmpty();
-        if (elapsed >= interval && !oldRunning) {
-            Log.info("autorestart triggered (interval=" + interval + ")");
-            reloadRequested("auto-restart");
-        } else if (elapsed >= interval * 2) {
-            Log.info("autorestart triggered (forced, interval=" + interval + ")");
-            reloadRequested("auto-restart");
-        }
-    }
-
-    // ---------------------------------------------------------------- shutdown
-
-    private void beginShutdown(int signal) {
-        if (shuttingDown) {
-            Log.info("received " + Signals.name(signal) + " again; still waiting for workers: " + WorkerTable.pids(workers.all()));
-            return;
-        }
-        shuttingDown = true;
-        systemd.stopping();
-        int toWorkers = signal == Signals.SIGTERM ? config.signalOnTerm() : Signals.SIGTERM;
-        if (starting != null) {
-            starting.abandon(SHUTTING_DOWN);
-            starting = null;
-        }
-        if (queued != null) {
-            queued.abandon(SHUTTING_DOWN);
-            queued = null;
-        }
-        if (gateRecheck != null) {
-            gateRecheck.cancel();
-            gateRecheck = null;
-        }
-        List.copyOf(draining).forEach(r -> r.abandon(SHUTTING_DOWN));
-        Log.info("received " + Signals.name(signal) + ", sending " + Signals.name(toWorkers) + " to all workers:"
-                + WorkerTable.pids(workers.all()));
-        for (Worker w : workers.all()) {
-            w.cancelKill();
-            w.state = WorkerState.DRAINING;
-            stop(w, toWorkers, config.drainTimeout().orElse(null));
-        }
-        finishShutdownIfDone();
-    }
-
-    private void finishShutdownIfDone() {
-        if (shuttingDown && workers.isEmpty()) {
-            Log.info("exiting");
-            exit();
-        }
-    }
-
-    private void fatal(int code) {
-        shuttingDown = true;
-        exitCode = code;
-        for (Worker w : workers.all()) {
-            stop(w, Signals.SIGTERM, KILL_NOT_READY_AFTER);
-        }
-        if (!started.isDone()) {
-            started.completeExceptionally(new IllegalStateException("the worker failed to start"));
-        }
-        finishShutdownIfDone(); // or once the last worker is reaped
-    }
-
-    private void exit() {
-        if (exited.getCount() == 0) {
-            return;
-        }
-        if (statusFile != null) {
-            statusFile.remove();
-        }
-        processes.close();
-        jvmCache.close();
-        if (!started.isDone()) {
-            started.completeExceptionally(new IllegalStateException("the supervisor stopped before a worker was ready"));
-        }
-        exited.countDown();
-        loop.shutdown();
-    }
-
     // ---------------------------------------------------------------- helpers
 
     private void writeStatus() {
@@ -770,16 +581,12 @@ public final class Supervisor {
     }
 
     private SupervisorSnapshot takeSnapshot() {
-        List<ReloadView> reloads = new ArrayList<>();
-        recent.forEach(r -> reloads.add(r.view()));
-        if (queued != null) {
-            reloads.add(queued.view());
-        }
-        Worker serving = workers.serving();
-        boolean crashLoop = failuresInARow >= 3 && (serving == null || (starting != null && starting.phase() == Reload.Phase.STARTING));
-        return new SupervisorSnapshot((int) ProcessHandle.current().pid(), generation, shuttingDown, crashLoop, workers.views(),
-                reloads, metrics.reloadsByResult(), metrics.workerRestarts(), config.reloadRetries(), metrics.reloadRetries(),
-                metrics.reloadDuration(), new GateSnapshot(gateKeeper.maxGenerations(),
+        Reload starting = reloads.starting();
+        Reload queued = reloads.queued();
+        boolean crashLoop = crashes.looping() && (workers.serving() == null || (starting != null && starting.phase() == Reload.Phase.STARTING));
+        return new SupervisorSnapshot((int) ProcessHandle.current().pid(), reloads.generation(), shutdown.underway(), crashLoop,
+                workers.views(), reloads.views(), metrics.reloadsByResult(), metrics.workerRestarts(), config.reloadRetries(),
+                metrics.reloadRetries(), metrics.reloadDuration(), new GateSnapshot(gateKeeper.maxGenerations(),
                 queued != null && queued.phase() == Reload.Phase.WAITING, gateKeeper.waits(), gateKeeper.refusals(),
                 gateKeeper.memory(liveGenerations())));
     }

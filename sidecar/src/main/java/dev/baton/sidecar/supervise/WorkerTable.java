@@ -10,6 +10,8 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
+import dev.baton.sidecar.gate.LiveGenerations;
+
 /** The live workers by pid, and the one that serves. Loop thread only. */
 final class WorkerTable {
     private final Map<Integer, Worker> byPid = new LinkedHashMap<>();
@@ -59,6 +61,14 @@ final class WorkerTable {
     List<Worker> olderThan(int generation) {
         return byPid.values().stream().filter(w -> w.generation < generation)
                 .sorted(Comparator.comparingInt(w -> w.pid)).toList();
+    }
+
+    /** What the start gates see: the {@code next} generation's number, the serving worker, the older ones still alive. */
+    LiveGenerations live(int next) {
+        List<LiveGenerations.Generation> older = serving == null ? List.of() : olderThan(serving.generation).stream()
+                .sorted(Comparator.comparingInt((Worker w) -> w.generation))
+                .map(w -> new LiveGenerations.Generation(w.generation, w.pid)).toList();
+        return new LiveGenerations(next, serving == null ? null : new LiveGenerations.Generation(serving.generation, serving.pid), older);
     }
 
     /** What the status file lists: generation to pid of the ready and the draining workers. */

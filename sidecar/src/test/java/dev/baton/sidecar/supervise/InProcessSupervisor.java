@@ -56,14 +56,19 @@ final class InProcessSupervisor implements AutoCloseable {
     }
 
     private InProcessSupervisor(Map<String, String> env, StartGates gates, JvmCache jvmCache, String... options) {
-        List<String> args = new ArrayList<>(List.of(options));
-        args.addAll(List.of("--", "worker"));
-        BatonCommand config = Baton.commandLine().parseArgs(args.toArray(String[]::new)).commandSpec().commandLine().getCommand();
+        BatonCommand config = config(options);
         config.configureLog();
         Map<String, String> baseEnv = new HashMap<>(env);
         baseEnv.putAll(config.exportedOptions());
         System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
         supervisor = new Supervisor(config, baseEnv, PORT, workers, jvmCache, loop, new SystemdReporter(systemd::add), gates);
+    }
+
+    /** The supervisor's configuration from {@code options}, exactly as baton's command line parses them (worker: "worker"). */
+    static BatonCommand config(String... options) {
+        List<String> args = new ArrayList<>(List.of(options));
+        args.addAll(List.of("--", "worker"));
+        return Baton.commandLine().parseArgs(args.toArray(String[]::new)).commandSpec().commandLine().getCommand();
     }
 
     /** Starts the first worker (not yet ready). */
