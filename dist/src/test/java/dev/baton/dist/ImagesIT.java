@@ -11,6 +11,7 @@ import dev.baton.operator.api.ReloadTarget;
 import dev.baton.operator.inject.ClusterFacts;
 import dev.baton.operator.inject.InjectConfig;
 import dev.baton.operator.inject.PodInjector;
+import dev.baton.testkit.http.Http;
 import dev.baton.testkit.port.FreePorts;
 import dev.baton.testkit.process.Commands;
 import dev.baton.testkit.process.StartedProcess;
@@ -138,7 +139,7 @@ class ImagesIT {
             Thread load = new Thread(() -> {
                 while (loading.get()) {
                     try {
-                        int status = Http.get(baton.port, "/").statusCode();
+                        int status = Http.get(baton.port, "/").status();
                         if (status == 200) {
                             ok.incrementAndGet();
                         } else {
@@ -221,7 +222,7 @@ class ImagesIT {
                     List.of("-v", kube + ":/kube:ro", "-e", "KUBECONFIG=/kube/config"), command)).start()) {
                 await().atMost(Duration.ofMinutes(2)).until(() -> Http.bodyOrNull(metrics, "/healthz") != null
                         || !operator.isAlive());
-                assertThat(Http.get(metrics, "/healthz").statusCode()).as("operator's output:%n%s", operator.output()).isEqualTo(200);
+                assertThat(Http.get(metrics, "/healthz").status()).as("operator's output:%n%s", operator.output()).isEqualTo(200);
 
                 Reload reload = new Reload();
                 reload.setMetadata(new ObjectMeta());

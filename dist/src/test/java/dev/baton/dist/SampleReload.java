@@ -3,6 +3,7 @@ package dev.baton.dist;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.baton.testkit.http.Http;
 import dev.baton.testkit.process.Commands;
 import dev.baton.testkit.process.StartedProcess;
 import java.nio.file.Files;

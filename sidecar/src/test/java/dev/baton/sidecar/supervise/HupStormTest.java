@@ -16,11 +16,11 @@ import java.util.stream.IntStream;
 
 import org.junit.jupiter.api.Test;
 
-import dev.baton.sidecar.testing.ProcessCost;
 import dev.baton.testkit.baton.BatonProcess;
 import dev.baton.testkit.http.Http;
 import dev.baton.testkit.load.HttpLoad;
 import dev.baton.testkit.port.FreePorts;
+import dev.baton.testkit.process.ProcStats;
 import dev.baton.testkit.sample.EchoWorker;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -43,7 +43,7 @@ class HupStormTest {
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
             http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + control + "/status")).build(),
                     HttpResponse.BodyHandlers.ofString()); // the control server's first request is behind it
-            ProcessCost before = ProcessCost.of(baton.pid());
+            ProcStats before = stats(baton.pid());
             AtomicBoolean running = new AtomicBoolean(true);
             ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
             HttpLoad load = EchoWorker.load(port, "/", 4);
@@ -94,11 +94,20 @@ class HupStormTest {
             assertThat(Http.body(port, "/")).endsWith(":" + spawned);
 
             // bounded: what the storm leaves behind in the supervisor is not proportional to the HUPs
-            ProcessCost after = ProcessCost.of(baton.pid());
+            ProcStats after = stats(baton.pid());
             System.out.println("HUP storm, " + spawned + " generations: supervisor before " + before + ", after " + after);
             assertThat(after.fds()).as("fds before %s, after %s", before, after).isLessThanOrEqualTo(before.fds() + 5);
             assertThat(after.threads()).as("threads before %s, after %s", before, after).isLessThanOrEqualTo(before.threads() + 10);
             assertThat(after.rssKb()).as("RSS before %s, after %s", before, after).isLessThan(before.rssKb() + 100 * 1024);
         }
+    }
+
+    /** What the supervisor holds now; it is alive, so /proc has it. */
+    private static ProcStats stats(long pid) {
+        ProcStats stats = ProcStats.read(pid);
+        if (stats == null) {
+            throw new AssertionError("cannot read /proc/" + pid);
+        }
+        return stats;
     }
 }

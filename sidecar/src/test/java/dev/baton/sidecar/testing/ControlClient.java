@@ -14,7 +14,12 @@ import io.vertx.core.json.JsonObject;
 
 import dev.baton.testkit.baton.BatonProcess;
 
-/** baton's control API through a real HTTP client, for tests that drive reloads and read their outcome. */
+/**
+ * baton's control API through a real HTTP client, for tests that drive reloads and read their outcome: it fails
+ * on an unexpected answer and waits with Awaitility. Not the test kit's: the kit is JDK-only (the agent's tests
+ * bring their own Vert.x versions), and e2e's {@code ControlClient} is the demo's, run in {@code baton-e2e.jar},
+ * tolerant of a baton that does not answer yet.
+ */
 public final class ControlClient {
     private final int port;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
