@@ -16,8 +16,8 @@ import dev.baton.testkit.baton.BatonProcess;
 
 /**
  * baton's control API through a real HTTP client, for tests that drive reloads and read their outcome: it fails
- * on an unexpected answer and waits with Awaitility. Not the test kit's: the kit is JDK-only (the agent's tests
- * bring their own Vert.x versions), and e2e's {@code ControlClient} is the demo's, run in {@code baton-e2e.jar},
+ * on an unexpected answer and waits with Awaitility. Not the test kit's: the kit depends on the JDK alone (no JSON
+ * library, no Awaitility), and e2e's {@code ControlClient} is the demo's, run in {@code baton-e2e.jar}, typed and
  * tolerant of a baton that does not answer yet.
  */
 public final class ControlClient {
