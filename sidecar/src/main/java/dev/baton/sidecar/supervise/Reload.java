@@ -169,7 +169,7 @@ final class Reload {
         }
         try {
             worker = supervisor.spawn(this, generation);
-        } catch (Supervisor.CannotSpawn e) {
+        } catch (WorkerLauncher.CannotSpawn e) {
             worker = null;
             failed(e.getMessage());
             return;

@@ -19,7 +19,6 @@ import dev.baton.sidecar.notify.NotifyMessage;
 import dev.baton.sidecar.notify.SystemdReporter;
 import dev.baton.sidecar.posix.Signals;
 import dev.baton.sidecar.spawn.ExitStatus;
-import dev.baton.sidecar.spawn.SpawnException;
 import dev.baton.sidecar.watch.ExpectedConfig;
 
 /**
@@ -55,13 +54,12 @@ public final class Supervisor {
     // ---- state: loop thread only ----
     private final WorkerTable workers = new WorkerTable();
     private final ReloadQueue reloads = new ReloadQueue();
+    private final WorkerLauncher launcher;
     private final StopSignals stops;
     private final GateKeeper gateKeeper;
     private final CrashBackoff crashes;
     private final AutoRestart autoRestart;
     private final Shutdown shutdown;
-    /** Said once: auto readiness waits for the agent's READY=1. */
-    private boolean saidAgentReadiness;
 
     /**
      * The real supervisor: workers spawned on {@code listeners}, its own thread, systemd told if it asked;
@@ -97,6 +95,7 @@ public final class Supervisor {
         this.statusFile = config.statusFile().map(p -> new StatusFile(p, ProcessHandle.current().pid())).orElse(null);
         this.systemd = systemd;
         this.retries = Retries.of(config);
+        this.launcher = new WorkerLauncher(config, environment, jvmCache, processes, loop);
         this.stops = new StopSignals(loop, processes, workers);
         this.gateKeeper = new GateKeeper(gates, config.configWait(), loop, systemd);
         this.crashes = new CrashBackoff(retries);
@@ -411,34 +410,10 @@ public final class Supervisor {
         reloads.remember(r);
     }
 
-    /** Spawns generation {@code gen} for {@code r}, its environment read anew. */
-    Worker spawn(Reload r, int gen) throws CannotSpawn {
-        Map<String, String> env;
-        JvmCache.Launch launch = null;
-        int pid;
-        try {
-            env = environment.forGeneration(gen);
-            launch = jvmCache.launch(gen, config.command(), env);
-            pid = processes.spawn(gen, launch.command(), env);
-        } catch (SpawnException | IOException e) {
-            if (launch != null) {
-                launch.notStarted();
-            }
-            if (everServed()) {
-                Log.error(e.getMessage()); // at first start, giving up says it (once), as the reason
-            }
-            throw new CannotSpawn(e.getMessage());
-        }
-        launch.started(pid);
-        boolean runsAgent = config.readiness() == Readiness.AUTO && Readiness.runsBatonAgent(config.command(), env);
-        Worker w = new Worker(gen, pid, r, runsAgent, launch, loop.nanoTime(), loop.now());
+    /** Spawns generation {@code gen} for {@code r}, its environment read anew; it joins the worker table. */
+    Worker spawn(Reload r, int gen) throws WorkerLauncher.CannotSpawn {
+        Worker w = launcher.launch(r, gen, everServed());
         workers.add(w);
-        Log.worker(gen, pid).info("starting new worker " + pid);
-        if (runsAgent && !saidAgentReadiness) {
-            saidAgentReadiness = true;
-            Log.worker(gen, pid).info("the worker runs the Baton agent: each generation is ready at its READY=1 (--readiness auto),"
-                    + " not after --interval (up to --ready-timeout " + human(config.readyTimeout()) + ")");
-        }
         return w;
     }
 
@@ -558,13 +533,6 @@ public final class Supervisor {
 
     private boolean everServed() {
         return started.isDone();
-    }
-
-    /** A generation could not be spawned; the message names the command and the reason. */
-    static final class CannotSpawn extends Exception {
-        CannotSpawn(String message) {
-            super(message);
-        }
     }
 
     // ---------------------------------------------------------------- helpers
