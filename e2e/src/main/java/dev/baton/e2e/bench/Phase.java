@@ -18,7 +18,7 @@ import java.util.List;
  * @param endMillis when it ended
  * @param containerCpuSeconds CPU of the supervisor and all generations during the run
  * @param peakRssKb the highest RSS of the supervisor and all live generations together
- * @param generationCpuSeconds CPU of each generation started during the run, start to exit (known once
+ * @param generations each generation started during the run, its CPU complete, start to exit (known once
  *     the reloads have settled)
  * @param underLoad HUP to ready and to old generations gone, per reload of the run (from the lines)
  * @param timeline the picture and its numbers, if drawn
@@ -26,15 +26,20 @@ import java.util.List;
  */
 record Phase(String client, double hupPeriod, boolean pictureOnly, LoadResult load, int hupsSent, int reloadsCompleted,
     CostSampler.Cost supervisor, long startMillis, long endMillis, double containerCpuSeconds, long peakRssKb,
-    List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline, WarmUp warmUp) {
+    List<ContainerSampler.Generation> generations, List<ReloadTiming> underLoad, List<Path> timeline, WarmUp warmUp) {
 
   boolean withReloads() {
     return hupPeriod > 0;
   }
 
-  Phase settled(List<Double> generationCpuSeconds, List<ReloadTiming> underLoad, List<Path> timeline, WarmUp warmUp) {
+  /** CPU-seconds of each generation started during the run. */
+  List<Double> generationCpuSeconds() {
+    return generations.stream().map(ContainerSampler.Generation::cpuSeconds).toList();
+  }
+
+  Phase settled(List<ContainerSampler.Generation> generations, List<ReloadTiming> underLoad, List<Path> timeline, WarmUp warmUp) {
     return new Phase(client, hupPeriod, pictureOnly, load, hupsSent, reloadsCompleted, supervisor, startMillis, endMillis,
-        containerCpuSeconds, peakRssKb, List.copyOf(generationCpuSeconds), List.copyOf(underLoad), List.copyOf(timeline),
+        containerCpuSeconds, peakRssKb, List.copyOf(generations), List.copyOf(underLoad), List.copyOf(timeline),
         warmUp);
   }
 }

@@ -162,11 +162,11 @@ public final class ReloadUnderLoad implements Callable<Integer> {
   /**
    * Everything measured for one worker setup.
    *
-   * @param idleGenerationCpuSeconds CPU of each generation that started and ended before the load runs
-   *     (the first one, and those of the idle reloads)
+   * @param idleGenerations each generation that started and ended before the load runs (the first one, and
+   *     those of the idle reloads), its CPU complete
    */
   record WorkerRun(WorkerSetup setup, CostSampler.Cost idle, List<ReloadTiming> idleReloads,
-      List<Double> idleGenerationCpuSeconds, List<Phase> phases, List<Reload> reloadsUnderLoad) {
+      List<ContainerSampler.Generation> idleGenerations, List<Phase> phases, List<Reload> reloadsUnderLoad) {
 
     WorkerKind kind() {
       return setup.kind();
@@ -382,9 +382,13 @@ public final class ReloadUnderLoad implements Callable<Integer> {
             i + 1, timing.hupToReadyMillis(), timing.hupToOldGoneMillis(), timing.spawnToFirstResponseMillis()));
         timings.add(timing);
       }
-      List<Double> idleCpu = container.completedSpawnedBetween(serverStart - 1000, System.currentTimeMillis(),
-          workerPids(server)).stream().map(ContainerSampler.Generation::cpuSeconds).toList();
-      say(String.format(Locale.ROOT, "CPU per generation at light traffic: %s s", seconds(idleCpu)));
+      List<ContainerSampler.Generation> idleGenerations = container.completedSpawnedBetween(serverStart - 1000,
+          System.currentTimeMillis(), workerPids(server));
+      say(String.format(Locale.ROOT, "CPU per generation at light traffic: %s s",
+          seconds(idleGenerations.stream().map(ContainerSampler.Generation::cpuSeconds).toList())));
+      if (kind.jvm()) {
+        say("where their CPU went: " + byKind(idleGenerations));
+      }
 
       List<Phase> phases = new ArrayList<>();
       Map<Long, Reload> reloads = new TreeMap<>();
@@ -407,7 +411,7 @@ public final class ReloadUnderLoad implements Callable<Integer> {
         Files.copy(server.dir().resolve("supervisor.log"), kept, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         say("requests failed: the supervisor's and workers' output is kept in " + kept);
       }
-      return new WorkerRun(setup, idle, timings, idleCpu, phases, List.copyOf(reloads.values()));
+      return new WorkerRun(setup, idle, timings, idleGenerations, phases, List.copyOf(reloads.values()));
     }
   }
 
@@ -479,8 +483,9 @@ public final class ReloadUnderLoad implements Callable<Integer> {
       Path pictures, Ran ran) throws Exception {
     settle(server);
     Phase phase = ran.phase();
-    List<Double> cpu = container.completedSpawnedBetween(phase.startMillis(), phase.endMillis(), workerPids(server))
-        .stream().map(ContainerSampler.Generation::cpuSeconds).toList();
+    List<ContainerSampler.Generation> generations = container.completedSpawnedBetween(phase.startMillis(),
+        phase.endMillis(), workerPids(server));
+    List<Double> cpu = generations.stream().map(ContainerSampler.Generation::cpuSeconds).toList();
     List<GenerationLives.Life> lives = GenerationLives.read(server.process().lines());
     List<ReloadTiming> underLoad = ReloadTiming.underLoad(lives, ran.hups(), phase.startMillis(), phase.endMillis());
     List<Path> files = List.of();
@@ -497,13 +502,16 @@ public final class ReloadUnderLoad implements Callable<Integer> {
     say(String.format(Locale.ROOT, "  CPU per generation under load: %s s; HUP -> ready %d ms, -> old gone %d ms (median)",
         seconds(cpu), PerReload.median(underLoad, ReloadTiming::hupToReadyMillis),
         PerReload.median(underLoad, ReloadTiming::hupToOldGoneMillis)));
+    if (setup.kind().jvm()) {
+      say("  where their CPU went: " + byKind(generations));
+    }
     WarmUp warmUp = ran.requests() == null ? null : WarmUp.of(ran.requests().requests(), WARM_UP_ANSWERS);
     if (warmUp != null && warmUp.generations() > 0) {
       say(String.format(Locale.ROOT, "  new generations' first %d answers: p50 %.0f ms, p99 %.0f ms; later: p50 %.0f ms,"
           + " p99 %.0f ms (median of %d generations)", warmUp.first(), warmUp.firstP50Millis(), warmUp.firstP99Millis(),
           warmUp.laterP50Millis(), warmUp.laterP99Millis(), warmUp.generations()));
     }
-    return phase.settled(cpu, underLoad, files, warmUp);
+    return phase.settled(generations, underLoad, files, warmUp);
   }
 
   /** The harness's own client: as ab -r (or -k), every request recorded; stopped after {@code seconds}. */
@@ -599,6 +607,21 @@ public final class ReloadUnderLoad implements Callable<Integer> {
 
   private String periods() {
     return String.join(", ", hupPeriods.stream().map(WorkerSetup::seconds).toList());
+  }
+
+  /** {@code main 0.31 s, C2 JIT 0.52 s, …} (medians over the generations), for the log. */
+  static String byKind(List<ContainerSampler.Generation> generations) {
+    ThreadCpu.Summary s = ThreadCpu.Summary.of(generations.stream().map(ContainerSampler.Generation::threads).toList());
+    if (s.generations() == 0) {
+      return "no generation's threads were read";
+    }
+    int rounded = generations.stream().map(ContainerSampler.Generation::threads).filter(b -> b != null)
+        .mapToInt(ThreadCpu.Breakdown::roundedThreads).sum();
+    return java.util.Arrays.stream(ThreadCpu.Kind.values()).map(k -> String.format(Locale.ROOT, "%s %.2f s", k.label,
+        s.medianSeconds().get(k))).collect(Collectors.joining(", ")) + String.format(Locale.ROOT,
+        " (median of %d; %d threads seen, %d at most)", s.generations(), s.medianThreadsSeen(), s.medianPeakThreads())
+        + (rounded > 0 ? "; " + rounded + " threads read in whole ticks (no /proc/PID/task/TID/schedstat): up to 20 ms"
+            + " each counted as unseen" : "");
   }
 
   private static String seconds(List<Double> values) {

@@ -34,6 +34,7 @@ final class Report {
         starletWorkers));
 
     perReload(md, runs);
+    cpuBreakdown(md, runs);
     timelines(md, runs, resultsDir);
 
     md.append("## Requests\n\n");
@@ -122,6 +123,58 @@ final class Report {
         + " as many requests, over the reloads. HUP→ready / old gone: median at light traffic (below) / during the run"
         + " with HUPs (from the supervisor's lines). Peak RSS: supervisor plus every live generation, summed at each"
         + " look (every 50 ms), highest (shared pages count once per process). Failed: both runs, non-2xx included.\n\n");
+  }
+
+  /** Where a JVM generation's CPU goes, by kind of thread: at light traffic and in each run with HUPs. */
+  private static void cpuBreakdown(StringBuilder md, List<ReloadUnderLoad.WorkerRun> runs) {
+    List<ReloadUnderLoad.WorkerRun> jvms = runs.stream().filter(r -> r.kind().jvm()).toList();
+    if (jvms.isEmpty()) {
+      return;
+    }
+    md.append("## Where a generation's CPU goes\n\n");
+    md.append("| worker (supervisor) | JVM | traffic | generations | CPU-s/generation");
+    for (ThreadCpu.Kind k : ThreadCpu.Kind.values()) {
+      md.append(" | ").append(k.label);
+    }
+    md.append(" | threads seen / peak |\n|---|---|---|---:|---:");
+    md.append("|---:".repeat(ThreadCpu.Kind.values().length)).append("|---:|\n");
+    for (ReloadUnderLoad.WorkerRun run : jvms) {
+      breakdownRow(md, run, "light traffic", run.idleGenerations());
+      for (Phase phase : run.phases()) {
+        if (phase.withReloads()) {
+          breakdownRow(md, run, client(phase.client()) + ", HUP every " + WorkerSetup.seconds(phase.hupPeriod()) + " s"
+              + (phase.pictureOnly() ? " (timeline run)" : ""), phase.generations());
+        }
+      }
+    }
+    md.append("\nEach generation's JVM threads are read on the sampler's scans (every 250 ms: `/proc/PID/task/TID/stat`,"
+        + " name and utime + stime), and each thread's last figure counts for its kind: main = the launcher's and the"
+        + " main thread (HotSpot leaves them the process's name, `java`): class loading, the agent's premain, the app's"
+        + " init; agent = `baton-*` threads; C1 / C2 JIT = `C1 CompilerThre` / `C2 CompilerThre`; GC = `GC Thread#N`"
+        + " and `G1 *` (the serial collector has no threads: its collections are in the VM Thread); VM Thread ="
+        + " safepoint operations; other JVM = `VM Periodic Tas`, `Service Thread`, `Monitor Deflati`, `Finalizer`, …;"
+        + " app threads = every other thread (the server's dispatcher, event loops, request executors). Unseen, gone ="
+        + " the process's CPU minus its threads' last figures at the last look (the kernel folds an ended thread's CPU"
+        + " into its process's): threads that lived less than 250 ms, and the rest of those that ended after a look;"
+        + " after the last look = the generation's whole CPU (complete once reaped) minus its process's at the last"
+        + " look: its last moments, the exit. Median CPU-s per generation, and in brackets each kind's share of the"
+        + " generations' CPU summed; the medians need not add up to the median total. Threads seen: distinct threads"
+        + " seen per generation (fewer than it started when some lived less than 250 ms); peak: the most alive at"
+        + " one look (medians).\n\n");
+  }
+
+  private static void breakdownRow(StringBuilder md, ReloadUnderLoad.WorkerRun run, String traffic,
+      List<ContainerSampler.Generation> generations) {
+    ThreadCpu.Summary s = ThreadCpu.Summary.of(generations.stream().map(ContainerSampler.Generation::threads).toList());
+    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s", name(run), run.setup().jvm(), traffic,
+        s.generations(), seconds(s.medianTotal(), 2)));
+    for (ThreadCpu.Kind k : ThreadCpu.Kind.values()) {
+      double share = s.share().get(k);
+      md.append(" | ").append(Double.isNaN(s.medianSeconds().get(k)) ? "n/a" : String.format(Locale.ROOT,
+          "%.2f (%.0f %%)", s.medianSeconds().get(k), share * 100));
+    }
+    md.append(s.generations() == 0 ? " | n/a |\n"
+        : String.format(Locale.ROOT, " | %d / %d |\n", s.medianThreadsSeen(), s.medianPeakThreads()));
   }
 
   /** Links to the pictures of the runs with HUPs. */

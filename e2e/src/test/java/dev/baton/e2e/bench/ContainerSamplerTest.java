@@ -53,6 +53,11 @@ class ContainerSamplerTest {
             .isCloseTo(truth, within(0.03));
         assertThat(g.goneMillis()).isGreaterThan(g.spawnMillis());
         assertThat(g.peakRssKb()).isPositive();
+        // its own process's threads, by kind (a shell's one thread keeps the process's name): what the tree used
+        // less its child's share as last seen, the rest of the shell's life after its last look included
+        assertThat(g.threads()).as("generation %d's threads were read", g.generation()).isNotNull();
+        assertThat(g.threads().totalSeconds()).isPositive().isLessThanOrEqualTo(g.cpuSeconds() + 1e-6);
+        assertThat(g.threads().threads().get(ThreadCpu.Kind.MAIN)).isEqualTo(1);
         sum += g.cpuSeconds();
       }
       assertThat(last.cpuSecondsSince(first)).as("the container's CPU meanwhile").isCloseTo(sum, within(0.1));
