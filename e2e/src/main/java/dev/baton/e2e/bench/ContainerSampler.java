@@ -24,11 +24,15 @@ import java.util.Set;
  * out when several disappear between the same two looks). Each look reads the supervisor before and after its children and
  * is repeated if a child was reaped meanwhile, so that no CPU is counted twice or missed.
  *
- * <p>On every scan it also reads the threads of each generation's process ({@link ThreadCpu}: a JVM's CPU by kind
- * of thread). Not on every look: a JDK HttpServer generation at 1,000 connections has ~1,000 threads, ~10 ms of
- * reading on this machine, which every 50 ms would cost the server a fifth of a core.
+ * <p>It also reads the threads of each generation's process ({@link ThreadCpu}: a JVM's CPU by kind of thread): on
+ * every look while the last one found at most {@value #FEW_THREADS} (start-up, whose threads live shortly), else on
+ * every scan only: a JDK HttpServer generation at 1,000 connections has ~1,000 threads, ~10 ms of reading on this
+ * machine, which every 50 ms would cost the server a fifth of a core.
  */
 final class ContainerSampler implements AutoCloseable {
+
+  /** Up to this many threads, a generation's are read on every look; beyond, on every scan. */
+  static final int FEW_THREADS = 100;
 
   /**
    * One generation: a child process of the supervisor.
@@ -248,7 +252,7 @@ final class ContainerSampler implements AutoCloseable {
       }
       l.treeCpuTicks = treeCpu;
       l.rootCpuTicks = root.totalCpuTicks();
-      if (scan && !root.zombie()) {
+      if ((scan || l.threads.lastCount() <= FEW_THREADS) && !root.zombie()) {
         l.threads.look();
       }
       l.treeRssKb = treeRss;

@@ -147,21 +147,21 @@ final class Report {
         }
       }
     }
-    md.append("\nJVM workers only. Each generation's threads are read on the sampler's scans (every 250 ms:"
-        + " `/proc/PID/task/TID/stat` for the name, `schedstat` for the time on a CPU in ns), and each thread's last"
-        + " figure counts for its kind: main = the launcher's and the main thread (HotSpot leaves them the process's"
-        + " name, `java`): class loading, the agent's premain, the app's"
-        + " init; agent = `baton-*` threads; C1 / C2 JIT = `C1 CompilerThre` / `C2 CompilerThre`; GC = `GC Thread#N`"
+    md.append("\nJVM workers only. Each generation's threads are read every 50 ms while it has at most "
+        + ContainerSampler.FEW_THREADS + ", every 250 ms beyond (`/proc/PID/task/TID/stat` for the name, `schedstat`"
+        + " for the time on a CPU in ns), and each thread's last figure counts for its kind: main = the launcher's and"
+        + " the main thread (HotSpot leaves them the process's name, `java`): class loading, the agent's premain, the"
+        + " app's init; agent = `baton-*` threads; C1 / C2 JIT = `C1 CompilerThre` / `C2 CompilerThre`; GC = `GC Thread#N`"
         + " and `G1 *` (the serial collector has no threads: its collections are in the VM Thread); VM Thread ="
         + " safepoint operations; other JVM = `VM Periodic Tas`, `Service Thread`, `Monitor Deflati`, `Finalizer`, …;"
         + " app threads = every other thread (the server's dispatcher, event loops, request executors). Unseen, gone ="
         + " the process's CPU minus its threads' last figures at the last look (the kernel folds an ended thread's CPU"
-        + " into its process's): threads that lived less than 250 ms, and the rest of those that ended after a look;"
+        + " into its process's): threads that lived between two looks, and the rest of those that ended after a look;"
         + " after the last look = the generation's whole CPU (complete once reaped) minus its process's at the last"
         + " look: its last moments, the exit; the kinds add up to the generation's CPU. Median CPU-s per generation,"
         + " and in brackets each kind's share of the generations' CPU summed; the medians need not add up to the"
         + " median total. Threads seen: distinct threads seen per generation (fewer than it started when some lived"
-        + " less than 250 ms); peak: the most alive at"
+        + " between two looks); peak: the most alive at"
         + " one look (medians).\n\n");
   }
 

@@ -148,6 +148,7 @@ final class ThreadCpu {
   private final Map<Key, Seen> seen = new HashMap<>();
   private long processTicks = -1;
   private int peakThreads;
+  private int lastCount;
 
   ThreadCpu(long pid) {
     this.pid = pid;
@@ -169,6 +170,12 @@ final class ThreadCpu {
     }
     processTicks = process.cpuTicks();
     peakThreads = Math.max(peakThreads, tasks.size());
+    lastCount = tasks.size();
+  }
+
+  /** Threads found by the last look (0 before any). */
+  int lastCount() {
+    return lastCount;
   }
 
   /** Whether a look found the process alive. */
