@@ -152,7 +152,7 @@ class ImagesIT {
             }, "load");
             load.start();
             try {
-                Commands.run(Duration.ofSeconds(10), "kill", "-HUP", Long.toString(baton.pid())).ok();
+                Signals.require(baton.pid(), "HUP");
                 await().atMost(Duration.ofMinutes(2)).until(() -> {
                     String body = Http.bodyOrNull(baton.port, "/");
                     return body != null && body.startsWith("gen=000002");
@@ -287,7 +287,7 @@ class ImagesIT {
         @Override
         public void close() throws Exception {
             if (process.isAlive()) {
-                Commands.run(Duration.ofSeconds(10), "kill", "-TERM", Long.toString(pid()));
+                Signals.send(pid(), "TERM");
                 assertThat(process.awaitExit(Duration.ofMinutes(1))).as("baton's exit; output:%n%s", process.output()).isZero();
                 process.awaitOutputEnd(Duration.ofSeconds(10));
             }
