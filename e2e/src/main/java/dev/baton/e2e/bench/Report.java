@@ -34,6 +34,7 @@ final class Report {
         starletWorkers));
 
     perReload(md, runs);
+    Targets.markdown(md, rows(runs));
     cpuBreakdown(md, runs);
     timelines(md, runs, resultsDir);
 
@@ -123,6 +124,20 @@ final class Report {
         + " as many requests, over the reloads. HUP→ready / old gone: median at light traffic (below) / during the run"
         + " with HUPs (from the supervisor's lines). Peak RSS: supervisor plus every live generation, summed at each"
         + " look (every 50 ms), highest (shared pages count once per process). Failed: both runs, non-2xx included.\n\n");
+  }
+
+  /** The first table's rows: each run with HUPs beside the same client's run without. */
+  static List<PerReload> rows(List<ReloadUnderLoad.WorkerRun> runs) {
+    List<PerReload> rows = new java.util.ArrayList<>();
+    for (ReloadUnderLoad.WorkerRun run : runs) {
+      for (Phase phase : run.phases()) {
+        Phase twin = twin(run, phase);
+        if (phase.withReloads() && twin != null) {
+          rows.add(PerReload.of(run, phase, twin));
+        }
+      }
+    }
+    return rows;
   }
 
   /** Where a JVM generation's CPU goes, by kind of thread: at light traffic and in each run with HUPs. */
@@ -243,7 +258,7 @@ final class Report {
     return millis < 0 ? "n/a" : millis >= 1000 ? String.format(Locale.ROOT, "%.2f s", millis / 1000.0) : millis + " ms";
   }
 
-  private static String client(String client) {
+  static String client(String client) {
     return switch (client) {
       case "ab" -> "`ab -r`";
       case "ab-k" -> "`ab -r -k`";
