@@ -34,7 +34,7 @@ final class Report {
         starletWorkers));
 
     perReload(md, runs);
-    Targets.markdown(md, rows(runs));
+    Targets.markdown(md, rows(runs), c);
     cpuBreakdown(md, runs);
     timelines(md, runs, resultsDir);
 

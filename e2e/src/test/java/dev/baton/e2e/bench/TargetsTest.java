@@ -52,8 +52,12 @@ class TargetsTest {
       assertThat(v.measured()).isEqualTo("3 failed");
     });
     StringBuilder md = new StringBuilder();
-    Targets.markdown(md, List.of(row(WorkerKind.JDK, C1, AgentCost.Cache.NONE, 1, 7265, 4236, 4, 0.492, 1.46, 0)));
+    Targets.markdown(md, List.of(row(WorkerKind.JDK, C1, AgentCost.Cache.NONE, 1, 7265, 4236, 4, 0.492, 1.46, 0)), 1000);
     assertThat(md.toString()).contains("| ≤ 0.25 s lost per reload, HUP every 1 s | JDK HttpServer + agent (baton)"
-        + " [JDK 25, -XX:TieredStopAtLevel=1 -XX:+UseSerialGC], `ab -r` | 0.492 s | **missed**: over by 0.242 s (2.0×) |");
+        + " [JDK 25, -XX:TieredStopAtLevel=1 -XX:+UseSerialGC], `ab -r` | 0.492 s | **missed**: over by 0.242 s (2.0×) |")
+        .doesNotContain("only indicative");
+    StringBuilder quick = new StringBuilder();
+    Targets.markdown(quick, List.of(), 200);
+    assertThat(quick.toString()).contains("This run used `-c 200`; the targets are set at `-c 1000`");
   }
 }
