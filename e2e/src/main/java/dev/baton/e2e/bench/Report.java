@@ -50,7 +50,7 @@ final class Report {
             ? String.format(Locale.ROOT, "%.2f", r.requestsPerSecond() / twin.load().requestsPerSecond()) : "";
         md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.0f | **%d** | %s | %d | %.0f | %.0f | %.0f | %s | %s"
                 + " | %.1f %% | %d MB |\n",
-            fullName(run), client(phase.client()) + (phase.pictureOnly() ? " (timeline run)" : ""),
+            run.setup().fullName(), client(phase.client()) + (phase.pictureOnly() ? " (timeline run)" : ""),
             phase.withReloads() ? phase.hupsSent() + " (every " + WorkerSetup.seconds(phase.hupPeriod()) + " s)" : "none",
             r.complete(), r.requestsPerSecond(), r.failed(),
             r.failedByText(phase.client().equals("wrk") ? Wrk.CATEGORIES : Ab.CATEGORIES), r.non2xx(),
@@ -73,7 +73,7 @@ final class Report {
     for (ReloadUnderLoad.WorkerRun run : runs) {
       List<ReloadTiming> t = run.idleReloads();
       List<Reload> loaded = run.reloadsUnderLoad().stream().filter(Reload::succeeded).toList();
-      md.append(String.format(Locale.ROOT, "| %s | %d MB | %.2f %% | %s | %s | %s | %s | %s |\n", fullName(run),
+      md.append(String.format(Locale.ROOT, "| %s | %d MB | %.2f %% | %s | %s | %s | %s | %s |\n", run.setup().fullName(),
           ReloadUnderLoad.rssMb(run.idle().endRssKb()), run.idle().cpuPercent(),
           spread(t, ReloadTiming::hupToReadyMillis), spread(t, ReloadTiming::hupToOldGoneMillis),
           spread(t, ReloadTiming::spawnToFirstResponseMillis),
@@ -109,7 +109,7 @@ final class Report {
         PerReload r = PerReload.of(run, phase, twin);
         md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s s | %,.0f | %,.0f | %.2f | %d | %s | %s | %s | %s"
                 + " | %s / %s | %s / %s | %d MB | %.0f / %.0f ms | **%d** |\n",
-            name(run), run.setup().jvm(), client(r.client()), WorkerSetup.seconds(r.period()), r.rpsWithout(), r.rpsWith(),
+            run.setup().name(), run.setup().jvm(), client(r.client()), WorkerSetup.seconds(r.period()), r.rpsWithout(), r.rpsWith(),
             r.rpsWithout() > 0 ? r.rpsWith() / r.rpsWithout() : 0, r.reloads(), seconds(r.lostSeconds(), 3),
             seconds(r.cpuIdle(), 2), seconds(r.cpuUnderLoad(), 2), seconds(r.extraCpu(), 2),
             duration(r.readyIdle()), duration(r.readyUnderLoad()), duration(r.goneIdle()), duration(r.goneUnderLoad()),
@@ -183,7 +183,7 @@ final class Report {
   private static void breakdownRow(StringBuilder md, ReloadUnderLoad.WorkerRun run, String traffic,
       List<ContainerSampler.Generation> generations) {
     ThreadCpu.Summary s = ThreadCpu.Summary.of(generations.stream().map(ContainerSampler.Generation::threads).toList());
-    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s", name(run), run.setup().jvm(), traffic,
+    md.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %s", run.setup().name(), run.setup().jvm(), traffic,
         s.generations(), seconds(s.medianTotal(), 2)));
     for (ThreadCpu.Kind k : ThreadCpu.Kind.values()) {
       double share = s.share().get(k);
@@ -202,7 +202,7 @@ final class Report {
         if (phase.timeline().isEmpty()) {
           continue;
         }
-        StringBuilder line = new StringBuilder("- ").append(name(run))
+        StringBuilder line = new StringBuilder("- ").append(run.setup().name())
             .append(run.kind().jvm() ? ", " + run.setup().jvm() : "").append(", ").append(client(phase.client()))
             .append(", HUP every ").append(WorkerSetup.seconds(phase.hupPeriod())).append(" s:");
         for (Path file : phase.timeline()) {
@@ -228,7 +228,7 @@ final class Report {
         WarmUp w = phase.warmUp();
         if (w != null && phase.withReloads()) {
           md.append(String.format(Locale.ROOT, "| %s | %s | %s | %s s | %d | %d | %.0f / %.0f ms | %.0f / %.0f ms |\n",
-              name(run), run.setup().jvm(), client(phase.client()), WorkerSetup.seconds(phase.hupPeriod()),
+              run.setup().name(), run.setup().jvm(), client(phase.client()), WorkerSetup.seconds(phase.hupPeriod()),
               w.generations(), w.first(), w.firstP50Millis(), w.laterP50Millis(), w.firstP99Millis(), w.laterP99Millis()));
         }
       }
@@ -239,15 +239,6 @@ final class Report {
   /** The run without HUPs of the same client, if any. */
   private static Phase twin(ReloadUnderLoad.WorkerRun run, Phase phase) {
     return run.phases().stream().filter(p -> p.client().equals(phase.client()) && !p.withReloads()).findFirst().orElse(null);
-  }
-
-  private static String name(ReloadUnderLoad.WorkerRun run) {
-    return run.setup().worker() + (run.setup().handover().isEmpty() ? "" : ", " + run.setup().handover());
-  }
-
-  /** For the tables without a JVM column. */
-  private static String fullName(ReloadUnderLoad.WorkerRun run) {
-    return name(run) + (run.kind().jvm() ? " [" + run.setup().jvm() + "]" : "");
   }
 
   private static String seconds(double value, int decimals) {

@@ -93,9 +93,8 @@ final class Targets {
   }
 
   private static String setup(PerReload r) {
-    String handover = r.setup().handover();
-    return r.setup().worker() + (handover.isEmpty() ? "" : ", " + handover) + " [" + r.setup().jvm() + "], "
-        + Report.client(r.client()) + (r.period() <= 1 ? "" : ", HUP every " + WorkerSetup.seconds(r.period()) + " s");
+    return r.setup().fullName() + ", " + Report.client(r.client())
+        + (r.period() <= 1 ? "" : ", HUP every " + WorkerSetup.seconds(r.period()) + " s");
   }
 
   private static String few(PerReload r) {

@@ -29,6 +29,17 @@ record WorkerSetup(WorkerKind kind, String java, String jdk, List<String> jvmArg
     return kind.title() + (kind.jvm() ? " + agent" : "") + " (" + kind.supervisor() + ")";
   }
 
+  /** {@code JDK HttpServer + agent (baton), kill-old-delay 0.5 s}: the worker and its handover, if any. */
+  String name() {
+    String handover = handover();
+    return worker() + (handover.isEmpty() ? "" : ", " + handover);
+  }
+
+  /** {@link #name} and, for a JVM worker, {@code [}{@link #jvm}{@code ]}: for the tables without a JVM column. */
+  String fullName() {
+    return name() + (kind.jvm() ? " [" + jvm() + "]" : "");
+  }
+
   /** {@code JDK 17, -XX:TieredStopAtLevel=1 -XX:+UseSerialGC, AppCDS}, or {@code —} for a worker that is no JVM. */
   String jvm() {
     if (!kind.jvm()) {
